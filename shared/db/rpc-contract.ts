@@ -1,0 +1,149 @@
+import { z } from 'zod';
+
+// The database RPC functions the engine calls, with their named arguments and the zod schema of
+// what each returns. The SQL in sql/migrations implements exactly these; every transport (pg,
+// supabase-js) calls them by name with these argument names, so PostgREST and a direct
+// connection see the same calls.
+
+const uuid = z.string().uuid();
+const isoTime = z.string();
+
+export const batchStatusSchema = z.enum([
+  'pending',
+  'validating',
+  'processing',
+  'completed',
+  'failed',
+]);
+export type BatchStatus = z.infer<typeof batchStatusSchema>;
+
+export const rowErrorSchema = z.object({
+  row: z.number().int(),
+  column: z.string().nullable(),
+  code: z.string(),
+  message: z.string(),
+  value: z.string().nullable(),
+});
+export type RemoteRowError = z.infer<typeof rowErrorSchema>;
+
+export const existingTransactionSchema = z.object({
+  transactionNumber: z.string(),
+  batchId: uuid.nullable(),
+});
+
+export const referenceCheckSchema = z.object({
+  unknownUserIds: z.array(uuid),
+  unknownSkuIds: z.array(uuid),
+  existingTransactions: z.array(existingTransactionSchema),
+});
+
+export const batchSummarySchema = z.object({
+  id: uuid,
+  merchantId: uuid,
+  name: z.string().nullable(),
+  status: batchStatusSchema,
+  fileName: z.string().nullable(),
+  fileSha256: z.string().nullable(),
+  totalRows: z.number().int(),
+  stagedRows: z.number().int(),
+  importedPurchases: z.number().int(),
+  importedItems: z.number().int(),
+  errorMessage: z.string().nullable(),
+  errorCount: z.number().int(),
+  createdBy: z.string().nullable(),
+  createdAt: isoTime,
+  startedAt: isoTime.nullable(),
+  completedAt: isoTime.nullable(),
+});
+export type BatchSummary = z.infer<typeof batchSummarySchema>;
+
+export const batchDetailSchema = batchSummarySchema.extend({
+  errors: z.array(rowErrorSchema),
+});
+export type BatchDetail = z.infer<typeof batchDetailSchema>;
+
+export const batchPageSchema = z.object({
+  batches: z.array(batchSummarySchema),
+  total: z.number().int(),
+});
+export type BatchPage = z.infer<typeof batchPageSchema>;
+
+export const stageResultSchema = z.object({
+  batchId: uuid,
+  chunkNo: z.number().int(),
+  rowCount: z.number().int(),
+  duplicate: z.boolean(), // true when this chunk was already staged (a harmless resend)
+  stagedRows: z.number().int(),
+});
+export type StageResult = z.infer<typeof stageResultSchema>;
+
+export const recheckResultSchema = referenceCheckSchema.extend({
+  batchId: uuid,
+  ok: z.boolean(),
+  errors: z.array(rowErrorSchema),
+});
+export type RecheckResult = z.infer<typeof recheckResultSchema>;
+
+export const merchantListSchema = z.object({
+  merchants: z.array(z.object({ id: uuid, name: z.string() })),
+});
+
+/** One staged line item, keyed by canonical CSV column names. Money as exact decimal strings. */
+export interface StagedRow {
+  row: number;
+  transaction_number: string;
+  user_id: string;
+  purchased_at: string;
+  sku_id: string;
+  quantity: number;
+  unit_price: string;
+  currency: string | null;
+  total_amount: string | null;
+  store_code: string | null;
+  notes: string | null;
+}
+
+/** Function name -> named arguments. Argument names are the SQL parameter names. */
+export interface RpcArgs {
+  import_check_references: {
+    p_merchant_id: string;
+    p_user_ids: string[];
+    p_sku_ids: string[];
+    p_transaction_numbers: string[];
+  };
+  import_begin_batch: {
+    p_merchant_id: string;
+    p_idempotency_key: string;
+    p_name: string | null;
+    p_file_name: string | null;
+    p_file_sha256: string | null;
+    p_total_rows: number;
+    p_chunk_count: number;
+  };
+  import_stage_chunk: { p_batch_id: string; p_chunk_no: number; p_rows: StagedRow[] };
+  import_commit_batch: { p_batch_id: string };
+  import_list_batches: {
+    p_merchant_id: string;
+    p_status: BatchStatus | null;
+    p_search: string | null;
+    p_limit: number;
+    p_offset: number;
+  };
+  import_get_batch: { p_batch_id: string };
+  import_recheck_batch: { p_batch_id: string };
+  import_list_merchants: Record<string, never>;
+}
+export type RpcFunctionName = keyof RpcArgs;
+
+export const rpcResultSchemas = {
+  import_check_references: referenceCheckSchema,
+  import_begin_batch: batchSummarySchema,
+  import_stage_chunk: stageResultSchema,
+  import_commit_batch: batchDetailSchema,
+  import_list_batches: batchPageSchema,
+  import_get_batch: batchDetailSchema,
+  import_recheck_batch: recheckResultSchema,
+  import_list_merchants: merchantListSchema,
+} as const satisfies Record<RpcFunctionName, z.ZodType>;
+
+export type RpcResult<F extends RpcFunctionName> = z.infer<(typeof rpcResultSchemas)[F]>;

@@ -1,0 +1,142 @@
+// The vocabulary every front door (app, CLI, tests) shares. Pure types: no runtime code here.
+
+/** Canonical CSV columns, in the order they are written back out. */
+export const REQUIRED_COLUMNS = [
+  'transaction_number',
+  'user_id',
+  'purchased_at',
+  'sku_id',
+  'quantity',
+  'unit_price',
+] as const;
+export const OPTIONAL_COLUMNS = ['currency', 'total_amount', 'store_code', 'notes'] as const;
+export const CANONICAL_COLUMNS = [...REQUIRED_COLUMNS, ...OPTIONAL_COLUMNS] as const;
+
+export type RequiredColumn = (typeof REQUIRED_COLUMNS)[number];
+export type OptionalColumn = (typeof OPTIONAL_COLUMNS)[number];
+export type CanonicalColumn = (typeof CANONICAL_COLUMNS)[number];
+
+/**
+ * Every defect the engine can report. Row-level codes come from the local rules, reference codes
+ * from the database (check or server-side commit), file-level codes have row 1 (the header) or 0.
+ */
+export type ErrorCode =
+  // file level
+  | 'missing_columns'
+  | 'unknown_column' // a warning, never blocks
+  | 'duplicate_column'
+  | 'empty_file'
+  | 'malformed_csv'
+  // cell level
+  | 'required'
+  | 'invalid_uuid'
+  | 'invalid_integer'
+  | 'out_of_range'
+  | 'invalid_amount'
+  | 'too_many_decimals'
+  | 'ambiguous_number'
+  | 'invalid_date'
+  | 'ambiguous_date'
+  | 'missing_time_zone'
+  | 'invalid_currency'
+  | 'too_long'
+  // cross-row (purchase level)
+  | 'inconsistent_purchase'
+  | 'total_mismatch'
+  // reference (database)
+  | 'unknown_user'
+  | 'unknown_sku'
+  | 'already_imported'
+  | 'conflict';
+
+export type Severity = 'error' | 'warning';
+
+/** One defect. `row` is the spreadsheet row: header = 1, first data row = 2; 0 = whole file. */
+export interface RowError {
+  row: number;
+  column: string | null;
+  code: ErrorCode;
+  message: string;
+  value: string | null;
+  severity?: Severity; // absent means 'error'
+}
+
+/** A CSV line after column mapping: raw text per canonical column (missing optional = ''). */
+export interface RawRow {
+  row: number;
+  cells: Record<CanonicalColumn, string>;
+}
+
+/** A line item that passed the cell rules, normalised. Money is exact integer cents. */
+export interface ValidRow {
+  row: number;
+  transactionNumber: string;
+  userId: string; // lower-case uuid
+  purchasedAt: string; // ISO 8601 UTC, e.g. 2026-03-04T10:15:00.000Z
+  skuId: string; // lower-case uuid
+  quantity: number;
+  unitPriceCents: number;
+  currency: string | null; // ISO 4217 upper-case
+  totalAmountCents: number | null;
+  storeCode: string | null;
+  notes: string | null;
+}
+
+export interface PurchaseItem {
+  row: number;
+  lineNumber: number; // 1-based position within the purchase, in file order
+  skuId: string;
+  quantity: number;
+  unitPriceCents: number;
+}
+
+export interface Purchase {
+  transactionNumber: string;
+  userId: string;
+  purchasedAt: string;
+  currency: string | null;
+  totalAmountCents: number; // given total, or the items' sum when none was given
+  storeCode: string | null;
+  notes: string | null;
+  rows: number[]; // spreadsheet rows of its items, ascending
+  items: PurchaseItem[];
+}
+
+export interface ImportSummary {
+  rows: number;
+  purchases: number;
+  items: number;
+  totalAmountCents: number;
+  firstPurchasedAt: string | null;
+  lastPurchasedAt: string | null;
+  errorRows: number;
+  errorsByCode: Partial<Record<ErrorCode, number>>;
+}
+
+/** What the user chose where the file alone cannot tell (never guessed). */
+export interface ParseOptions {
+  delimiter?: ',' | ';' | '\t' | '|'; // default: detected
+  decimalComma?: boolean; // default: true only for ';'-delimited files
+  dateFormat?: 'iso' | 'dmy' | 'mdy'; // default 'iso'; dmy/mdy accept 03/04/2026
+  timeZone?: string; // IANA zone applied to date-times without an offset; default: none (refused)
+  columnMapping?: Partial<Record<CanonicalColumn, string>>; // canonical -> header as in the file
+  defaultCurrency?: string;
+}
+
+/** Result of the reference check RPC for one merchant. */
+export interface ReferenceCheck {
+  unknownUserIds: string[];
+  unknownSkuIds: string[];
+  existingTransactions: { transactionNumber: string; batchId: string | null }[];
+}
+
+export interface ImportReport {
+  fileName: string;
+  fileSha256: string;
+  headers: string[];
+  mapping: Partial<Record<CanonicalColumn, string>>;
+  errors: RowError[]; // sorted by row, then column
+  warnings: RowError[];
+  purchases: Purchase[]; // only purchases without any error
+  summary: ImportSummary;
+}

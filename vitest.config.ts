@@ -1,0 +1,27 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['shared/**/*.test.ts', 'electron/**/*.test.ts', 'renderer/**/*.test.{ts,tsx}'],
+          environment: 'node',
+        },
+      },
+      {
+        test: {
+          name: 'db',
+          include: ['test/db/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/support/db-global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          // one real server, several files: files run in parallel, each in its own merchant
+          fileParallelism: true,
+        },
+      },
+    ],
+  },
+});
