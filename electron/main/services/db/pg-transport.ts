@@ -1,0 +1,229 @@
+import pg from 'pg';
+import type { RpcArgs, RpcFunctionName } from '../../../../shared/db/rpc-contract';
+import {
+  RpcError,
+  type RpcErrorKind,
+  type RpcTransport,
+} from '../../../../shared/db/rpc-transport';
+
+// The RPC functions over a direct PostgreSQL connection (node-postgres). Calls use named
+// arguments, exactly as PostgREST does, so both transports exercise the same SQL signatures.
+
+type ParamSpec<F extends RpcFunctionName> = readonly (readonly [
+  keyof RpcArgs[F] & string,
+  string,
+])[];
+
+/** Parameter names and SQL types of each function, in the order of the SQL signature. */
+export const RPC_SIGNATURES: { readonly [F in RpcFunctionName]: ParamSpec<F> } = {
+  import_check_references: [
+    ['p_merchant_id', 'uuid'],
+    ['p_user_ids', 'uuid[]'],
+    ['p_sku_ids', 'uuid[]'],
+    ['p_transaction_numbers', 'text[]'],
+  ],
+  import_begin_batch: [
+    ['p_merchant_id', 'uuid'],
+    ['p_idempotency_key', 'text'],
+    ['p_name', 'text'],
+    ['p_file_name', 'text'],
+    ['p_file_sha256', 'text'],
+    ['p_total_rows', 'integer'],
+    ['p_chunk_count', 'integer'],
+  ],
+  import_stage_chunk: [
+    ['p_batch_id', 'uuid'],
+    ['p_chunk_no', 'integer'],
+    ['p_rows', 'jsonb'],
+  ],
+  import_commit_batch: [['p_batch_id', 'uuid']],
+  import_list_batches: [
+    ['p_merchant_id', 'uuid'],
+    ['p_status', 'text'],
+    ['p_search', 'text'],
+    ['p_limit', 'integer'],
+    ['p_offset', 'integer'],
+  ],
+  import_get_batch: [['p_batch_id', 'uuid']],
+  import_recheck_batch: [['p_batch_id', 'uuid']],
+  import_list_merchants: [],
+};
+
+export type PgTransportOptions = { connectionString: string } | { pool: pg.Pool };
+
+export function createPgTransport(options: PgTransportOptions, label?: string): RpcTransport {
+  const ownsPool = !('pool' in options);
+  const secret = 'connectionString' in options ? options.connectionString : null;
+  const pool =
+    'pool' in options
+      ? options.pool
+      : new pg.Pool({
+          connectionString: options.connectionString,
+          max: 4,
+          connectionTimeoutMillis: 15_000,
+          idleTimeoutMillis: 30_000,
+          keepAlive: true,
+          application_name: 'purchase-import',
+        });
+  if (ownsPool) {
+    // An idle connection dropped by the server must not crash the process; the next call simply
+    // gets a fresh connection (or an 'unreachable' error).
+    pool.on('error', () => undefined);
+  }
+  let closed = false;
+
+  return {
+    label: label ?? (secret ? describeTarget(secret) : 'postgresql'),
+    async call<F extends RpcFunctionName>(fn: F, args: RpcArgs[F]): Promise<unknown> {
+      if (!Object.hasOwn(RPC_SIGNATURES, fn)) {
+        throw new RpcError('refused', `Unknown database function ${String(fn)}`, {
+          code: 'unknown_function',
+        });
+      }
+      const spec: ParamSpec<F> = RPC_SIGNATURES[fn];
+      const values: unknown[] = [];
+      const named = spec.map(([name, type], index) => {
+        const value: unknown = args[name];
+        values.push(type === 'jsonb' ? toJsonText(value) : (value ?? null));
+        return `${name} => $${index + 1}::${type}`;
+      });
+      const text = `select public.${fn}(${named.join(', ')}) as result`;
+      try {
+        const result = await pool.query<{ result: unknown }>(text, values);
+        return result.rows[0]?.result ?? null;
+      } catch (error) {
+        throw toRpcError(error, secret);
+      }
+    },
+    async close() {
+      if (closed || !ownsPool) return;
+      closed = true;
+      await pool.end();
+    },
+  };
+}
+
+function toJsonText(value: unknown): string | null {
+  return value === undefined || value === null ? null : JSON.stringify(value);
+}
+
+const UNREACHABLE_NODE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENETDOWN',
+]);
+const UNREACHABLE_MESSAGE =
+  /connection terminated|connection ended|terminating connection|timeout exceeded when trying to connect|not queryable|connection error|socket/i;
+
+/** Classifies a node-postgres failure as the RpcError the engine acts on. */
+export function toRpcError(error: unknown, secret: string | null = null): RpcError {
+  if (error instanceof RpcError) return error;
+  const message = redactSecrets(error instanceof Error ? error.message : String(error), secret);
+  if (error instanceof pg.DatabaseError) {
+    const sqlState = error.code ?? null;
+    const kind = kindOfSqlState(sqlState);
+    const details = [error.detail, error.hint].filter(Boolean).join(' ') || null;
+    return new RpcError(kind, message, {
+      code: sqlState,
+      details: details === null ? null : redactSecrets(details, secret),
+      cause: error,
+    });
+  }
+  const nodeCode = errorCode(error);
+  if (
+    (nodeCode !== null && UNREACHABLE_NODE_CODES.has(nodeCode)) ||
+    UNREACHABLE_MESSAGE.test(message)
+  ) {
+    return new RpcError('unreachable', `The database did not answer: ${message}`, {
+      code: nodeCode,
+      cause: error,
+    });
+  }
+  // Anything else never reached a verdict from the server (the driver failed around it): treat
+  // the outcome as unknown so callers read state back instead of assuming nothing happened.
+  return new RpcError('unreachable', `The database call failed: ${message}`, {
+    code: nodeCode,
+    cause: error,
+  });
+}
+
+function kindOfSqlState(sqlState: string | null): RpcErrorKind {
+  if (sqlState === null) return 'refused';
+  if (sqlState.startsWith('08') || ['57P01', '57P02', '57P03', '53300'].includes(sqlState)) {
+    return 'unreachable';
+  }
+  if (sqlState === '57014') return 'timeout';
+  if (sqlState === '42501' || sqlState.startsWith('28')) return 'permission';
+  return 'refused';
+}
+
+function errorCode(error: unknown): string | null {
+  if (typeof error === 'object' && error !== null && 'code' in error) {
+    const code = (error as { code: unknown }).code;
+    if (typeof code === 'string') return code;
+  }
+  // Node reports a failed multi-address connect as an AggregateError of the attempts.
+  if (error instanceof AggregateError) {
+    for (const inner of error.errors) {
+      const code = errorCode(inner);
+      if (code !== null) return code;
+    }
+  }
+  return null;
+}
+
+/** A connection failure as a safe, short sentence (for callers outside the RPC path). */
+export function describeConnectionError(error: unknown, secret: string | null): string {
+  return toRpcError(error, secret).message;
+}
+
+/** Removes a connection string, its password and any URL credentials from a message. */
+export function redactSecrets(message: string, secret: string | null): string {
+  let out = message;
+  if (secret) {
+    out = out.split(secret).join('[connection string]');
+    const password = passwordOf(secret);
+    if (password && password.length >= 3) {
+      out = out.split(password).join('***');
+      const decoded = safeDecode(password);
+      if (decoded.length >= 3) out = out.split(decoded).join('***');
+    }
+  }
+  return out.replace(/(postgres(?:ql)?:\/\/)[^\s@/]*@/gi, '$1***@');
+}
+
+function passwordOf(connectionString: string): string | null {
+  try {
+    const url = new URL(connectionString);
+    if (url.password) return url.password;
+  } catch {
+    // Key/value connection strings: look for password=...
+  }
+  const match = /password\s*=\s*('(?:[^'\\]|\\.)*'|\S+)/i.exec(connectionString);
+  return match?.[1]?.replace(/^'|'$/g, '') ?? null;
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/** host:port/database, never user or password. */
+function describeTarget(connectionString: string): string {
+  try {
+    const url = new URL(connectionString);
+    return `${url.hostname}${url.port ? `:${url.port}` : ''}${url.pathname}`;
+  } catch {
+    return 'postgresql';
+  }
+}

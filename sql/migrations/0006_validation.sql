@@ -1,0 +1,223 @@
+-- The server-side check of a batch's staged rows against current data. Commit and recheck both
+-- call this one function, so "recheck says ok" means "commit would insert". Set-based: a handful
+-- of scans over the batch's rows, no per-row loops. Safe to re-run.
+--
+-- Returns {errors: [{row, column, code, message, value}], summary: text | null,
+--          unknownUserIds, unknownSkuIds, existingTransactions: [{transactionNumber, batchId}]}.
+-- Purchases imported by this same batch are not conflicts (a completed batch rechecks clean).
+
+create or replace function public.import_validate_staged(p_batch_id uuid)
+returns jsonb
+language plpgsql
+stable
+set search_path = ''
+as $$
+declare
+  v_merchant_id uuid;
+  v_result jsonb;
+  v_counts jsonb;
+  v_rows int;
+  v_parts text[] := '{}';
+  v_code text;
+  v_n int;
+begin
+  select b.merchant_id into v_merchant_id from public.bulk_import_batches b where b.id = p_batch_id;
+  if not found then
+    raise exception using
+      errcode = 'P0002',
+      message = format('Import batch %s does not exist.', coalesce(p_batch_id::text, 'null'));
+  end if;
+
+  with staged as materialized (
+    select
+      s.row_number, s.transaction_number, s.user_id, s.purchased_at, s.sku_id, s.quantity,
+      s.unit_price, s.currency, s.total_amount, s.store_code
+    from public.bulk_import_staged_rows s
+    where s.batch_id = p_batch_id
+  ),
+  unknown_users as materialized (
+    select d.user_id
+    from (select distinct s.user_id from staged s) as d
+    where not exists (
+      select 1 from public.user_accounts a
+      where a.id = d.user_id and a.merchant_id = v_merchant_id
+    )
+  ),
+  unknown_skus as materialized (
+    select d.sku_id
+    from (select distinct s.sku_id from staged s) as d
+    where not exists (
+      select 1 from public.skus k where k.id = d.sku_id and k.merchant_id = v_merchant_id
+    )
+  ),
+  existing as materialized (
+    select p.transaction_number, p.import_batch_id
+    from public.purchases p
+    where p.merchant_id = v_merchant_id
+      and p.transaction_number in (select s.transaction_number from staged s)
+      and p.import_batch_id is distinct from p_batch_id
+  ),
+  -- Every row compared with the first row (in file order) of its transaction.
+  framed as (
+    select
+      s.*,
+      first_value(s.row_number) over w as first_row,
+      first_value(s.user_id) over w as first_user_id,
+      first_value(s.purchased_at) over w as first_purchased_at,
+      first_value(s.currency) over w as first_currency,
+      first_value(s.total_amount) over w as first_total_amount,
+      first_value(s.store_code) over w as first_store_code,
+      sum(s.quantity::numeric * s.unit_price) over (partition by s.transaction_number) as items_sum
+    from staged s
+    window w as (partition by s.transaction_number order by s.row_number)
+  ),
+  errs as materialized (
+    select
+      s.row_number as row, 'user_id' as col, 'unknown_user' as code,
+      format('User id %s does not exist for this merchant.', s.user_id) as message,
+      s.user_id::text as value, s.user_id::text as subject
+    from staged s join unknown_users u on u.user_id = s.user_id
+    union all
+    select
+      s.row_number, 'sku_id', 'unknown_sku',
+      format('SKU id %s does not exist for this merchant.', s.sku_id),
+      s.sku_id::text, s.sku_id::text
+    from staged s join unknown_skus k on k.sku_id = s.sku_id
+    union all
+    select
+      s.row_number, 'transaction_number', 'already_imported',
+      case
+        when e.import_batch_id is null then format(
+          'Transaction %s already exists for this merchant (not from an import batch).',
+          s.transaction_number
+        )
+        else format(
+          'Transaction %s was already imported by batch %s.',
+          s.transaction_number, e.import_batch_id
+        )
+      end,
+      s.transaction_number, s.transaction_number
+    from staged s join existing e on e.transaction_number = s.transaction_number
+    union all
+    select
+      f.row_number, d.col, 'inconsistent_purchase',
+      format(
+        'Transaction %s: %s differs from row %s of the same purchase.',
+        f.transaction_number, d.col, f.first_row
+      ),
+      case d.col
+        when 'user_id' then f.user_id::text
+        when 'purchased_at' then public.import_iso_time(f.purchased_at)
+        when 'currency' then f.currency
+        when 'total_amount' then f.total_amount::text
+        else f.store_code
+      end,
+      f.transaction_number
+    from framed f
+    cross join lateral (
+      values
+        ('user_id', f.user_id is distinct from f.first_user_id),
+        ('purchased_at', f.purchased_at is distinct from f.first_purchased_at),
+        ('currency', f.currency is distinct from f.first_currency),
+        ('total_amount', f.total_amount is distinct from f.first_total_amount),
+        ('store_code', f.store_code is distinct from f.first_store_code)
+    ) as d(col, differs)
+    where d.differs
+    union all
+    select
+      f.row_number, 'total_amount', 'total_mismatch',
+      format(
+        'Transaction %s: total %s differs from the sum of its items %s.',
+        f.transaction_number, f.first_total_amount, f.items_sum
+      ),
+      f.first_total_amount::text, f.transaction_number
+    from framed f
+    where f.first_total_amount is not null and abs(f.first_total_amount - f.items_sum) > 0.01
+    union all
+    select
+      s.row_number, 'quantity', 'out_of_range', 'Quantity must be at least 1.',
+      s.quantity::text, s.row_number::text || ':quantity'
+    from staged s where s.quantity < 1
+    union all
+    select
+      s.row_number, 'unit_price', 'out_of_range', 'Unit price must not be negative.',
+      s.unit_price::text, s.row_number::text || ':unit_price'
+    from staged s where s.unit_price < 0
+    union all
+    select
+      s.row_number, 'currency', 'invalid_currency',
+      'Currency must be a three-letter ISO 4217 code in capitals.',
+      s.currency, s.row_number::text
+    from staged s where s.currency is not null and s.currency !~ '^[A-Z]{3}$'
+  )
+  select
+    jsonb_build_object(
+      'errors', coalesce((
+        select jsonb_agg(
+          jsonb_build_object(
+            'row', e.row, 'column', e.col, 'code', e.code, 'message', e.message, 'value', e.value
+          )
+          order by e.row, e.col, e.code
+        )
+        from errs e
+      ), '[]'::jsonb),
+      'unknownUserIds', coalesce(
+        (select jsonb_agg(u.user_id order by u.user_id) from unknown_users u), '[]'::jsonb
+      ),
+      'unknownSkuIds', coalesce(
+        (select jsonb_agg(k.sku_id order by k.sku_id) from unknown_skus k), '[]'::jsonb
+      ),
+      'existingTransactions', coalesce((
+        select jsonb_agg(
+          jsonb_build_object('transactionNumber', x.transaction_number, 'batchId', x.import_batch_id)
+          order by x.transaction_number
+        )
+        from existing x
+      ), '[]'::jsonb)
+    ),
+    coalesce((
+      select jsonb_object_agg(c.code, c.n)
+      from (select e.code, count(distinct e.subject)::int as n from errs e group by e.code) as c
+    ), '{}'::jsonb),
+    (select count(distinct e.row)::int from errs e)
+  into v_result, v_counts, v_rows;
+
+  if v_rows = 0 then
+    return v_result || jsonb_build_object('summary', null);
+  end if;
+
+  -- A human summary, e.g. '3 rows refused: 2 unknown SKU ids, 1 transaction already imported'.
+  foreach v_code in array array[
+    'unknown_user', 'unknown_sku', 'already_imported', 'inconsistent_purchase',
+    'total_mismatch', 'out_of_range', 'invalid_currency'
+  ] loop
+    v_n := coalesce((v_counts ->> v_code)::int, 0);
+    continue when v_n = 0;
+    v_parts := v_parts || format('%s %s', v_n, case v_code
+      when 'unknown_user' then case when v_n = 1 then 'unknown user id' else 'unknown user ids' end
+      when 'unknown_sku' then case when v_n = 1 then 'unknown SKU id' else 'unknown SKU ids' end
+      when 'already_imported' then
+        case when v_n = 1 then 'transaction already imported'
+          else 'transactions already imported' end
+      when 'inconsistent_purchase' then
+        case when v_n = 1 then 'inconsistent purchase' else 'inconsistent purchases' end
+      when 'total_mismatch' then
+        case when v_n = 1 then 'purchase total not matching its items'
+          else 'purchase totals not matching their items' end
+      when 'out_of_range' then
+        case when v_n = 1 then 'value out of range' else 'values out of range' end
+      else case when v_n = 1 then 'invalid currency code' else 'invalid currency codes' end
+    end);
+  end loop;
+
+  return v_result || jsonb_build_object(
+    'summary',
+    format(
+      '%s %s refused: %s',
+      v_rows,
+      case when v_rows = 1 then 'row' else 'rows' end,
+      array_to_string(v_parts, ', ')
+    )
+  );
+end;
+$$;

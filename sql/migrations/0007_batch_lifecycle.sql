@@ -1,0 +1,328 @@
+-- Sending a batch: begin (idempotent per merchant + key) → stage chunks (idempotent per chunk
+-- number) → commit (one transaction: all purchases of the batch land, or none). Every step can
+-- be resent after a lost answer without doing anything twice. Safe to re-run.
+
+create or replace function public.import_begin_batch(
+  p_merchant_id uuid,
+  p_idempotency_key text,
+  p_name text,
+  p_file_name text,
+  p_file_sha256 text,
+  p_total_rows integer,
+  p_chunk_count integer
+)
+returns jsonb
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+  v_batch public.bulk_import_batches;
+begin
+  perform public.import_assert_access(p_merchant_id, 'import');
+
+  if p_idempotency_key is null or btrim(p_idempotency_key) = '' then
+    raise exception 'An idempotency key is required to begin an import batch.';
+  end if;
+  if p_total_rows is null or p_total_rows < 0 then
+    raise exception 'Total rows must be zero or more (got %).', p_total_rows;
+  end if;
+  if p_chunk_count is null or p_chunk_count < 0 then
+    raise exception 'Chunk count must be zero or more (got %).', p_chunk_count;
+  end if;
+  if not exists (select 1 from public.merchants m where m.id = p_merchant_id) then
+    raise exception using
+      errcode = 'P0002',
+      message = format('Merchant %s does not exist.', coalesce(p_merchant_id::text, 'null'));
+  end if;
+
+  insert into public.bulk_import_batches as b (
+    merchant_id, idempotency_key, batch_name, file_name, file_sha256, total_rows, chunk_count,
+    created_by, started_at
+  )
+  values (
+    p_merchant_id, p_idempotency_key, p_name, p_file_name, p_file_sha256, p_total_rows,
+    p_chunk_count, public.import_current_actor(), now()
+  )
+  on conflict (merchant_id, idempotency_key) do nothing
+  returning b.* into v_batch;
+
+  if not found then
+    -- A resend (or a resumed run): answer with the batch the key already names, but never let
+    -- one key stand for two different files.
+    select b.* into v_batch
+    from public.bulk_import_batches b
+    where b.merchant_id = p_merchant_id and b.idempotency_key = p_idempotency_key;
+    if v_batch.total_rows <> p_total_rows
+      or v_batch.file_sha256 is distinct from p_file_sha256 then
+      raise exception using
+        message = format(
+          'Idempotency key %s was already used for batch %s with a different file '
+          '(%s rows, SHA-256 %s).',
+          p_idempotency_key, v_batch.id, v_batch.total_rows,
+          coalesce(v_batch.file_sha256, 'none')
+        ),
+        hint = 'Use a new idempotency key for a new import.';
+    end if;
+  end if;
+
+  return public.import_batch_json(v_batch, false);
+end;
+$$;
+
+create or replace function public.import_stage_chunk(
+  p_batch_id uuid,
+  p_chunk_no integer,
+  p_rows jsonb
+)
+returns jsonb
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+  v_batch public.bulk_import_batches;
+  v_chunk public.bulk_import_staged_chunks;
+  v_count int;
+  v_hash text;
+  v_detail text;
+begin
+  v_batch := public.import_find_batch(p_batch_id);
+  perform public.import_assert_access(v_batch.merchant_id, 'import');
+
+  if p_rows is null or jsonb_typeof(p_rows) <> 'array' then
+    raise exception 'The rows of a chunk must be a JSON array.';
+  end if;
+  v_count := jsonb_array_length(p_rows);
+  -- jsonb's text form is canonical (key order, spacing), so an identical resend hashes the same.
+  v_hash := encode(sha256(convert_to(p_rows::text, 'UTF8')), 'hex');
+
+  -- Serialises with the commit (which locks the same row): no rows arrive mid-commit.
+  select b.* into v_batch from public.bulk_import_batches b where b.id = p_batch_id for update;
+
+  select c.* into v_chunk
+  from public.bulk_import_staged_chunks c
+  where c.batch_id = p_batch_id and c.chunk_no = p_chunk_no;
+  if found then
+    if v_chunk.payload_sha256 = v_hash then
+      return jsonb_build_object(
+        'batchId', v_batch.id, 'chunkNo', p_chunk_no, 'rowCount', v_chunk.row_count,
+        'duplicate', true, 'stagedRows', v_batch.staged_rows
+      );
+    end if;
+    raise exception using
+      message = format(
+        'Chunk %s of batch %s was already staged with different rows (%s rows then, %s now).',
+        p_chunk_no, p_batch_id, v_chunk.row_count, v_count
+      ),
+      hint = 'A chunk number cannot be reused for other data; begin a new batch.';
+  end if;
+
+  if v_batch.status = 'completed' then
+    raise exception 'Batch % is already completed: it accepts no more rows.', p_batch_id;
+  elsif v_batch.status = 'failed' then
+    raise exception using
+      message = format('Batch %s has failed: its staged rows are kept as they are.', p_batch_id),
+      hint = 'Commit it again to retry after fixing the data, or import the file as a new batch.';
+  elsif v_batch.status <> 'pending' then
+    raise exception 'Batch % is %: it accepts no rows.', p_batch_id, v_batch.status;
+  end if;
+  if p_chunk_no is null or p_chunk_no < 0
+    or (v_batch.chunk_count is not null and p_chunk_no >= v_batch.chunk_count) then
+    raise exception 'Chunk number % is out of range: batch % has chunks 0 to %.',
+      coalesce(p_chunk_no::text, 'null'), p_batch_id, coalesce(v_batch.chunk_count, 0) - 1;
+  end if;
+  if v_count = 0 then
+    raise exception 'Chunk % has no rows.', p_chunk_no;
+  end if;
+  if v_batch.staged_rows + v_count > v_batch.total_rows then
+    raise exception 'Chunk % would bring batch % to % rows, more than the % it was begun with.',
+      p_chunk_no, p_batch_id, v_batch.staged_rows + v_count, v_batch.total_rows;
+  end if;
+  -- numeric(12,2) would round a third decimal silently; money must arrive exact.
+  if exists (
+    select 1
+    from jsonb_to_recordset(p_rows) as r(unit_price numeric, total_amount numeric)
+    where scale(r.unit_price) > 2 or scale(r.total_amount) > 2
+  ) then
+    raise exception 'Chunk % has amounts with more than two decimals.', p_chunk_no;
+  end if;
+
+  insert into public.bulk_import_staged_chunks (batch_id, chunk_no, row_count, payload_sha256)
+  values (p_batch_id, p_chunk_no, v_count, v_hash);
+
+  begin
+    insert into public.bulk_import_staged_rows (
+      batch_id, chunk_no, row_number, transaction_number, user_id, purchased_at, sku_id,
+      quantity, unit_price, currency, total_amount, store_code, notes
+    )
+    select
+      p_batch_id, p_chunk_no, r."row", r.transaction_number, r.user_id, r.purchased_at,
+      r.sku_id, r.quantity, r.unit_price, r.currency, r.total_amount, r.store_code, r.notes
+    from jsonb_to_recordset(p_rows) as r(
+      "row" int, transaction_number text, user_id uuid, purchased_at timestamptz, sku_id uuid,
+      quantity int, unit_price numeric, currency text, total_amount numeric, store_code text,
+      notes text
+    );
+  exception when unique_violation then
+    get stacked diagnostics v_detail = pg_exception_detail;
+    raise exception using
+      errcode = 'unique_violation',
+      message = format(
+        'Chunk %s repeats a spreadsheet row already staged in batch %s.', p_chunk_no, p_batch_id
+      ),
+      detail = v_detail;
+  end;
+
+  update public.bulk_import_batches b
+  set staged_rows = b.staged_rows + v_count
+  where b.id = p_batch_id
+  returning b.* into v_batch;
+
+  return jsonb_build_object(
+    'batchId', v_batch.id, 'chunkNo', p_chunk_no, 'rowCount', v_count,
+    'duplicate', false, 'stagedRows', v_batch.staged_rows
+  );
+end;
+$$;
+
+create or replace function public.import_commit_batch(p_batch_id uuid)
+returns jsonb
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+  v_batch public.bulk_import_batches;
+  v_staged int;
+  v_check jsonb;
+  v_purchases int;
+  v_items int;
+  v_state text;
+  v_message text;
+  v_detail text;
+begin
+  v_batch := public.import_find_batch(p_batch_id);
+  perform public.import_assert_access(v_batch.merchant_id, 'commit');
+
+  -- Concurrent commits of this batch queue here; the later ones then find it completed.
+  select b.* into v_batch from public.bulk_import_batches b where b.id = p_batch_id for update;
+  if v_batch.status = 'completed' then
+    return public.import_batch_json(v_batch, true);
+  end if;
+
+  select count(*)::int into v_staged
+  from public.bulk_import_staged_rows s
+  where s.batch_id = p_batch_id;
+  if v_staged <> v_batch.total_rows then
+    raise exception using
+      message = format('batch incomplete: %s of %s rows staged', v_staged, v_batch.total_rows),
+      hint = 'Stage the missing chunks, then commit again.';
+  end if;
+
+  -- Two batches of one merchant may share a transaction number: serialise their commits per
+  -- merchant, so the later one's check sees what the earlier one inserted (lock, then check).
+  perform pg_advisory_xact_lock(
+    hashtextextended('public.import_commit_batch:' || v_batch.merchant_id::text, 0)
+  );
+
+  v_check := public.import_validate_staged(p_batch_id);
+  if jsonb_array_length(v_check -> 'errors') > 0 then
+    update public.bulk_import_batches b
+    set status = 'failed',
+        error_message = v_check ->> 'summary',
+        errors = v_check -> 'errors',
+        imported_purchases = 0,
+        imported_items = 0,
+        completed_at = now()
+    where b.id = p_batch_id
+    returning b.* into v_batch;
+    return public.import_batch_json(v_batch, true);
+  end if;
+
+  -- The block is a subtransaction: if the database refuses anything (a constraint, a trigger,
+  -- a unique violation from a writer outside the import), every purchase of this batch is rolled
+  -- back while the failed status below still commits.
+  begin
+    with firsts as (
+      select distinct on (s.transaction_number)
+        s.transaction_number, s.row_number, s.user_id, s.purchased_at, s.currency,
+        s.total_amount, s.store_code, s.notes
+      from public.bulk_import_staged_rows s
+      where s.batch_id = p_batch_id
+      order by s.transaction_number, s.row_number
+    ),
+    sums as (
+      select s.transaction_number, sum(s.quantity::numeric * s.unit_price) as items_sum
+      from public.bulk_import_staged_rows s
+      where s.batch_id = p_batch_id
+      group by s.transaction_number
+    ),
+    new_purchases as (
+      insert into public.purchases (
+        merchant_id, user_id, transaction_number, purchased_at, currency, total_amount,
+        store_code, notes, import_batch_id
+      )
+      select
+        v_batch.merchant_id, f.user_id, f.transaction_number, f.purchased_at, f.currency,
+        coalesce(f.total_amount, x.items_sum), f.store_code, f.notes, p_batch_id
+      from firsts f
+      join sums x on x.transaction_number = f.transaction_number
+      order by f.row_number
+      returning id, transaction_number
+    ),
+    new_items as (
+      insert into public.purchase_items (
+        purchase_id, line_number, sku_id, quantity, unit_price, import_batch_id
+      )
+      select
+        np.id,
+        row_number() over (partition by s.transaction_number order by s.row_number),
+        s.sku_id, s.quantity, s.unit_price, p_batch_id
+      from public.bulk_import_staged_rows s
+      join new_purchases np on np.transaction_number = s.transaction_number
+      where s.batch_id = p_batch_id
+      order by s.row_number
+      returning 1
+    )
+    select (select count(*) from new_purchases)::int, (select count(*) from new_items)::int
+    into v_purchases, v_items;
+  exception when others then
+    get stacked diagnostics
+      v_state = returned_sqlstate, v_message = message_text, v_detail = pg_exception_detail;
+    update public.bulk_import_batches b
+    set status = 'failed',
+        error_message = format('%s (SQLSTATE %s)', v_message, v_state),
+        errors = jsonb_build_array(jsonb_build_object(
+          'row', 0,
+          'column', null,
+          'code', 'conflict',
+          'message', format(
+            'The database refused the batch: %s (SQLSTATE %s)%s',
+            v_message, v_state, coalesce(' ' || nullif(v_detail, ''), '')
+          ),
+          'value', null
+        )),
+        imported_purchases = 0,
+        imported_items = 0,
+        completed_at = now()
+    where b.id = p_batch_id
+    returning b.* into v_batch;
+    return public.import_batch_json(v_batch, true);
+  end;
+
+  update public.bulk_import_batches b
+  set status = 'completed',
+      error_message = null,
+      errors = '[]'::jsonb,
+      imported_purchases = v_purchases,
+      imported_items = v_items,
+      completed_at = now()
+  where b.id = p_batch_id
+  returning b.* into v_batch;
+  return public.import_batch_json(v_batch, true);
+end;
+$$;

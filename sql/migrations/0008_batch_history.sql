@@ -1,0 +1,128 @@
+-- Reading batches back: the history list, one batch with its errors, a dry-run re-validation,
+-- and the merchants an operator can import for. All read-only. Safe to re-run.
+
+create or replace function public.import_list_batches(
+  p_merchant_id uuid,
+  p_status text,
+  p_search text,
+  p_limit integer,
+  p_offset integer
+)
+returns jsonb
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+declare
+  v_search text := nullif(btrim(coalesce(p_search, '')), '');
+  v_pattern text;
+  v_prefix text;
+  v_limit int := least(greatest(coalesce(p_limit, 50), 1), 500);
+  v_offset int := greatest(coalesce(p_offset, 0), 0);
+begin
+  perform public.import_assert_access(p_merchant_id, 'read');
+
+  if p_status is not null
+    and p_status not in ('pending', 'validating', 'processing', 'completed', 'failed') then
+    raise exception 'Unknown batch status %.', p_status;
+  end if;
+  if v_search is not null then
+    -- The user's text is matched literally: escape LIKE's wildcards.
+    v_search := replace(replace(replace(v_search, '\', '\\'), '%', '\%'), '_', '\_');
+    v_pattern := '%' || v_search || '%';
+    v_prefix := lower(v_search) || '%';
+  end if;
+
+  return jsonb_build_object(
+    'batches', coalesce((
+      select jsonb_agg(page.doc order by page.created_at desc, page.id desc)
+      from (
+        select public.import_batch_json(b, false) as doc, b.created_at, b.id
+        from public.bulk_import_batches b
+        where b.merchant_id = p_merchant_id
+          and (p_status is null or b.status = p_status)
+          and (
+            v_pattern is null
+            or b.batch_name ilike v_pattern
+            or b.file_name ilike v_pattern
+            or b.id::text like v_prefix
+          )
+        order by b.created_at desc, b.id desc
+        limit v_limit offset v_offset
+      ) as page
+    ), '[]'::jsonb),
+    'total', (
+      select count(*)::int
+      from public.bulk_import_batches b
+      where b.merchant_id = p_merchant_id
+        and (p_status is null or b.status = p_status)
+        and (
+          v_pattern is null
+          or b.batch_name ilike v_pattern
+          or b.file_name ilike v_pattern
+          or b.id::text like v_prefix
+        )
+    )
+  );
+end;
+$$;
+
+create or replace function public.import_get_batch(p_batch_id uuid)
+returns jsonb
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+declare
+  v_batch public.bulk_import_batches;
+begin
+  v_batch := public.import_find_batch(p_batch_id);
+  perform public.import_assert_access(v_batch.merchant_id, 'read');
+  return public.import_batch_json(v_batch, true);
+end;
+$$;
+
+create or replace function public.import_recheck_batch(p_batch_id uuid)
+returns jsonb
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+declare
+  v_batch public.bulk_import_batches;
+  v_check jsonb;
+begin
+  v_batch := public.import_find_batch(p_batch_id);
+  perform public.import_assert_access(v_batch.merchant_id, 'read');
+  v_check := public.import_validate_staged(p_batch_id);
+  return jsonb_build_object(
+    'batchId', v_batch.id,
+    'ok', jsonb_array_length(v_check -> 'errors') = 0,
+    'errors', v_check -> 'errors',
+    'unknownUserIds', v_check -> 'unknownUserIds',
+    'unknownSkuIds', v_check -> 'unknownSkuIds',
+    'existingTransactions', v_check -> 'existingTransactions'
+  );
+end;
+$$;
+
+create or replace function public.import_list_merchants()
+returns jsonb
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+begin
+  perform public.import_assert_access(null, 'list_merchants');
+  return jsonb_build_object(
+    'merchants', coalesce((
+      select jsonb_agg(jsonb_build_object('id', m.id, 'name', m.name) order by m.name, m.id)
+      from public.merchants m
+    ), '[]'::jsonb)
+  );
+end;
+$$;
