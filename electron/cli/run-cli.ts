@@ -1,0 +1,466 @@
+import { stat } from 'node:fs/promises';
+import type { CommitProgress } from '../../shared/db/commit-import';
+import type { BatchDetail, BatchSummary, RecheckResult } from '../../shared/db/rpc-contract';
+import { RpcError } from '../../shared/db/rpc-transport';
+import type { RowError } from '../../shared/domain/types';
+import { defaultDataDir } from '../main/services/app-paths';
+import { openDatabase, type DatabaseTarget, type OpenDatabase } from '../main/services/connection';
+import { migrate } from '../main/services/db/migrate';
+import {
+  checkFile,
+  importFile,
+  recheckBatch,
+  retryBatch,
+  type CheckedFile,
+  type ParseProgress,
+} from '../main/services/import-service';
+import { parseCliArgs, parseOptionsOf, USAGE, UsageError, type CommandArgs } from './cli-args';
+import { createProgressLine } from './progress-line';
+
+export const EXIT = { ok: 0, refused: 1, usage: 2, system: 3 } as const;
+
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  stderrIsTty: boolean;
+  env: NodeJS.ProcessEnv;
+}
+
+/** Runs one command; returns the exit code. Never throws for a user's mistake. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  let args: CommandArgs | 'help';
+  try {
+    args = parseCliArgs(argv);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr(`purchase-import: ${error.message}\n\n${USAGE}\n`);
+      return EXIT.usage;
+    }
+    throw error;
+  }
+  if (args === 'help') {
+    io.stdout(`${USAGE}\n`);
+    return EXIT.ok;
+  }
+  const command = args;
+  try {
+    return await runCommand(command, io);
+  } catch (error) {
+    return reportFailure(error, command.json, io);
+  }
+}
+
+async function runCommand(args: CommandArgs, io: CliIo): Promise<number> {
+  const target: DatabaseTarget = resolveTarget(args.db, io.env);
+  if (args.command === 'migrate') {
+    if (target.kind === 'sandbox') {
+      // The sandbox migrates itself on open; opening it is the migration.
+      const db = await openDatabase(target, { log: (line) => io.stderr(`${line}\n`) });
+      await db.close();
+      return printResult(
+        io,
+        args.json,
+        { ok: true, applied: [] },
+        'Sandbox database is up to date.',
+      );
+    }
+    const { applied } = await migrate(target.url, {
+      withReferenceSchema: args['with-reference-schema'],
+      log: (line) => io.stderr(`${line}\n`),
+    });
+    return printResult(
+      io,
+      args.json,
+      { ok: true, applied },
+      applied.length ? `Applied ${applied.join(', ')}.` : 'Database is up to date.',
+    );
+  }
+
+  if (args.command === 'check' || args.command === 'import') {
+    await assertReadableFile(args.file);
+  }
+  const db = await openDatabaseOrFail(target, io);
+  try {
+    switch (args.command) {
+      case 'check':
+        return await runCheck(db, args, io);
+      case 'import':
+        return await runImport(db, args, io);
+      case 'batches':
+        return await runBatches(db, args, io);
+      case 'batch':
+        return await runBatch(db, args, io);
+      case 'recheck':
+        return await runRecheck(db, args, io);
+      case 'retry':
+        return await runRetry(db, args, io);
+    }
+  } finally {
+    await db.close();
+  }
+}
+
+type FileArgs = Extract<CommandArgs, { command: 'check' | 'import' }>;
+
+async function runCheck(
+  db: OpenDatabase,
+  args: Extract<CommandArgs, { command: 'check' }>,
+  io: CliIo,
+): Promise<number> {
+  const progress = createProgressLine(io);
+  const checked = await checkFile(db.rpc, fileInput(args), {
+    onParseProgress: (p) => progress.update(parseLabel(p), p.bytesRead / Math.max(p.totalBytes, 1)),
+  });
+  progress.done();
+  const body = checkBody(checked);
+  if (args.json) io.stdout(`${JSON.stringify(body)}\n`);
+  else io.stdout(describeCheck(checked));
+  return body.ok ? EXIT.ok : EXIT.refused;
+}
+
+async function runImport(
+  db: OpenDatabase,
+  args: Extract<CommandArgs, { command: 'import' }>,
+  io: CliIo,
+): Promise<number> {
+  const progress = createProgressLine(io);
+  const outcome = await importFile(
+    db.rpc,
+    { ...fileInput(args), name: args.name ?? null, ...chunkRowsOf(args) },
+    {
+      onParseProgress: (p) =>
+        progress.update(parseLabel(p), p.bytesRead / Math.max(p.totalBytes, 1)),
+      onCommitProgress: (p) => progress.update(commitLabel(p), commitFraction(p)),
+    },
+  );
+  progress.done();
+  const base = checkBody(outcome.checked);
+  if (outcome.kind === 'refused-locally') {
+    const body = {
+      ...base,
+      ok: false,
+      batchId: null,
+      status: null,
+      importedPurchases: 0,
+      importedItems: 0,
+    };
+    if (args.json) io.stdout(`${JSON.stringify(body)}\n`);
+    else {
+      io.stdout(describeCheck(outcome.checked));
+      io.stdout('Nothing was imported: fix the rows above in the file and run the import again.\n');
+    }
+    return EXIT.refused;
+  }
+  if (outcome.kind === 'nothing-to-import') {
+    const body = { ...base, batchId: null, status: null, importedPurchases: 0, importedItems: 0 };
+    if (args.json) io.stdout(`${JSON.stringify(body)}\n`);
+    else {
+      io.stdout(describeCheck(outcome.checked));
+      io.stdout('Nothing to import: every transaction in the file is already in the database.\n');
+    }
+    return base.ok ? EXIT.ok : EXIT.refused;
+  }
+  const { batch } = outcome;
+  const ok = batch.status === 'completed';
+  const errors = ok ? base.errors : mergeErrors(base.errors, batch.errors);
+  const body = {
+    ...base,
+    ok,
+    errors,
+    batchId: batch.id,
+    status: batch.status,
+    importedPurchases: batch.importedPurchases,
+    importedItems: batch.importedItems,
+    errorMessage: batch.errorMessage,
+  };
+  if (args.json) io.stdout(`${JSON.stringify(body)}\n`);
+  else {
+    io.stdout(describeCheck(outcome.checked, ok ? [] : batch.errors));
+    io.stdout(
+      ok
+        ? `Imported ${batch.importedPurchases} purchases (${batch.importedItems} items) as batch ${batch.id}.\n`
+        : `Refused by the database: ${batch.errorMessage ?? 'see the errors above'}\n` +
+            `The batch ${batch.id} is recorded as failed; after fixing the data, run: purchase-import retry ${batch.id}\n`,
+    );
+  }
+  return ok ? EXIT.ok : EXIT.refused;
+}
+
+async function runBatches(
+  db: OpenDatabase,
+  args: Extract<CommandArgs, { command: 'batches' }>,
+  io: CliIo,
+): Promise<number> {
+  const page = await db.rpc.call('import_list_batches', {
+    p_merchant_id: args.merchant,
+    p_status: args.status ?? null,
+    p_search: null,
+    p_limit: args.limit,
+    p_offset: 0,
+  });
+  if (args.json) {
+    io.stdout(`${JSON.stringify({ batches: page.batches.map(batchJson), total: page.total })}\n`);
+    return EXIT.ok;
+  }
+  if (page.batches.length === 0) {
+    io.stdout('No batches yet for this merchant.\n');
+    return EXIT.ok;
+  }
+  const lines = page.batches.map(
+    (b) =>
+      `${b.id}  ${b.status.padEnd(10)}  ${String(b.importedPurchases).padStart(8)}  ${b.createdAt}  ${b.name ?? b.fileName ?? ''}`,
+  );
+  io.stdout(
+    `${'ID'.padEnd(36)}  ${'STATUS'.padEnd(10)}  PURCHASES  CREATED  NAME\n${lines.join('\n')}\n` +
+      `${page.batches.length} of ${page.total} batches.\n`,
+  );
+  return EXIT.ok;
+}
+
+async function runBatch(
+  db: OpenDatabase,
+  args: Extract<CommandArgs, { command: 'batch' }>,
+  io: CliIo,
+): Promise<number> {
+  const batch = await db.rpc.call('import_get_batch', { p_batch_id: args.id });
+  if (args.json) io.stdout(`${JSON.stringify({ ...batchJson(batch), errors: batch.errors })}\n`);
+  else io.stdout(describeBatch(batch));
+  return EXIT.ok;
+}
+
+async function runRecheck(
+  db: OpenDatabase,
+  args: Extract<CommandArgs, { command: 'recheck' }>,
+  io: CliIo,
+): Promise<number> {
+  const result = await recheckBatch(db.rpc, args.id);
+  const body = recheckJson(result);
+  if (args.json) io.stdout(`${JSON.stringify(body)}\n`);
+  else
+    io.stdout(
+      result.ok
+        ? `Batch ${result.batchId} passes against current data: run "purchase-import retry ${result.batchId}".\n`
+        : `${formatErrors(result.errors)}Batch ${result.batchId} still fails: ${result.errors.length} errors.\n`,
+    );
+  return result.ok ? EXIT.ok : EXIT.refused;
+}
+
+async function runRetry(
+  db: OpenDatabase,
+  args: Extract<CommandArgs, { command: 'retry' }>,
+  io: CliIo,
+): Promise<number> {
+  const batch = await retryBatch(db.rpc, args.id);
+  const ok = batch.status === 'completed';
+  if (args.json) {
+    io.stdout(
+      `${JSON.stringify({
+        ok,
+        rows: batch.totalRows,
+        errors: batch.errors,
+        batchId: batch.id,
+        status: batch.status,
+        importedPurchases: batch.importedPurchases,
+        importedItems: batch.importedItems,
+        errorMessage: batch.errorMessage,
+      })}\n`,
+    );
+  } else io.stdout(describeBatch(batch));
+  return ok ? EXIT.ok : EXIT.refused;
+}
+
+function checkBody(checked: CheckedFile) {
+  const { report, reference } = checked;
+  return {
+    ok: report.errors.length === 0,
+    rows: report.summary.rows,
+    purchases: report.summary.purchases,
+    items: report.summary.items,
+    errors: report.errors.map(plainError),
+    warnings: report.warnings.map(plainError),
+    unknownUserIds: reference.unknownUserIds,
+    unknownSkuIds: reference.unknownSkuIds,
+    existingTransactionNumbers: reference.existingTransactions.map((t) => t.transactionNumber),
+  };
+}
+
+interface PlainError {
+  row: number;
+  column: string | null;
+  code: string;
+  message: string;
+  value: string | null;
+}
+
+function plainError(error: RowError): PlainError {
+  return {
+    row: error.row,
+    column: error.column,
+    code: error.code,
+    message: error.message,
+    value: error.value,
+  };
+}
+
+function mergeErrors(local: PlainError[], remote: BatchDetail['errors']): PlainError[] {
+  const seen = new Set(local.map((e) => `${e.row}|${e.column}|${e.code}`));
+  const merged: PlainError[] = [...local];
+  for (const error of remote) {
+    if (!seen.has(`${error.row}|${error.column}|${error.code}`)) merged.push(error);
+  }
+  return merged.sort((a, b) => a.row - b.row || (a.column ?? '').localeCompare(b.column ?? ''));
+}
+
+function batchJson(batch: BatchSummary) {
+  return {
+    id: batch.id,
+    name: batch.name,
+    status: batch.status,
+    importedPurchases: batch.importedPurchases,
+    importedItems: batch.importedItems,
+    errorMessage: batch.errorMessage,
+    createdAt: batch.createdAt,
+    completedAt: batch.completedAt,
+    fileName: batch.fileName,
+    totalRows: batch.totalRows,
+    errorCount: batch.errorCount,
+    createdBy: batch.createdBy,
+  };
+}
+
+function recheckJson(result: RecheckResult) {
+  return {
+    ok: result.ok,
+    batchId: result.batchId,
+    errors: result.errors,
+    unknownUserIds: result.unknownUserIds,
+    unknownSkuIds: result.unknownSkuIds,
+    existingTransactionNumbers: result.existingTransactions.map((t) => t.transactionNumber),
+  };
+}
+
+const SHOWN_ERRORS = 50;
+
+function formatErrors(errors: readonly { row: number; message: string }[]): string {
+  if (errors.length === 0) return '';
+  const shown = errors.slice(0, SHOWN_ERRORS).map((e) => `  row ${e.row}: ${e.message}`);
+  const more = errors.length > SHOWN_ERRORS ? [`  … and ${errors.length - SHOWN_ERRORS} more`] : [];
+  return `${[...shown, ...more].join('\n')}\n`;
+}
+
+function describeCheck(checked: CheckedFile, remoteErrors: BatchDetail['errors'] = []): string {
+  const { report } = checked;
+  const s = report.summary;
+  const errors = mergeErrors(report.errors.map(plainError), remoteErrors);
+  const amount = (s.totalAmountCents / 100).toFixed(2);
+  const range =
+    s.firstPurchasedAt && s.lastPurchasedAt
+      ? `, ${s.firstPurchasedAt} to ${s.lastPurchasedAt}`
+      : '';
+  return (
+    `${report.fileName}: ${s.rows} rows, ${s.purchases} purchases, ${s.items} items, total ${amount}${range}\n` +
+    formatErrors(report.warnings.map((w) => ({ ...w, message: `warning: ${w.message}` }))) +
+    formatErrors(errors) +
+    (errors.length === 0 ? 'No errors.\n' : `${errors.length} errors.\n`)
+  );
+}
+
+function describeBatch(batch: BatchDetail): string {
+  return (
+    `Batch ${batch.id} (${batch.name ?? batch.fileName ?? 'unnamed'})\n` +
+    `  status:    ${batch.status}\n` +
+    `  rows:      ${batch.totalRows}\n` +
+    `  imported:  ${batch.importedPurchases} purchases, ${batch.importedItems} items\n` +
+    `  created:   ${batch.createdAt}${batch.createdBy ? ` by ${batch.createdBy}` : ''}\n` +
+    (batch.completedAt ? `  finished:  ${batch.completedAt}\n` : '') +
+    (batch.errorMessage ? `  error:     ${batch.errorMessage}\n` : '') +
+    formatErrors(batch.errors)
+  );
+}
+
+function printResult(io: CliIo, json: boolean, body: object, text: string): number {
+  io.stdout(json ? `${JSON.stringify(body)}\n` : `${text}\n`);
+  return EXIT.ok;
+}
+
+function resolveTarget(db: string | undefined, env: NodeJS.ProcessEnv): DatabaseTarget {
+  const url = db ?? env['PURCHASE_IMPORT_DB'];
+  if (url) return { kind: 'postgres', url };
+  return { kind: 'sandbox', dataDir: defaultDataDir(env) };
+}
+
+async function openDatabaseOrFail(target: DatabaseTarget, io: CliIo): Promise<OpenDatabase> {
+  try {
+    return await openDatabase(target, { log: (line) => io.stderr(`${line}\n`) });
+  } catch (error) {
+    throw new RpcError('unreachable', `Could not open the database: ${messageOf(error)}`, {
+      cause: error,
+    });
+  }
+}
+
+async function assertReadableFile(path: string): Promise<void> {
+  try {
+    const info = await stat(path);
+    if (!info.isFile()) throw new UsageError(`${path} is not a file.`);
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`Cannot read ${path}: ${messageOf(error)}`);
+  }
+}
+
+function fileInput(args: FileArgs) {
+  return {
+    path: args.file,
+    merchantId: args.merchant,
+    parseOptions: parseOptionsOf(args),
+    skipExisting: args['skip-existing'],
+  };
+}
+
+function chunkRowsOf(args: FileArgs): { chunkRows?: number } {
+  return args['chunk-rows'] ? { chunkRows: args['chunk-rows'] } : {};
+}
+
+function parseLabel(p: ParseProgress): string {
+  return `reading ${p.rows.toLocaleString('en-US')} rows`;
+}
+
+function commitLabel(p: CommitProgress): string {
+  if (p.phase === 'staging') return `staging ${p.rowsStaged}/${p.totalRows} rows`;
+  return p.phase;
+}
+
+function commitFraction(p: CommitProgress): number {
+  if (p.phase === 'staging') return p.rowsStaged / Math.max(p.totalRows, 1);
+  return p.phase === 'done' ? 1 : 0.99;
+}
+
+function reportFailure(error: unknown, json: boolean, io: CliIo): number {
+  let code: number = EXIT.system;
+  let message = messageOf(error);
+  if (error instanceof UsageError) code = EXIT.usage;
+  else if (error instanceof RpcError) {
+    if (error.kind === 'refused') code = EXIT.refused;
+    if (error.kind === 'unreachable') message = `Database unreachable: ${message}`;
+  } else if (isFileError(error)) code = EXIT.usage;
+  if (json) io.stdout(`${JSON.stringify({ ok: false, error: message, exitCode: code })}\n`);
+  io.stderr(`purchase-import: ${message}\n`);
+  if (io.env['PURCHASE_IMPORT_DEBUG'] && error instanceof Error && error.stack) {
+    io.stderr(`${error.stack}\n`);
+  }
+  return code;
+}
+
+function isFileError(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    'code' in error &&
+    typeof error.code === 'string' &&
+    ['ENOENT', 'EACCES', 'EISDIR', 'EPERM'].includes(error.code)
+  );
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,129 @@
+import { randomUUID } from 'node:crypto';
+import { basename } from 'node:path';
+import {
+  commitImport,
+  commitOrReconcile,
+  type CommitProgress,
+} from '../../../shared/db/commit-import';
+import type { ImportRpc } from '../../../shared/db/import-rpc';
+import type { BatchDetail, RecheckResult } from '../../../shared/db/rpc-contract';
+import { applyReferenceCheck, collectReferenceIds } from '../../../shared/domain/reference-check';
+import type { ImportReport, ParseOptions, ReferenceCheck } from '../../../shared/domain/types';
+import { parseCsvFile } from './parse/parse-file';
+
+// The engine's use cases, shared by the desktop app and the CLI: check a file, import it, and
+// re-check or retry a batch. Files, workers and the database stay in the main process.
+
+export interface ParseProgress {
+  bytesRead: number;
+  totalBytes: number;
+  rows: number;
+}
+
+export interface CheckFileInput {
+  path: string;
+  merchantId: string;
+  parseOptions?: ParseOptions;
+  skipExisting?: boolean;
+}
+
+export interface CheckedFile {
+  /** The local report with the database's verdict on ids and transaction numbers applied. */
+  report: ImportReport;
+  /** Purchases that passed the local rules (before the reference check). */
+  localReport: ImportReport;
+  reference: ReferenceCheck;
+}
+
+export interface ServiceHooks {
+  onParseProgress?: (progress: ParseProgress) => void;
+  onCommitProgress?: (progress: CommitProgress) => void;
+  signal?: AbortSignal;
+}
+
+export async function checkFile(
+  rpc: ImportRpc,
+  input: CheckFileInput,
+  hooks: ServiceHooks = {},
+): Promise<CheckedFile> {
+  const { report: localReport } = await parseCsvFile(input.path, input.parseOptions ?? {}, {
+    ...(hooks.onParseProgress ? { onProgress: hooks.onParseProgress } : {}),
+    ...(hooks.signal ? { signal: hooks.signal } : {}),
+  });
+  const ids = collectReferenceIds(localReport);
+  const reference = await rpc.call('import_check_references', {
+    p_merchant_id: input.merchantId,
+    p_user_ids: ids.userIds,
+    p_sku_ids: ids.skuIds,
+    p_transaction_numbers: ids.transactionNumbers,
+  });
+  const report = applyReferenceCheck(localReport, reference, {
+    skipExisting: input.skipExisting ?? false,
+  });
+  return { report, localReport, reference };
+}
+
+export interface ImportFileInput extends CheckFileInput {
+  name?: string | null;
+  idempotencyKey?: string;
+  chunkRows?: number;
+}
+
+export type ImportOutcome =
+  | { kind: 'refused-locally'; checked: CheckedFile }
+  | { kind: 'nothing-to-import'; checked: CheckedFile }
+  | { kind: 'batch'; checked: CheckedFile; batch: BatchDetail };
+
+/**
+ * Imports a file. Defects only the file can fix (format, cross-row rules) refuse it here and write
+ * nothing. Everything else goes to the database, which re-checks ids and transaction numbers
+ * under its lock: a refusal there is recorded as a failed batch that support can re-check and
+ * retry later.
+ */
+export async function importFile(
+  rpc: ImportRpc,
+  input: ImportFileInput,
+  hooks: ServiceHooks = {},
+): Promise<ImportOutcome> {
+  const checked = await checkFile(rpc, input, hooks);
+  if (checked.localReport.errors.length > 0) return { kind: 'refused-locally', checked };
+
+  const skipped = new Set(
+    input.skipExisting
+      ? checked.reference.existingTransactions.map((existing) => existing.transactionNumber)
+      : [],
+  );
+  const purchases = checked.localReport.purchases.filter(
+    (purchase) => !skipped.has(purchase.transactionNumber),
+  );
+  // Every transaction was skipped as already imported: an empty batch would only add noise.
+  if (purchases.length === 0) return { kind: 'nothing-to-import', checked };
+  const batch = await commitImport(
+    rpc,
+    {
+      merchantId: input.merchantId,
+      name: input.name ?? null,
+      fileName: basename(input.path),
+      fileSha256: checked.localReport.fileSha256,
+      purchases,
+      idempotencyKey: input.idempotencyKey ?? randomUUID(),
+      ...(input.chunkRows ? { chunkRows: input.chunkRows } : {}),
+    },
+    {
+      ...(hooks.onCommitProgress ? { onProgress: hooks.onCommitProgress } : {}),
+      ...(hooks.signal ? { signal: hooks.signal } : {}),
+    },
+  );
+  return { kind: 'batch', checked, batch };
+}
+
+export function recheckBatch(rpc: ImportRpc, batchId: string): Promise<RecheckResult> {
+  return rpc.call('import_recheck_batch', { p_batch_id: batchId });
+}
+
+/** Retries a failed (or interrupted) batch from its staged rows; a completed one is left as is. */
+export async function retryBatch(rpc: ImportRpc, batchId: string): Promise<BatchDetail> {
+  const batch = await rpc.call('import_get_batch', { p_batch_id: batchId });
+  if (batch.status === 'completed') return batch;
+  return commitOrReconcile(rpc, batchId);
+}

@@ -1,0 +1,188 @@
+import type { Purchase } from '../domain/types';
+import { chunkPurchases, toStagedRows } from '../domain/reference-check';
+import type { ImportRpc } from './import-rpc';
+import type { BatchDetail } from './rpc-contract';
+import { RpcError } from './rpc-transport';
+
+// Sends grouped purchases to the database as one batch: begin → stage chunks of whole purchases →
+// commit. Every step is safe to resend (idempotency key, chunk numbers, commit of a committed
+// batch is a no-op), so a dropped connection is answered by resending or by reading the batch
+// back — never by guessing. Success is reported only when the database said `completed`.
+
+/** 5,000 rows keep each staging call well under a second and its body near 1 MB (measured). */
+export const DEFAULT_CHUNK_ROWS = 5_000;
+
+export type CommitPhase = 'beginning' | 'staging' | 'committing' | 'reconciling' | 'done';
+
+export interface CommitProgress {
+  phase: CommitPhase;
+  batchId: string | null;
+  chunksSent: number;
+  chunks: number;
+  rowsStaged: number;
+  totalRows: number;
+}
+
+export interface CommitImportInput {
+  merchantId: string;
+  name: string | null;
+  fileName: string | null;
+  fileSha256: string | null;
+  purchases: readonly Purchase[];
+  /** One per import attempt; a resumed attempt passes the same key to find its batch again. */
+  idempotencyKey: string;
+  chunkRows?: number;
+}
+
+export interface RetryPolicy {
+  attempts: number;
+  baseDelayMs: number;
+}
+
+export interface CommitImportHooks {
+  onProgress?: (progress: CommitProgress) => void;
+  /** Honoured until the commit call starts; after that the outcome belongs to the database. */
+  signal?: AbortSignal;
+  retry?: RetryPolicy;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export class CommitCancelledError extends Error {
+  constructor(readonly batchId: string | null) {
+    super('The import was cancelled before the commit step; nothing was imported.');
+    this.name = 'CommitCancelledError';
+  }
+}
+
+const DEFAULT_RETRY: RetryPolicy = { attempts: 6, baseDelayMs: 250 };
+
+export async function commitImport(
+  rpc: ImportRpc,
+  input: CommitImportInput,
+  hooks: CommitImportHooks = {},
+): Promise<BatchDetail> {
+  const retry = hooks.retry ?? DEFAULT_RETRY;
+  const sleep = hooks.sleep ?? defaultSleep;
+  const chunks = chunkPurchases(input.purchases, input.chunkRows ?? DEFAULT_CHUNK_ROWS);
+  const totalRows = chunks.reduce((sum, chunk) => sum + countRows(chunk), 0);
+  const progress: CommitProgress = {
+    phase: 'beginning',
+    batchId: null,
+    chunksSent: 0,
+    chunks: chunks.length,
+    rowsStaged: 0,
+    totalRows,
+  };
+  const report = (patch: Partial<CommitProgress>): void => {
+    Object.assign(progress, patch);
+    hooks.onProgress?.({ ...progress });
+  };
+  const throwIfCancelled = (): void => {
+    if (hooks.signal?.aborted) throw new CommitCancelledError(progress.batchId);
+  };
+
+  throwIfCancelled();
+  report({ phase: 'beginning' });
+  const batch = await withRetry(retry, sleep, () =>
+    rpc.call('import_begin_batch', {
+      p_merchant_id: input.merchantId,
+      p_idempotency_key: input.idempotencyKey,
+      p_name: input.name,
+      p_file_name: input.fileName,
+      p_file_sha256: input.fileSha256,
+      p_total_rows: totalRows,
+      p_chunk_count: chunks.length,
+    }),
+  );
+  report({ batchId: batch.id });
+  if (batch.status === 'completed') {
+    // This attempt already landed (a resumed run): report what the database holds.
+    report({ phase: 'done', rowsStaged: totalRows, chunksSent: chunks.length });
+    return withRetry(retry, sleep, () => rpc.call('import_get_batch', { p_batch_id: batch.id }));
+  }
+
+  if (batch.stagedRows < totalRows) {
+    report({ phase: 'staging' });
+    for (const [index, chunk] of chunks.entries()) {
+      throwIfCancelled();
+      const staged = await withRetry(retry, sleep, () =>
+        rpc.call('import_stage_chunk', {
+          p_batch_id: batch.id,
+          p_chunk_no: index,
+          p_rows: toStagedRows(chunk),
+        }),
+      );
+      report({ chunksSent: index + 1, rowsStaged: staged.stagedRows });
+    }
+  } else {
+    report({ chunksSent: chunks.length, rowsStaged: batch.stagedRows });
+  }
+
+  throwIfCancelled();
+  report({ phase: 'committing' });
+  const result = await commitOrReconcile(rpc, batch.id, retry, sleep, () =>
+    report({ phase: 'reconciling' }),
+  );
+  report({ phase: 'done' });
+  return result;
+}
+
+/**
+ * Commits, and when the answer is lost (connection dropped, statement timed out), reads the batch
+ * back: completed or failed is the answer; still pending means the commit rolled back, so it is
+ * safe to commit again (the database locks the batch and re-checks before inserting).
+ */
+export async function commitOrReconcile(
+  rpc: ImportRpc,
+  batchId: string,
+  retry: RetryPolicy = DEFAULT_RETRY,
+  sleep: (ms: number) => Promise<void> = defaultSleep,
+  onReconcile: () => void = () => undefined,
+): Promise<BatchDetail> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await rpc.call('import_commit_batch', { p_batch_id: batchId });
+    } catch (error) {
+      if (!isLostAnswer(error) || attempt >= retry.attempts) throw error;
+      onReconcile();
+      await sleep(backoff(retry, attempt));
+      const state = await withRetry(retry, sleep, () =>
+        rpc.call('import_get_batch', { p_batch_id: batchId }),
+      );
+      if (state.status === 'completed' || state.status === 'failed') return state;
+    }
+  }
+}
+
+async function withRetry<T>(
+  retry: RetryPolicy,
+  sleep: (ms: number) => Promise<void>,
+  call: () => Promise<T>,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      // Only a lost answer is worth resending; a refusal will be refused again.
+      if (!(error instanceof RpcError) || error.kind !== 'unreachable') throw error;
+      if (attempt >= retry.attempts) throw error;
+      await sleep(backoff(retry, attempt));
+    }
+  }
+}
+
+function isLostAnswer(error: unknown): boolean {
+  return error instanceof RpcError && (error.kind === 'unreachable' || error.kind === 'timeout');
+}
+
+function backoff(retry: RetryPolicy, attempt: number): number {
+  return retry.baseDelayMs * 2 ** (attempt - 1);
+}
+
+function countRows(purchases: readonly Purchase[]): number {
+  return purchases.reduce((sum, purchase) => sum + purchase.items.length, 0);
+}
+
+function defaultSleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,344 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { StagedRow } from '../../shared/db/rpc-contract';
+import {
+  buildRows,
+  openTestDb,
+  seedMerchant,
+  type SeededMerchant,
+  type TestDb,
+} from '../support/seed';
+
+// The purchase-import command end to end: the real binary (bin/purchase-import.mjs through tsx),
+// a real PostgreSQL, files on disk. Asserts exit codes and the --json contract other tooling
+// depends on.
+
+const BIN = resolve(import.meta.dirname, '../../bin/purchase-import.mjs');
+const HEADER =
+  'transaction_number,user_id,purchased_at,sku_id,quantity,unit_price,currency,total_amount,store_code,notes';
+
+let db: TestDb;
+let url: string;
+let merchant: SeededMerchant;
+let dir: string;
+
+interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { ...process.env, PURCHASE_IMPORT_DB: '', PURCHASE_IMPORT_HOME: dir, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
+  });
+}
+
+function json(run: CliRun): Record<string, unknown> {
+  const lines = run.stdout.trim().split('\n');
+  expect(lines, `stdout must be exactly one JSON object: ${run.stdout}`).toHaveLength(1);
+  return JSON.parse(lines[0] ?? '') as Record<string, unknown>;
+}
+
+function toCsv(rows: readonly StagedRow[]): string {
+  const lines = rows.map((r) =>
+    [
+      r.transaction_number,
+      r.user_id,
+      r.purchased_at,
+      r.sku_id,
+      r.quantity,
+      r.unit_price,
+      r.currency ?? '',
+      r.total_amount ?? '',
+      r.store_code ?? '',
+      r.notes ?? '',
+    ].join(','),
+  );
+  return `${HEADER}\n${lines.join('\n')}\n`;
+}
+
+async function writeCsv(name: string, rows: readonly StagedRow[]): Promise<string> {
+  const path = join(dir, name);
+  await writeFile(path, toCsv(rows));
+  return path;
+}
+
+async function batchCount(): Promise<number> {
+  const result = await db.pool.query<{ n: number }>(
+    'select count(*)::int as n from public.bulk_import_batches where merchant_id = $1',
+    [merchant.merchantId],
+  );
+  return result.rows[0]?.n ?? -1;
+}
+
+beforeAll(async () => {
+  url = inject('databaseUrl');
+  db = openTestDb(url);
+  merchant = await seedMerchant(db.pool, { users: 10, skus: 10 });
+  dir = await mkdtemp(join(tmpdir(), 'purchase-import-cli-'));
+});
+afterAll(async () => {
+  await db.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('purchase-import check', () => {
+  it('reports a valid file with exit 0 and the documented JSON', async () => {
+    const rows = buildRows(merchant, { purchases: 4, itemsPerPurchase: 2, withTotals: true });
+    const file = await writeCsv('valid.csv', rows);
+    const run = await cli([
+      'check',
+      file,
+      '--merchant',
+      merchant.merchantId,
+      '--db',
+      url,
+      '--json',
+    ]);
+    expect(run.stderr).not.toMatch(/at .*\.ts:\d+/);
+    expect(run.code).toBe(0);
+    expect(json(run)).toMatchObject({
+      ok: true,
+      rows: 8,
+      purchases: 4,
+      items: 8,
+      errors: [],
+      unknownUserIds: [],
+      unknownSkuIds: [],
+      existingTransactionNumbers: [],
+    });
+    expect(await batchCount()).toBe(0);
+  });
+
+  it('names the row, column and value of an unknown SKU and exits 1', async () => {
+    const rows = buildRows(merchant, { purchases: 3, itemsPerPurchase: 2 });
+    const unknownSku = '0b5c1a54-6c43-4c8e-9a55-6f1f4b0e0d11';
+    rows[3] = { ...(rows[3] as StagedRow), sku_id: unknownSku };
+    const file = await writeCsv('unknown-sku.csv', rows);
+    const run = await cli([
+      'check',
+      file,
+      '--merchant',
+      merchant.merchantId,
+      '--db',
+      url,
+      '--json',
+    ]);
+    expect(run.code).toBe(1);
+    const body = json(run);
+    expect(body['ok']).toBe(false);
+    expect(body['unknownSkuIds']).toEqual([unknownSku]);
+    expect(body['errors']).toContainEqual(
+      expect.objectContaining({ row: 5, column: 'sku_id', code: 'unknown_sku', value: unknownSku }),
+    );
+  });
+});
+
+describe('purchase-import import', () => {
+  it('imports a file as one completed batch, then refuses the same file again', async () => {
+    const rows = buildRows(merchant, { purchases: 5, itemsPerPurchase: 3 });
+    const file = await writeCsv('import.csv', rows);
+    const first = await cli([
+      'import',
+      file,
+      '--merchant',
+      merchant.merchantId,
+      '--name',
+      'CLI import',
+      '--db',
+      url,
+      '--json',
+    ]);
+    expect(first.code, first.stderr).toBe(0);
+    const body = json(first);
+    expect(body).toMatchObject({
+      ok: true,
+      status: 'completed',
+      importedPurchases: 5,
+      importedItems: 15,
+    });
+    const batchId = String(body['batchId']);
+    const landed = await db.pool.query<{ n: number }>(
+      'select count(*)::int as n from public.purchase_items where import_batch_id = $1',
+      [batchId],
+    );
+    expect(landed.rows[0]?.n).toBe(15);
+
+    const again = await cli([
+      'import',
+      file,
+      '--merchant',
+      merchant.merchantId,
+      '--db',
+      url,
+      '--json',
+    ]);
+    expect(again.code).toBe(1);
+    const refused = json(again);
+    expect(refused['existingTransactionNumbers']).toHaveLength(5);
+    expect(refused['status']).toBe('failed');
+    expect(refused['importedPurchases']).toBe(0);
+
+    const skipping = await cli([
+      'import',
+      file,
+      '--merchant',
+      merchant.merchantId,
+      '--db',
+      url,
+      '--json',
+      '--skip-existing',
+    ]);
+    expect(skipping.code).toBe(0);
+    expect(json(skipping)).toMatchObject({ ok: true, batchId: null, importedPurchases: 0 });
+  });
+
+  it('refuses a file with invalid values before writing anything', async () => {
+    const before = await batchCount();
+    const rows = buildRows(merchant, { purchases: 2, itemsPerPurchase: 2 });
+    const text = toCsv(rows).replace(/,2,(\d+\.\d\d),EUR/, ',2.5,$1,EUR');
+    const file = join(dir, 'bad-quantity.csv');
+    await writeFile(file, text);
+    const run = await cli([
+      'import',
+      file,
+      '--merchant',
+      merchant.merchantId,
+      '--db',
+      url,
+      '--json',
+    ]);
+    expect(run.code).toBe(1);
+    const body = json(run);
+    expect(body['batchId']).toBeNull();
+    expect(body['errors']).toContainEqual(
+      expect.objectContaining({ column: 'quantity', code: 'invalid_integer', value: '2.5' }),
+    );
+    expect(await batchCount()).toBe(before);
+  });
+
+  it('records an unknown SKU as a failed batch that recheck and retry finish once fixed', async () => {
+    const rows = buildRows(merchant, { purchases: 3, itemsPerPurchase: 2 });
+    const missingSku = '6d1f1f0e-3b7a-4a43-8f0e-2f6f4f8f9a01';
+    rows[1] = { ...(rows[1] as StagedRow), sku_id: missingSku };
+    const file = await writeCsv('missing-sku.csv', rows);
+    const run = await cli([
+      'import',
+      file,
+      '--merchant',
+      merchant.merchantId,
+      '--db',
+      url,
+      '--json',
+    ]);
+    expect(run.code).toBe(1);
+    const failed = json(run);
+    expect(failed['status']).toBe('failed');
+    const batchId = String(failed['batchId']);
+    expect(failed['errors']).toContainEqual(
+      expect.objectContaining({ row: 3, column: 'sku_id', code: 'unknown_sku' }),
+    );
+
+    const stillFailing = await cli(['recheck', batchId, '--db', url, '--json']);
+    expect(stillFailing.code).toBe(1);
+    expect(json(stillFailing)).toMatchObject({ ok: false, unknownSkuIds: [missingSku] });
+
+    await db.pool.query(
+      `insert into public.skus (id, merchant_id, code, name) values ($1, $2, 'NEW-1', 'New product')`,
+      [missingSku, merchant.merchantId],
+    );
+    const passing = await cli(['recheck', batchId, '--db', url, '--json']);
+    expect(passing.code).toBe(0);
+    expect(json(passing)).toMatchObject({ ok: true, batchId, errors: [] });
+
+    const retried = await cli(['retry', batchId, '--db', url, '--json']);
+    expect(retried.code).toBe(0);
+    expect(json(retried)).toMatchObject({ ok: true, status: 'completed', importedPurchases: 3 });
+
+    const history = await cli([
+      'batches',
+      '--merchant',
+      merchant.merchantId,
+      '--status',
+      'completed',
+      '--db',
+      url,
+      '--json',
+    ]);
+    expect(history.code).toBe(0);
+    const listed = json(history)['batches'] as { id: string; status: string }[];
+    expect(listed.map((b) => b.id)).toContain(batchId);
+    expect(listed.every((b) => b.status === 'completed')).toBe(true);
+
+    const detail = await cli(['batch', batchId, '--db', url, '--json']);
+    expect(detail.code).toBe(0);
+    expect(json(detail)).toMatchObject({ id: batchId, status: 'completed', errors: [] });
+  });
+});
+
+describe('purchase-import errors', () => {
+  it('exits 2 with a message, not a stack trace, for usage errors', async () => {
+    const missing = await cli(['check', join(dir, 'valid.csv'), '--db', url]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('--merchant');
+    expect(missing.stderr).not.toMatch(/\n\s+at /);
+
+    const unknown = await cli(['frobnicate']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('Unknown command "frobnicate"');
+
+    const badId = await cli(['batch', 'not-a-uuid', '--db', url]);
+    expect(badId.code).toBe(2);
+    expect(badId.stderr).toContain('ID must be a UUID');
+  });
+
+  it('exits 2 when the file cannot be read', async () => {
+    const run = await cli([
+      'check',
+      join(dir, 'does-not-exist.csv'),
+      '--merchant',
+      merchant.merchantId,
+      '--db',
+      url,
+    ]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('does-not-exist.csv');
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('exits 3 when the database is unreachable, without printing the password', async () => {
+    const rows = buildRows(merchant, { purchases: 1 });
+    const file = await writeCsv('unreachable.csv', rows);
+    const run = await cli([
+      'check',
+      file,
+      '--merchant',
+      merchant.merchantId,
+      '--db',
+      'postgresql://someone:s3cret-pw@127.0.0.1:9/postgres',
+      '--json',
+    ]);
+    expect(run.code).toBe(3);
+    expect(run.stdout + run.stderr).not.toContain('s3cret-pw');
+    expect(json(run)).toMatchObject({ ok: false, exitCode: 3 });
+  });
+
+  it('exits 1 for a batch id that does not exist', async () => {
+    const run = await cli(['batch', '1f0c9e4e-9a7b-4c38-a8f5-0d1b4b6f2c77', '--db', url]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('does not exist');
+  });
+});

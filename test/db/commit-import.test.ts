@@ -1,0 +1,168 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { commitImport, CommitCancelledError } from '../../shared/db/commit-import';
+import { createImportRpc } from '../../shared/db/import-rpc';
+import type { RpcArgs, RpcFunctionName } from '../../shared/db/rpc-contract';
+import { RpcError, type RpcTransport } from '../../shared/db/rpc-transport';
+import type { Purchase } from '../../shared/domain/types';
+import {
+  countImported,
+  openTestDb,
+  seedMerchant,
+  type SeededMerchant,
+  type TestDb,
+} from '../support/seed';
+
+// The client side of "exactly once": begin → stage → commit over a transport that loses answers.
+// The database is real; only the wire in between misbehaves.
+
+let db: TestDb;
+let merchant: SeededMerchant;
+
+beforeAll(async () => {
+  db = openTestDb(inject('databaseUrl'));
+  merchant = await seedMerchant(db.pool, { users: 10, skus: 10 });
+});
+afterAll(async () => {
+  await db.close();
+});
+
+function purchases(count: number, itemsEach = 2): Purchase[] {
+  const tag = randomUUID().slice(0, 8);
+  let row = 2;
+  return Array.from({ length: count }, (_, i) => {
+    const items = Array.from({ length: itemsEach }, (_, j) => ({
+      row: row++,
+      lineNumber: j + 1,
+      skuId: merchant.skuIds[(i + j) % merchant.skuIds.length] as string,
+      quantity: 1 + j,
+      unitPriceCents: 250 + i,
+    }));
+    return {
+      transactionNumber: `${tag}-${i}`,
+      userId: merchant.userIds[i % merchant.userIds.length] as string,
+      purchasedAt: new Date(Date.UTC(2026, 2, 1, 9, i)).toISOString(),
+      currency: 'EUR',
+      totalAmountCents: items.reduce((sum, item) => sum + item.quantity * item.unitPriceCents, 0),
+      storeCode: 'S1',
+      notes: null,
+      rows: items.map((item) => item.row),
+      items,
+    };
+  });
+}
+
+type Fault = 'drop-before' | 'drop-after';
+
+/** A transport that loses the connection around chosen calls (before sending, or the answer). */
+function lossyTransport(faults: Partial<Record<RpcFunctionName, Fault[]>>): {
+  transport: RpcTransport;
+  calls: RpcFunctionName[];
+} {
+  const calls: RpcFunctionName[] = [];
+  const transport: RpcTransport = {
+    label: 'lossy',
+    close: async () => undefined,
+    async call<F extends RpcFunctionName>(fn: F, args: RpcArgs[F]) {
+      calls.push(fn);
+      const fault = faults[fn]?.shift();
+      if (fault === 'drop-before') throw new RpcError('unreachable', 'connection reset (test)');
+      const result = await db.rpc.transport.call(fn, args);
+      if (fault === 'drop-after') throw new RpcError('unreachable', 'connection lost (test)');
+      return result;
+    },
+  };
+  return { transport, calls };
+}
+
+const fast = { retry: { attempts: 5, baseDelayMs: 1 } };
+
+describe('commitImport', () => {
+  it('lands a batch exactly once when answers to begin, a chunk and the commit are lost', async () => {
+    const { transport, calls } = lossyTransport({
+      import_begin_batch: ['drop-after'],
+      import_stage_chunk: ['drop-before', 'drop-after'],
+      import_commit_batch: ['drop-after'],
+    });
+    const input = purchases(30, 3);
+    const result = await commitImport(
+      createImportRpc(transport),
+      {
+        merchantId: merchant.merchantId,
+        name: 'lossy',
+        fileName: 'lossy.csv',
+        fileSha256: null,
+        purchases: input,
+        idempotencyKey: randomUUID(),
+        chunkRows: 20,
+      },
+      fast,
+    );
+    expect(result.status).toBe('completed');
+    expect(result.importedPurchases).toBe(30);
+    expect(await countImported(db.pool, result.id)).toEqual({ purchases: 30, items: 90 });
+    // The lost commit answer was reconciled by reading the batch, not by committing twice.
+    expect(calls).toContain('import_get_batch');
+    expect(calls.filter((fn) => fn === 'import_begin_batch')).toHaveLength(2);
+  });
+
+  it('resumes an interrupted attempt with the same idempotency key without duplicating rows', async () => {
+    const input = purchases(12, 2);
+    const key = randomUUID();
+    const base = {
+      merchantId: merchant.merchantId,
+      name: 'resumed',
+      fileName: 'resumed.csv',
+      fileSha256: null,
+      purchases: input,
+      idempotencyKey: key,
+      chunkRows: 6,
+    };
+    const { transport } = lossyTransport({
+      import_stage_chunk: ['drop-before', 'drop-before', 'drop-before'],
+    });
+    await expect(
+      commitImport(createImportRpc(transport), base, { retry: { attempts: 3, baseDelayMs: 1 } }),
+    ).rejects.toMatchObject({ kind: 'unreachable' });
+
+    const resumed = await commitImport(db.rpc, base, fast);
+    expect(resumed.status).toBe('completed');
+    expect(await countImported(db.pool, resumed.id)).toEqual({ purchases: 12, items: 24 });
+
+    // A third run with the same key finds the completed batch and changes nothing.
+    const again = await commitImport(db.rpc, base, fast);
+    expect(again.id).toBe(resumed.id);
+    expect(await countImported(db.pool, resumed.id)).toEqual({ purchases: 12, items: 24 });
+  });
+
+  it('stops before the commit step when cancelled and leaves nothing imported', async () => {
+    const controller = new AbortController();
+    const input = purchases(10, 2);
+    const promise = commitImport(
+      db.rpc,
+      {
+        merchantId: merchant.merchantId,
+        name: 'cancelled',
+        fileName: null,
+        fileSha256: null,
+        purchases: input,
+        idempotencyKey: randomUUID(),
+        chunkRows: 4,
+      },
+      {
+        ...fast,
+        onProgress: (p) => {
+          if (p.phase === 'staging' && p.chunksSent === 1) controller.abort();
+        },
+        signal: controller.signal,
+      },
+    );
+    const error = await promise.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CommitCancelledError);
+    const batchId = (error as CommitCancelledError).batchId;
+    expect(batchId).not.toBeNull();
+    expect(await countImported(db.pool, batchId as string)).toEqual({ purchases: 0, items: 0 });
+    const batch = await db.rpc.call('import_get_batch', { p_batch_id: batchId as string });
+    expect(batch.status).toBe('pending');
+  });
+});
