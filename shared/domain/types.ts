@@ -88,6 +88,7 @@ export interface PurchaseItem {
   skuId: string;
   quantity: number;
   unitPriceCents: number;
+  notes?: string | null; // the row's own note: rows of a purchase may carry different notes
 }
 
 export interface Purchase {
@@ -111,11 +112,14 @@ export interface ImportSummary {
   lastPurchasedAt: string | null;
   errorRows: number;
   errorsByCode: Partial<Record<ErrorCode, number>>;
+  warningsByCode?: Partial<Record<ErrorCode, number>>;
 }
+
+export type CsvDelimiter = ',' | ';' | '\t' | '|';
 
 /** What the user chose where the file alone cannot tell (never guessed). */
 export interface ParseOptions {
-  delimiter?: ',' | ';' | '\t' | '|'; // default: detected
+  delimiter?: CsvDelimiter; // default: detected
   decimalComma?: boolean; // default: true only for ';'-delimited files
   dateFormat?: 'iso' | 'dmy' | 'mdy'; // default 'iso'; dmy/mdy accept 03/04/2026
   timeZone?: string; // IANA zone applied to date-times without an offset; default: none (refused)
@@ -130,6 +134,15 @@ export interface ReferenceCheck {
   existingTransactions: { transactionNumber: string; batchId: string | null }[];
 }
 
+/** ParseOptions after defaults and detection: what the rows were actually validated with. */
+export interface ImportSettings {
+  delimiter: CsvDelimiter;
+  decimalComma: boolean;
+  dateFormat: 'iso' | 'dmy' | 'mdy';
+  timeZone: string | null;
+  defaultCurrency: string | null;
+}
+
 export interface ImportReport {
   fileName: string;
   fileSha256: string;
@@ -139,4 +152,10 @@ export interface ImportReport {
   warnings: RowError[];
   purchases: Purchase[]; // only purchases without any error
   summary: ImportSummary;
+  settings?: ImportSettings; // absent only when the file had no header to detect a delimiter from
+  referenceCheck?: AppliedReferenceCheck; // the last check applied (re-applied after edits)
+}
+
+export interface AppliedReferenceCheck extends ReferenceCheck {
+  skipExisting: boolean;
 }

@@ -1,0 +1,403 @@
+import { resolveColumnMapping, type ResolvedMapping } from '../csv/column-mapping';
+import {
+  describeParseError,
+  isBlankRecord,
+  isCsvDelimiter,
+  parseCsvChunks,
+  type ParsedChunk,
+} from '../csv/csv-parse';
+import { PurchaseGrouper } from './group-purchases';
+import { resolveSettings } from './parse-options';
+import { applyReferenceCheck } from './reference-check';
+import { sortIssues } from './sort-issues';
+import { summarize } from './summary';
+import {
+  CANONICAL_COLUMNS,
+  type CanonicalColumn,
+  type ImportReport,
+  type ImportSettings,
+  type ParseOptions,
+  type Purchase,
+  type RawRow,
+  type RowError,
+} from './types';
+import { createRowValidator, transactionKey, type RowValidator } from './validate-row';
+
+/**
+ * The engine in one place: records in (chunk by chunk, as papaparse delivers them), report out.
+ * The streaming worker and the in-memory analyseCsvText drive the same CsvAnalyser, so a file
+ * gets the same report whichever door it came through.
+ */
+
+export interface AnalyseInit {
+  fileName: string;
+  keepRows?: boolean;
+}
+
+export interface AnalyseResult {
+  report: ImportReport;
+  rawRows?: RawRow[];
+}
+
+const TRANSACTION = CANONICAL_COLUMNS.indexOf('transaction_number');
+
+function toRawRow(record: readonly string[], index: readonly number[], row: number): RawRow {
+  const cells = {} as Record<CanonicalColumn, string>;
+  CANONICAL_COLUMNS.forEach((column, position) => {
+    const i = index[position] ?? -1;
+    cells[column] = i < 0 ? '' : (record[i] ?? '');
+  });
+  return { row, cells };
+}
+
+export class CsvAnalyser {
+  private records = 0;
+  private dataRows = 0;
+  private headers: string[] | null = null;
+  private mapping: ResolvedMapping | null = null;
+  private settings: ImportSettings | null = null;
+  private validator: RowValidator | null = null;
+  private undecodable = false;
+  private readonly grouper = new PurchaseGrouper();
+  private readonly errors: RowError[] = [];
+  private readonly fileErrors: RowError[] = [];
+  private readonly rawRows: RawRow[] | null;
+
+  constructor(
+    private readonly options: ParseOptions,
+    private readonly init: AnalyseInit,
+  ) {
+    this.rawRows = init.keepRows ? [] : null;
+  }
+
+  /** Records seen so far, header and blank lines included (= the last row number). */
+  get rowsRead(): number {
+    return this.records;
+  }
+
+  /** The decoder met bytes it could not decode: cells holding U+FFFD are refused from now on. */
+  markUndecodable(): void {
+    this.undecodable = true;
+    if (this.validator) this.validator.checkUndecodable = true;
+  }
+
+  /** A defect of the whole file (unreadable encoding...): nothing from it will be imported. */
+  addFileError(error: RowError): void {
+    this.fileErrors.push(error);
+  }
+
+  addChunk(chunk: ParsedChunk): void {
+    const { data } = chunk;
+    // papaparse reports an error for a row it has not delivered yet (the partial last row of a
+    // streamed chunk) and again with the chunk that delivers it: keep only delivered rows.
+    let parseErrors: Map<number, string> | null = null;
+    for (const e of chunk.errors) {
+      if (e.row === undefined || e.row >= data.length) continue;
+      parseErrors ??= new Map();
+      if (!parseErrors.has(e.row)) parseErrors.set(e.row, describeParseError(e.code, e.message));
+    }
+    for (let i = 0; i < data.length; i++) {
+      const record = data[i] ?? [];
+      const row = ++this.records;
+      const parseError = parseErrors?.get(i);
+      if (parseError === undefined && isBlankRecord(record)) continue;
+      if (this.headers === null) {
+        this.startHeader(record, chunk.meta.delimiter, row, parseError);
+        continue;
+      }
+      this.addRecord(record, row, parseError);
+    }
+  }
+
+  private startHeader(
+    record: string[],
+    detected: string,
+    row: number,
+    parseError: string | undefined,
+  ): void {
+    this.headers = record.map((h) => h.replace(/^\ufeff/, ''));
+    const delimiter = this.options.delimiter ?? (isCsvDelimiter(detected) ? detected : ',');
+    this.settings = resolveSettings(this.options, delimiter);
+    this.mapping = resolveColumnMapping(this.headers, this.options.columnMapping);
+    if (parseError !== undefined) {
+      this.fileErrors.push({
+        row,
+        column: null,
+        code: 'malformed_csv',
+        message: `the header row could not be read: ${parseError}`,
+        value: null,
+      });
+    }
+    this.validator = createRowValidator(this.settings);
+    this.validator.checkUndecodable = this.undecodable;
+  }
+
+  private addRecord(record: string[], row: number, parseError: string | undefined): void {
+    const mapping = this.mapping;
+    const validator = this.validator;
+    const headers = this.headers;
+    if (!mapping || !validator || !headers) return;
+    this.dataRows++;
+    if (this.rawRows) this.rawRows.push(toRawRow(record, mapping.index, row));
+    if (mapping.errors.length > 0) return; // the columns are not known: nothing to validate
+
+    if (parseError !== undefined || record.length !== headers.length) {
+      this.errors.push({
+        row,
+        column: null,
+        code: 'malformed_csv',
+        message:
+          parseError ??
+          `the row has ${record.length} field${record.length === 1 ? '' : 's'} but the header has ${headers.length}: a value containing the delimiter must be quoted`,
+        value: null,
+      });
+      this.exclude(record, mapping.index);
+      return;
+    }
+    const valid = validator.validateRecord(record, mapping.index, row, this.errors);
+    if (valid) this.grouper.add(valid);
+    else this.exclude(record, mapping.index);
+  }
+
+  private exclude(record: readonly string[], index: readonly number[]): void {
+    const i = index[TRANSACTION] ?? -1;
+    const key = i < 0 ? '' : transactionKey(record[i] ?? '');
+    if (key !== '') this.grouper.exclude(key);
+  }
+
+  finish(fileSha256: string): AnalyseResult {
+    const fileErrors = [...this.fileErrors, ...(this.mapping?.errors ?? [])];
+    if (this.headers === null) {
+      fileErrors.push({
+        row: 0,
+        column: null,
+        code: 'empty_file',
+        message: 'the file is empty',
+        value: null,
+      });
+    } else if (this.dataRows === 0) {
+      fileErrors.push({
+        row: 0,
+        column: null,
+        code: 'empty_file',
+        message: 'the file has a header but no data rows',
+        value: null,
+      });
+    }
+    const grouped = this.grouper.finish();
+    const errors = sortIssues([...fileErrors, ...this.errors, ...grouped.errors]);
+    const warnings = sortIssues([...(this.mapping?.warnings ?? [])]);
+    // A file-level defect means the rows may not say what they seem to: import nothing.
+    const purchases = fileErrors.length > 0 ? [] : grouped.purchases;
+    const report: ImportReport = {
+      fileName: this.init.fileName,
+      fileSha256,
+      headers: this.headers ?? [],
+      mapping: this.mapping?.mapping ?? {},
+      errors,
+      warnings,
+      purchases,
+      summary: summarize({ rows: this.dataRows, purchases, errors, warnings }),
+      ...(this.settings ? { settings: this.settings } : {}),
+    };
+    return this.rawRows ? { report, rawRows: this.rawRows } : { report };
+  }
+}
+
+/**
+ * Analyses CSV text already in memory (tests, pasted text, small files). fileSha256 is left ''
+ * because hashing needs an async API here; the file worker fills it in.
+ */
+export function analyseCsvText(
+  text: string,
+  options: ParseOptions,
+  fileName: string,
+): ImportReport {
+  return analyseCsvTextWithRows(text, options, { fileName }).report;
+}
+
+export function analyseCsvTextWithRows(
+  text: string,
+  options: ParseOptions,
+  init: AnalyseInit,
+): AnalyseResult {
+  const analyser = new CsvAnalyser(options, init);
+  if (text.includes('\ufffd')) analyser.markUndecodable();
+  parseCsvChunks(text, options, (chunk) => analyser.addChunk(chunk));
+  return analyser.finish('');
+}
+
+/** One change made in the preview: new text for some cells, or the row deleted. */
+export interface RowEdit {
+  row: number;
+  cells?: Partial<Record<CanonicalColumn, string>>;
+  delete?: boolean;
+}
+
+export interface RevalidateResult {
+  report: ImportReport;
+  rawRows: RawRow[];
+  /** Transactions whose rows were re-checked: re-run the reference check for these. */
+  affectedTransactions: string[];
+}
+
+/**
+ * Re-validates after edits without re-reading the file: only the edited rows and every row of
+ * the transactions they belonged to or now belong to are checked again (cell rules, then the
+ * cross-row rules on those transactions); everything else in the report is kept. A reference
+ * check stored on the report is re-applied to the re-built purchases; ids it never saw are not
+ * known to be bad, so the caller re-checks `affectedTransactions` against the database.
+ * Cost: one pass over rawRows to find the transactions' rows, plus work for those rows.
+ */
+export function revalidateRows(input: {
+  report: ImportReport;
+  rawRows: readonly RawRow[];
+  edits: readonly RowEdit[];
+}): RevalidateResult {
+  const { report, edits } = input;
+  const settings = report.settings;
+  if (!settings) throw new Error('revalidateRows needs a report made from a file with a header');
+
+  const byRow = new Map<number, RowEdit>();
+  for (const e of edits) byRow.set(e.row, { ...byRow.get(e.row), ...e });
+  const affectedTxns = new Set<string>();
+  const editedRows = new Set<number>();
+  const rawRows: RawRow[] = [];
+  for (const raw of input.rawRows) {
+    const edit = byRow.get(raw.row);
+    if (!edit) {
+      rawRows.push(raw);
+      continue;
+    }
+    editedRows.add(raw.row);
+    const before = transactionKey(raw.cells.transaction_number);
+    if (before) affectedTxns.add(before);
+    if (edit.delete) continue;
+    const next: RawRow = { row: raw.row, cells: { ...raw.cells, ...edit.cells } };
+    const after = transactionKey(next.cells.transaction_number);
+    if (after) affectedTxns.add(after);
+    rawRows.push(next);
+  }
+
+  const blocked = report.errors.some((e) => e.row <= 1);
+  if (blocked || editedRows.size === 0) {
+    const errors = report.errors.filter(
+      (e) => !(editedRows.has(e.row) && byRow.get(e.row)?.delete),
+    );
+    return {
+      report: {
+        ...report,
+        errors,
+        summary: summarize({
+          rows: rawRows.length,
+          purchases: report.purchases,
+          errors,
+          warnings: report.warnings,
+        }),
+      },
+      rawRows,
+      affectedTransactions: [],
+    };
+  }
+
+  // Rows to re-check: the edited ones and all rows of the transactions involved.
+  const recheck: RawRow[] = [];
+  const recheckRows = new Set<number>();
+  for (const raw of rawRows) {
+    if (editedRows.has(raw.row) || affectedTxns.has(transactionKey(raw.cells.transaction_number))) {
+      recheck.push(raw);
+      recheckRows.add(raw.row);
+    }
+  }
+  for (const row of editedRows) recheckRows.add(row);
+
+  // A row papaparse could not read stays unreadable until the user edits it.
+  const unreadable = new Map<number, RowError[]>();
+  for (const e of report.errors) {
+    if (e.code === 'malformed_csv' && e.column === null && recheckRows.has(e.row)) {
+      if (!editedRows.has(e.row)) unreadable.set(e.row, [...(unreadable.get(e.row) ?? []), e]);
+    }
+  }
+
+  const validator = createRowValidator(settings);
+  validator.checkUndecodable = true;
+  const grouper = new PurchaseGrouper();
+  const newErrors: RowError[] = [];
+  for (const raw of recheck) {
+    const kept = unreadable.get(raw.row);
+    const key = transactionKey(raw.cells.transaction_number);
+    if (kept) {
+      newErrors.push(...kept);
+      if (key) grouper.exclude(key);
+      continue;
+    }
+    const valid = validator.validateRow(raw, newErrors);
+    if (valid) grouper.add(valid);
+    else if (key) grouper.exclude(key);
+  }
+  const grouped = grouper.finish();
+
+  const keptPurchases = report.purchases.filter(
+    (p) => !affectedTxns.has(p.transactionNumber) && !p.rows.some((r) => editedRows.has(r)),
+  );
+  const purchases = mergeByFirstRow(keptPurchases, grouped.purchases);
+  const errors = sortIssues([
+    ...report.errors.filter((e) => !recheckRows.has(e.row)),
+    ...newErrors,
+    ...grouped.errors,
+  ]);
+  const warnings = report.warnings.filter((w) => !recheckRows.has(w.row));
+  let next: ImportReport = {
+    ...report,
+    errors,
+    warnings,
+    purchases,
+    summary: summarize({ rows: rawRows.length, purchases, errors, warnings }),
+  };
+  const check = report.referenceCheck;
+  if (check) {
+    // Only the rebuilt purchases need the stored check: the others already passed it.
+    const rebuilt = new Set(grouped.purchases);
+    const checked = applyReferenceCheck(
+      { ...next, purchases: grouped.purchases, errors: [], warnings: [] },
+      check,
+      { skipExisting: check.skipExisting },
+    );
+    const survivors = new Set(checked.purchases);
+    const finalPurchases = purchases.filter((p) => !rebuilt.has(p) || survivors.has(p));
+    const finalErrors = sortIssues([...errors, ...checked.errors]);
+    const finalWarnings = sortIssues([...warnings, ...checked.warnings]);
+    next = {
+      ...next,
+      errors: finalErrors,
+      warnings: finalWarnings,
+      purchases: finalPurchases,
+      summary: summarize({
+        rows: rawRows.length,
+        purchases: finalPurchases,
+        errors: finalErrors,
+        warnings: finalWarnings,
+      }),
+    };
+  }
+  return { report: next, rawRows, affectedTransactions: [...affectedTxns] };
+}
+
+function mergeByFirstRow(a: readonly Purchase[], b: readonly Purchase[]): Purchase[] {
+  const sortedB = [...b].sort((x, y) => (x.rows[0] ?? 0) - (y.rows[0] ?? 0));
+  const out: Purchase[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < sortedB.length) {
+    const pa = a[i];
+    const pb = sortedB[j];
+    if (pb === undefined || (pa !== undefined && (pa.rows[0] ?? 0) <= (pb.rows[0] ?? 0))) {
+      if (pa) out.push(pa);
+      i++;
+    } else {
+      out.push(pb);
+      j++;
+    }
+  }
+  return out;
+}

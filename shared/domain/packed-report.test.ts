@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { analyseCsvTextWithRows } from './analyse';
+import {
+  packedPurchasesSchema,
+  packedRawRowsSchema,
+  packPurchases,
+  packRawRows,
+  unpackPurchases,
+  unpackRawRows,
+} from './packed-report';
+import type { Purchase } from './types';
+
+const U1 = '0b7e4f7a-3c1d-4e8b-9a55-2f0d6c1e9b01';
+const S1 = '6f1c2d3e-4a5b-4c6d-8e7f-90a1b2c3d4e5';
+
+describe('packed report', () => {
+  const text = [
+    'transaction_number,user_id,purchased_at,sku_id,quantity,unit_price,currency,total_amount,store_code,notes',
+    `T1,${U1},2026-03-04T10:15:00Z,${S1},2,12.50,EUR,,S1,"a, note"`,
+    `T1,${U1},2026-03-04T10:15:00Z,${S1},1,9999999974.99,EUR,,S1,`,
+    `T2,${U1},2026-03-05T10:15:00Z,${S1},2147483647,0,,,,`,
+  ].join('\n');
+  const { report, rawRows = [] } = analyseCsvTextWithRows(
+    text,
+    {},
+    { fileName: 'p.csv', keepRows: true },
+  );
+
+  it('round-trips purchases exactly', () => {
+    expect(report.errors).toEqual([]);
+    const packed = packPurchases(report.purchases);
+    expect(packedPurchasesSchema.safeParse(packed).success).toBe(true);
+    expect(unpackPurchases(structuredClone(packed))).toEqual(report.purchases);
+  });
+
+  it('keeps an absent item note apart from a null one', () => {
+    const p: Purchase = {
+      ...(report.purchases[1] as Purchase),
+      items: [{ row: 4, lineNumber: 1, skuId: S1, quantity: 1, unitPriceCents: 5 }],
+    };
+    expect(unpackPurchases(packPurchases([p]))).toEqual([p]);
+  });
+
+  it('round-trips raw rows', () => {
+    const packed = packRawRows(rawRows);
+    expect(packedRawRowsSchema.safeParse(packed).success).toBe(true);
+    expect(unpackRawRows(packed)).toEqual(rawRows);
+  });
+
+  it('refuses inconsistent arrays', () => {
+    const packed = packPurchases(report.purchases);
+    expect(
+      packedPurchasesSchema.safeParse({ ...packed, totals: new Float64Array(1) }).success,
+    ).toBe(false);
+  });
+});
