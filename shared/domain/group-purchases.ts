@@ -17,7 +17,6 @@ const money = (cents: number | null): string | null => (cents === null ? null : 
 interface Group {
   first: ValidRow | null; // first valid row: the reference the others must agree with
   items: PurchaseItem[];
-  rows: number[];
   sumCents: number;
   overflow: boolean;
   excluded: boolean;
@@ -34,14 +33,17 @@ function rowList(rows: readonly number[]): string {
 export class PurchaseGrouper {
   private readonly groups = new Map<string, Group>();
   private readonly errors: RowError[] = [];
+  // Rows of a purchase are usually adjacent: most rows skip the map lookup.
+  private lastKey: string | null = null;
+  private lastGroup: Group | null = null;
 
   private group(transactionNumber: string): Group {
+    if (transactionNumber === this.lastKey && this.lastGroup) return this.lastGroup;
     let g = this.groups.get(transactionNumber);
     if (!g) {
       g = {
         first: null,
         items: [],
-        rows: [],
         sumCents: 0,
         overflow: false,
         excluded: false,
@@ -49,6 +51,8 @@ export class PurchaseGrouper {
       };
       this.groups.set(transactionNumber, g);
     }
+    this.lastKey = transactionNumber;
+    this.lastGroup = g;
     return g;
   }
 
@@ -88,7 +92,6 @@ export class PurchaseGrouper {
     if (line > MAX_CENTS || g.sumCents + line > MAX_CENTS) g.overflow = true;
     else g.sumCents += line;
     if (g.notes === null && row.notes !== null) g.notes = row.notes;
-    g.rows.push(row.row);
     g.items.push({
       row: row.row,
       lineNumber: g.items.length + 1,
@@ -123,12 +126,14 @@ export class PurchaseGrouper {
     for (const [transactionNumber, g] of this.groups) {
       const first = g.first;
       if (g.excluded || first === null) continue;
+      const rows = new Array<number>(g.items.length);
+      for (let i = 0; i < rows.length; i++) rows[i] = g.items[i]?.row ?? 0;
       if (g.overflow) {
         this.errors.push({
           row: first.row,
           column: 'quantity',
           code: 'out_of_range',
-          message: `the items of transaction "${transactionNumber}" (${rowList(g.rows)}) add up to more than 9999999999.99`,
+          message: `the items of transaction "${transactionNumber}" (${rowList(rows)}) add up to more than 9999999999.99`,
           value: String(first.quantity),
         });
         continue;
@@ -139,7 +144,7 @@ export class PurchaseGrouper {
           row: first.row,
           column: 'total_amount',
           code: 'total_mismatch',
-          message: `total_amount ${formatCents(given)} of transaction "${transactionNumber}" does not match its items, which add up to ${formatCents(g.sumCents)} (${rowList(g.rows)})`,
+          message: `total_amount ${formatCents(given)} of transaction "${transactionNumber}" does not match its items, which add up to ${formatCents(g.sumCents)} (${rowList(rows)})`,
           value: formatCents(given),
         });
         continue;
@@ -152,7 +157,7 @@ export class PurchaseGrouper {
         totalAmountCents: given ?? g.sumCents,
         storeCode: first.storeCode,
         notes: g.notes,
-        rows: g.rows,
+        rows,
         items: g.items,
       });
     }

@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { daysFromCivil, fastUtcMs, parseTimestamp, type TimestampSettings } from './timestamp';
+import {
+  daysFromCivil,
+  fastUtcMs,
+  formatIsoUtc,
+  parseTimestamp,
+  type TimestampSettings,
+} from './timestamp';
 
 const iso: TimestampSettings = { dateFormat: 'iso', timeZone: null };
 const value = (text: string, settings: TimestampSettings = iso): string | null => {
@@ -151,6 +157,17 @@ describe('fastUtcMs', () => {
       }),
       { numRuns: 3000 },
     );
+  });
+
+  it('formats like Date#toISOString', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -62_167_219_200_000, max: 253_402_300_799_999 }), (ms) => {
+        expect(formatIsoUtc(ms)).toBe(new Date(ms).toISOString());
+      }),
+      { numRuns: 5000 },
+    );
+    expect(formatIsoUtc(-1)).toBe('1969-12-31T23:59:59.999Z');
+    expect(formatIsoUtc(Date.UTC(2000, 1, 29, 1, 2, 3, 45))).toBe('2000-02-29T01:02:03.045Z');
   });
 
   it('computes days like Date.UTC', () => {

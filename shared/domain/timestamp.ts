@@ -27,6 +27,38 @@ export function daysFromCivil(year: number, month: number, day: number): number 
   return era * 146_097 + doe - 719_468;
 }
 
+const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => (i < 10 ? `0${i}` : `${i}`));
+
+/**
+ * Same text as Date#toISOString for years 0-9999, several times faster: toISOString was the
+ * single biggest cost of validating a row.
+ */
+export function formatIsoUtc(ms: number): string {
+  const days = Math.floor(ms / MS_PER_DAY);
+  let rest = ms - days * MS_PER_DAY;
+  // civil_from_days (H. Hinnant)
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365,
+  );
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  if (year < 0 || year > 9999) return new Date(ms).toISOString();
+  const hour = Math.floor(rest / 3_600_000);
+  rest -= hour * 3_600_000;
+  const minute = Math.floor(rest / 60_000);
+  rest -= minute * 60_000;
+  const second = Math.floor(rest / 1000);
+  const millis = rest - second * 1000;
+  const t = TWO_DIGITS;
+  return `${t[Math.floor(year / 100)]}${t[year % 100]}-${t[month]}-${t[day]}T${t[hour]}:${t[minute]}:${t[second]}.${millis < 100 ? (millis < 10 ? '00' : '0') : ''}${millis}Z`;
+}
+
 export function daysInMonth(year: number, month: number): number {
   if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
   return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
@@ -275,7 +307,7 @@ function toInstant(p: Parts, settings: TimestampSettings): Outcome<string> {
     }
     ms += hour * 3_600_000 + minute * 60_000 + second * 1000 + millis;
   }
-  if (p.utc !== undefined) return ok(new Date(ms).toISOString());
+  if (p.utc !== undefined) return ok(formatIsoUtc(ms));
   if (p.sign !== undefined) {
     const oh = Number(p.offsetHours);
     const om = p.offsetMinutes === undefined ? 0 : Number(p.offsetMinutes);
@@ -283,10 +315,10 @@ function toInstant(p: Parts, settings: TimestampSettings): Outcome<string> {
       return { ok: false, code: 'invalid_date', reason: 'has an impossible UTC offset' };
     }
     const offset = (oh * 60 + om) * 60_000 * (p.sign === '-' ? -1 : 1);
-    return ok(new Date(ms - offset).toISOString());
+    return ok(formatIsoUtc(ms - offset));
   }
   if (settings.timeZone === null) {
-    if (dateOnly) return ok(new Date(ms).toISOString());
+    if (dateOnly) return ok(formatIsoUtc(ms));
     return {
       ok: false,
       code: 'missing_time_zone',
@@ -295,7 +327,7 @@ function toInstant(p: Parts, settings: TimestampSettings): Outcome<string> {
     };
   }
   const instants = zoneOffsets(settings.timeZone).instantsFor(ms);
-  if (instants.length === 1) return ok(new Date(instants[0] ?? ms).toISOString());
+  if (instants.length === 1) return ok(formatIsoUtc(instants[0] ?? ms));
   if (instants.length === 0) {
     return {
       ok: false,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { fastCents, fastQuantity, parseCents, parseQuantity, type Outcome } from './money';
-import { fastUtcMs, isValidTimeZone, parseTimestamp } from './timestamp';
+import { fastUtcMs, formatIsoUtc, isValidTimeZone, parseTimestamp } from './timestamp';
 import {
   CANONICAL_COLUMNS,
   type CanonicalColumn,
@@ -201,8 +201,12 @@ export function createRowValidator(settings: RowSettings): RowValidator {
   const { decimalComma } = settings;
   // Ids repeat across rows: keep one normalised string per distinct spelling.
   const ids = new Map<string, string>();
+  // Rows of one purchase repeat these cells: compare with the previous row before any lookup.
   let lastTimestampRaw = '';
   let lastTimestamp = '';
+  let lastUserRaw = '';
+  let lastUser = '';
+  let lastCurrency = '';
 
   function slow<K extends CanonicalColumn>(
     column: K,
@@ -259,7 +263,15 @@ export function createRowValidator(settings: RowSettings): RowValidator {
         ? tnRaw
         : slow('transaction_number', tnRaw, row, errors);
 
-      const userId = id('user_id', cellAt(record, index[1]), row, errors);
+      const userRaw = cellAt(record, index[1]);
+      let userId: string | undefined = lastUser;
+      if (userRaw !== lastUserRaw || userRaw === '') {
+        userId = id('user_id', userRaw, row, errors);
+        if (userId !== undefined) {
+          lastUserRaw = userRaw;
+          lastUser = userId;
+        }
+      }
 
       const atRaw = cellAt(record, index[2]);
       let purchasedAt: string | undefined;
@@ -269,7 +281,7 @@ export function createRowValidator(settings: RowSettings): RowValidator {
         const ms = fastUtcMs(atRaw);
         let value: string | undefined;
         if (!Number.isNaN(ms)) {
-          value = new Date(ms).toISOString();
+          value = formatIsoUtc(ms);
         } else {
           const parsed = parseTimestamp(atRaw, settings);
           value = parsed.ok ? parsed.value : slow('purchased_at', atRaw, row, errors);
@@ -292,12 +304,11 @@ export function createRowValidator(settings: RowSettings): RowValidator {
       const unitPriceCents = fastPrice >= 0 ? fastPrice : slow('unit_price', priceRaw, row, errors);
 
       const curRaw = cellAt(record, index[6]);
-      const currency =
-        curRaw === ''
-          ? settings.defaultCurrency
-          : known.has(curRaw)
-            ? curRaw
-            : slow('currency', curRaw, row, errors);
+      let currency: string | null | undefined;
+      if (curRaw === '') currency = settings.defaultCurrency;
+      else if (curRaw === lastCurrency) currency = lastCurrency;
+      else if (known.has(curRaw)) currency = lastCurrency = curRaw;
+      else currency = slow('currency', curRaw, row, errors);
 
       const totalRaw = cellAt(record, index[7]);
       let totalAmountCents: number | null | undefined = null;

@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -49,6 +50,38 @@ export interface ParseBenchResult {
   /** bundled worker-internal / raw: the engine's own cost, start-up excluded. */
   workerRatio: number;
   hostMaxRssBytes: number;
+  /** One parse in a fresh process: wall time (cold worker) and the process's peak RSS. */
+  isolated: { endToEndMs: number; workerMs: number; maxRssBytes: number };
+}
+
+const thisFile = fileURLToPath(import.meta.url);
+
+/** Runs one parse in a child process so its peak RSS is not mixed with the benchmark's. */
+function isolatedRun(path: string, workerUrl: URL): Promise<ParseBenchResult['isolated']> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', thisFile, '--probe', path, workerUrl.href],
+      { maxBuffer: 1 << 20 },
+      (error, stdout) => {
+        if (error) reject(error);
+        else
+          resolve(
+            JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as ParseBenchResult['isolated'],
+          );
+      },
+    );
+  });
+}
+
+async function probe(path: string, workerUrl: string): Promise<void> {
+  const started = performance.now();
+  const result = await parseCsvFile(path, {}, { workerUrl: new URL(workerUrl) });
+  const endToEndMs = performance.now() - started;
+  await disposeParseWorkers();
+  const maxRssBytes = process.resourceUsage().maxRSS * 1024;
+  if (result.report.purchases.length === 0) throw new Error('probe produced no purchases');
+  console.log(JSON.stringify({ endToEndMs, workerMs: result.stats.parseMs, maxRssBytes }));
 }
 
 const median = (values: number[]): number => {
@@ -140,6 +173,7 @@ export async function runParseBench(
     const bundled = await measure(workerUrl);
     const tsx = (options.tsx ?? true) ? await measure(undefined) : null;
     await disposeParseWorkers();
+    const isolated = await isolatedRun(file, workerUrl);
     const rawMs = median(raw);
     const result: ParseBenchResult = {
       rows,
@@ -153,6 +187,7 @@ export async function runParseBench(
       ratio: median(bundled.warm.map((r) => r.endToEndMs)) / rawMs,
       workerRatio: median(bundled.warm.map((r) => r.workerMs)) / rawMs,
       hostMaxRssBytes: process.resourceUsage().maxRSS * 1024,
+      isolated,
     };
     const mb = (n: number): string => `${(n / 1024 / 1024).toFixed(0)} MB`;
     const ms = (n: number): string => `${n.toFixed(0)} ms`;
@@ -173,15 +208,21 @@ export async function runParseBench(
       );
     }
     log(
-      `  peak RSS (process maxRSS)     ${mb(result.bundled.maxRssBytes)} at worker finish, ${mb(result.hostMaxRssBytes)} after the host received the report`,
+      `  one parse in a fresh process  ${ms(isolated.endToEndMs)} end-to-end (cold worker), ${ms(isolated.workerMs)} in worker, peak RSS ${mb(isolated.maxRssBytes)}`,
     );
+    log(`  peak RSS of this bench process ${mb(result.hostMaxRssBytes)} (lifetime, all runs)`);
     return result;
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+if (
+  import.meta.url === pathToFileURL(process.argv[1] ?? '').href &&
+  process.argv[2] === '--probe'
+) {
+  await probe(process.argv[3] ?? '', process.argv[4] ?? '');
+} else if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const rows = Number(process.argv[2] ?? 100_000);
   if (!Number.isInteger(rows) || rows < 1) {
     console.error('usage: node --import tsx test/bench/parse-bench.ts [rows]');

@@ -5,7 +5,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyseCsvText } from '../../../../shared/domain/analyse';
 import { generatePurchases, writePurchasesCsv } from '../../../../test/fixtures/generate-purchases';
-import { disposeParseWorkers, parseCsvFile, type ParseProgress } from './parse-file';
+import {
+  disposeParseWorkers,
+  parseCsvFile,
+  prewarmParseWorker,
+  type ParseProgress,
+} from './parse-file';
 
 // These run the real worker (the .ts entry through tsx), so they take a moment.
 describe('parseCsvFile', { timeout: 60_000 }, () => {
@@ -73,6 +78,10 @@ describe('parseCsvFile', { timeout: 60_000 }, () => {
     expect(bytes.at(-1)).toBe(written.bytes);
     const second = await parseCsvFile(path, {});
     expect(second.report.purchases).toEqual(first.report.purchases);
+    await disposeParseWorkers();
+    prewarmParseWorker();
+    const third = await parseCsvFile(path, {});
+    expect(third.report.summary).toEqual(first.report.summary);
   });
 
   it('decodes UTF-8 split across reads and refuses undecodable bytes on their row', async () => {

@@ -169,6 +169,15 @@ function releaseWorker(worker: Worker, url: URL): void {
   idle = { worker, url: url.href, timer };
 }
 
+/**
+ * Starts the idle worker ahead of the first file (e.g. when the open dialog is shown), so
+ * its module loading (~0.3 s) is not on the user's wait.
+ */
+export function prewarmParseWorker(workerUrl: URL = defaultWorkerUrl): void {
+  if (idle?.url === workerUrl.href) return;
+  releaseWorker(spawnWorker(workerUrl), workerUrl);
+}
+
 /** Ends the idle worker now (tests, app shutdown). */
 export async function disposeParseWorkers(): Promise<void> {
   const current = idle;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { Transform, type TransformCallback } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { TextDecoder } from 'node:util';
 import { parentPort } from 'node:worker_threads';
 import Papa from 'papaparse';
@@ -18,11 +19,23 @@ import { workerRequestSchema, type WorkerInput, type WorkerMessage } from './par
 const READ_CHUNK_BYTES = 1 << 20;
 const PROGRESS_EVERY_MS = 100;
 
-/** Picks the text encoding from the byte order mark; UTF-8 (with or without BOM) otherwise. */
-function encodingOf(head: Uint8Array): 'utf-8' | 'utf-16le' | 'utf-16be' {
-  if (head[0] === 0xff && head[1] === 0xfe) return 'utf-16le';
-  if (head[0] === 0xfe && head[1] === 0xff) return 'utf-16be';
-  return 'utf-8';
+interface Decoder {
+  write(bytes: Buffer): string;
+  end(): string;
+}
+
+/**
+ * Picks the decoder from the byte order mark; UTF-8 (with or without BOM) otherwise.
+ * StringDecoder keeps a character split across two reads intact and is ~2x faster than
+ * TextDecoder here; UTF-16BE, which it lacks, goes through TextDecoder.
+ */
+function decoderFor(head: Buffer): Decoder {
+  if (head[0] === 0xfe && head[1] === 0xff) {
+    const text = new TextDecoder('utf-16be');
+    return { write: (b) => text.decode(b, { stream: true }), end: () => text.decode() };
+  }
+  const decoder = new StringDecoder(head[0] === 0xff && head[1] === 0xfe ? 'utf16le' : 'utf8');
+  return { write: (b) => decoder.write(b), end: () => decoder.end() };
 }
 
 /**
@@ -33,7 +46,8 @@ function encodingOf(head: Uint8Array): 'utf-8' | 'utf-16le' | 'utf-16be' {
 class DecodeAndHash extends Transform {
   readonly hash = createHash('sha256');
   bytesRead = 0;
-  private decoder: TextDecoder | null = null;
+  private decoder: Decoder | null = null;
+  private atStart = true;
   private sawUndecodable = false;
 
   constructor(
@@ -46,19 +60,23 @@ class DecodeAndHash extends Transform {
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
     this.hash.update(chunk);
     this.bytesRead += chunk.length;
-    // TextDecoder drops the BOM itself (ignoreBOM defaults to false).
-    this.decoder ??= new TextDecoder(encodingOf(chunk));
-    this.emitText(this.decoder.decode(chunk, { stream: true }));
+    this.decoder ??= decoderFor(chunk);
+    this.emitText(this.decoder.write(chunk));
     this.onBytes();
     done();
   }
 
   override _flush(done: TransformCallback): void {
-    if (this.decoder) this.emitText(this.decoder.decode());
+    if (this.decoder) this.emitText(this.decoder.end());
     done();
   }
 
-  private emitText(text: string): void {
+  private emitText(decoded: string): void {
+    let text = decoded;
+    if (this.atStart && text.length > 0) {
+      this.atStart = false;
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // the byte order mark
+    }
     if (text.length === 0) return;
     if (!this.sawUndecodable && text.includes('\ufffd')) {
       this.sawUndecodable = true;
