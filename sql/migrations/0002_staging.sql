@@ -26,11 +26,8 @@ create table if not exists public.bulk_import_staged_rows (
   total_amount numeric(12, 2),
   store_code text,
   notes text,
+  -- Also the index every read of a batch's rows uses (batch_id leads).
   primary key (batch_id, row_number),
   foreign key (batch_id, chunk_no)
     references public.bulk_import_staged_chunks (batch_id, chunk_no) on delete cascade
 );
-
--- The commit groups a batch's rows by transaction in file order.
-create index if not exists bulk_import_staged_rows_transaction_idx
-  on public.bulk_import_staged_rows (batch_id, transaction_number, row_number);

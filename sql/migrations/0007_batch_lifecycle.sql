@@ -194,6 +194,11 @@ language plpgsql
 volatile
 security definer
 set search_path = ''
+-- 100k staged rows are grouped and sorted in memory instead of spilling to disk, and the items
+-- join their new purchases by hash: the staged rows' estimates are guesses, and a nested loop
+-- over 100k x 30k rows would run for minutes.
+set work_mem = '64MB'
+set enable_nestloop = off
 as $$
 declare
   v_batch public.bulk_import_batches;
@@ -247,16 +252,11 @@ begin
   -- a unique violation from a writer outside the import), every purchase of this batch is rolled
   -- back while the failed status below still commits.
   begin
-    with firsts as (
-      select distinct on (s.transaction_number)
-        s.transaction_number, s.row_number, s.user_id, s.purchased_at, s.currency,
-        s.total_amount, s.store_code, s.notes
-      from public.bulk_import_staged_rows s
-      where s.batch_id = p_batch_id
-      order by s.transaction_number, s.row_number
-    ),
-    sums as (
-      select s.transaction_number, sum(s.quantity::numeric * s.unit_price) as items_sum
+    with tx as (
+      select
+        s.transaction_number,
+        min(s.row_number) as first_row,
+        sum(s.quantity::numeric * s.unit_price) as items_sum
       from public.bulk_import_staged_rows s
       where s.batch_id = p_batch_id
       group by s.transaction_number
@@ -268,10 +268,12 @@ begin
       )
       select
         v_batch.merchant_id, f.user_id, f.transaction_number, f.purchased_at, f.currency,
-        coalesce(f.total_amount, x.items_sum), f.store_code, f.notes, p_batch_id
-      from firsts f
-      join sums x on x.transaction_number = f.transaction_number
-      order by f.row_number
+        coalesce(f.total_amount, t.items_sum), f.store_code, f.notes, p_batch_id
+      from tx t
+      join public.bulk_import_staged_rows f
+        on f.batch_id = p_batch_id and f.row_number = t.first_row
+      -- File order, so change-data-capture consumers see purchases as the file lists them.
+      order by t.first_row
       returning id, transaction_number
     ),
     new_items as (
@@ -280,12 +282,13 @@ begin
       )
       select
         np.id,
-        row_number() over (partition by s.transaction_number order by s.row_number),
+        row_number() over (
+          partition by s.transaction_number collate "C" order by s.row_number
+        ),
         s.sku_id, s.quantity, s.unit_price, p_batch_id
       from public.bulk_import_staged_rows s
       join new_purchases np on np.transaction_number = s.transaction_number
       where s.batch_id = p_batch_id
-      order by s.row_number
       returning 1
     )
     select (select count(*) from new_purchases)::int, (select count(*) from new_items)::int

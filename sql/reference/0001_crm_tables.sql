@@ -51,13 +51,14 @@ create table if not exists public.purchase_items (
   constraint purchase_items_purchase_line_key unique (purchase_id, line_number)
 );
 
--- The reference check and the commit look users and SKUs up by id (primary key) and filter by
--- merchant; these serve listing per merchant and the foreign keys' delete checks.
+-- The reference check and the commit look users and SKUs up by id (primary key) and check the
+-- merchant; these serve listings per merchant, the foreign keys' delete checks and "what did
+-- batch X import".
 create index if not exists user_accounts_merchant_id_idx on public.user_accounts (merchant_id);
 create index if not exists skus_merchant_id_idx on public.skus (merchant_id);
 create index if not exists purchases_user_id_idx on public.purchases (user_id);
 create index if not exists purchases_import_batch_id_idx
   on public.purchases (import_batch_id) where import_batch_id is not null;
 create index if not exists purchase_items_sku_id_idx on public.purchase_items (sku_id);
-create index if not exists purchase_items_import_batch_id_idx
-  on public.purchase_items (import_batch_id) where import_batch_id is not null;
+-- Items of a batch are found through its purchases; an items index on import_batch_id would only
+-- slow every import down.

@@ -62,6 +62,10 @@ export async function startTestPostgres(): Promise<TestPostgres> {
       'max_replication_slots=4',
       '-c',
       'max_connections=200',
+      // The 100k-row commit test touches ~300 MB of tables and indexes; the 128 MB default would
+      // make it measure buffer eviction rather than the import.
+      '-c',
+      'shared_buffers=512MB',
     ],
     onLog: (message: string) => remember(message),
     onError: (error: unknown) => remember(String(error)),

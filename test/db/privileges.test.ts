@@ -1,0 +1,192 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createImportRpc, type ImportRpc } from '../../shared/db/import-rpc';
+import type { RpcArgs, RpcFunctionName } from '../../shared/db/rpc-contract';
+import { RpcError } from '../../shared/db/rpc-transport';
+import { createPgTransport } from '../../electron/main/services/db/pg-transport';
+import { openTestDb, seedMerchant, type SeededMerchant, type TestDb } from '../support/seed';
+
+const API: Record<RpcFunctionName, string> = {
+  import_check_references: 'public.import_check_references(uuid, uuid[], uuid[], text[])',
+  import_begin_batch: 'public.import_begin_batch(uuid, text, text, text, text, integer, integer)',
+  import_stage_chunk: 'public.import_stage_chunk(uuid, integer, jsonb)',
+  import_commit_batch: 'public.import_commit_batch(uuid)',
+  import_list_batches: 'public.import_list_batches(uuid, text, text, integer, integer)',
+  import_get_batch: 'public.import_get_batch(uuid)',
+  import_recheck_batch: 'public.import_recheck_batch(uuid)',
+  import_list_merchants: 'public.import_list_merchants()',
+};
+const INTERNAL = [
+  'public.import_assert_access(uuid, text)',
+  'public.import_iso_time(timestamptz)',
+  'public.import_current_actor()',
+  'public.import_batch_json(public.bulk_import_batches, boolean)',
+  'public.import_find_batch(uuid)',
+  'public.import_validate_staged(uuid)',
+];
+const TABLES = [
+  'public.bulk_import_batches',
+  'public.bulk_import_staged_chunks',
+  'public.bulk_import_staged_rows',
+  'public.import_schema_migrations',
+];
+
+let db: TestDb;
+let merchant: SeededMerchant;
+const role = `import_no_grants_${randomBytes(4).toString('hex')}`;
+const password = `pw-${randomBytes(12).toString('hex')}`;
+let stranger: ImportRpc;
+
+beforeAll(async () => {
+  db = openTestDb(inject('databaseUrl'));
+  merchant = await seedMerchant(db.pool, { users: 1, skus: 1 });
+  await db.pool.query(`create role ${role} login password '${password}'`);
+  const url = new URL(inject('databaseUrl'));
+  url.username = role;
+  url.password = password;
+  stranger = createImportRpc(createPgTransport({ connectionString: url.toString() }));
+});
+afterAll(async () => {
+  await stranger.transport.close();
+  await db.pool.query(`drop role if exists ${role}`);
+  await db.close();
+});
+
+async function privilege(roleName: string, fn: string): Promise<boolean> {
+  const result = await db.pool.query<{ ok: boolean }>(
+    'select has_function_privilege($1, $2, $3) as ok',
+    [roleName, fn, 'execute'],
+  );
+  return result.rows[0]?.ok ?? false;
+}
+
+describe('function privileges', () => {
+  it('grants the client functions to authenticated and service_role only', async () => {
+    for (const fn of Object.values(API)) {
+      expect({ fn, public: await privilege('public', fn) }).toEqual({ fn, public: false });
+      expect({ fn, anon: await privilege('anon', fn) }).toEqual({ fn, anon: false });
+      expect({ fn, auth: await privilege('authenticated', fn) }).toEqual({ fn, auth: true });
+      expect({ fn, svc: await privilege('service_role', fn) }).toEqual({ fn, svc: true });
+    }
+  });
+
+  it('grants the internal helpers to nobody', async () => {
+    for (const fn of INTERNAL) {
+      for (const grantee of ['public', 'anon', 'authenticated', 'service_role']) {
+        expect({ fn, grantee, ok: await privilege(grantee, fn) }).toEqual({
+          fn,
+          grantee,
+          ok: false,
+        });
+      }
+    }
+  });
+
+  it('keeps the import tables away from client roles', async () => {
+    for (const table of TABLES) {
+      for (const grantee of ['anon', 'authenticated']) {
+        const result = await db.pool.query<{ ok: boolean; rls: boolean }>(
+          `select has_table_privilege($1, $2, 'select, insert, update, delete') as ok,
+                  (select relrowsecurity from pg_class where oid = $2::regclass) as rls`,
+          [grantee, table],
+        );
+        expect({ table, grantee, ...result.rows[0] }).toEqual({
+          table,
+          grantee,
+          ok: false,
+          rls: true,
+        });
+      }
+    }
+  });
+
+  it('all functions are security definer with an empty search_path', async () => {
+    const result = await db.pool.query<{ name: string; definer: boolean; config: string[] | null }>(
+      `select p.oid::regprocedure::text as name, p.prosecdef as definer, p.proconfig as config
+       from pg_proc p where p.pronamespace = 'public'::regnamespace and p.proname like 'import\\_%'`,
+    );
+    const byName = new Map(result.rows.map((row) => [row.name, row]));
+    for (const name of Object.keys(API)) {
+      const fn = [...byName.values()].find((row) => row.name.startsWith(`${name}(`));
+      expect(fn?.definer, name).toBe(true);
+      expect(fn?.config, name).toContain('search_path=""');
+    }
+    for (const row of result.rows) {
+      expect(row.config, row.name).toContain('search_path=""');
+    }
+  });
+});
+
+describe('a role without grants', () => {
+  const calls: { [F in RpcFunctionName]: () => RpcArgs[F] } = {
+    import_check_references: () => ({
+      p_merchant_id: merchant.merchantId,
+      p_user_ids: [],
+      p_sku_ids: [],
+      p_transaction_numbers: [],
+    }),
+    import_begin_batch: () => ({
+      p_merchant_id: merchant.merchantId,
+      p_idempotency_key: 'k',
+      p_name: null,
+      p_file_name: null,
+      p_file_sha256: null,
+      p_total_rows: 0,
+      p_chunk_count: 0,
+    }),
+    import_stage_chunk: () => ({ p_batch_id: merchant.merchantId, p_chunk_no: 0, p_rows: [] }),
+    import_commit_batch: () => ({ p_batch_id: merchant.merchantId }),
+    import_list_batches: () => ({
+      p_merchant_id: merchant.merchantId,
+      p_status: null,
+      p_search: null,
+      p_limit: 10,
+      p_offset: 0,
+    }),
+    import_get_batch: () => ({ p_batch_id: merchant.merchantId }),
+    import_recheck_batch: () => ({ p_batch_id: merchant.merchantId }),
+    import_list_merchants: () => ({}),
+  };
+
+  for (const fn of Object.keys(calls) as RpcFunctionName[]) {
+    it(`gets 'permission denied' calling ${fn}`, async () => {
+      const args = calls[fn]() as RpcArgs[typeof fn];
+      const error = await stranger.call(fn, args).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(RpcError);
+      const rpcError = error as RpcError;
+      expect(rpcError.kind).toBe('permission');
+      expect(rpcError.code).toBe('42501');
+      expect(rpcError.message).toBe(`permission denied for function ${fn}`);
+      expect(rpcError.message).not.toContain(password);
+    });
+  }
+
+  it('may call them once it is a member of authenticated', async () => {
+    await db.pool.query(`grant authenticated to ${role}`);
+    try {
+      const result = await stranger.call('import_list_merchants', {});
+      expect(result.merchants).toContainEqual({ id: merchant.merchantId, name: merchant.name });
+    } finally {
+      await db.pool.query(`revoke authenticated from ${role}`);
+    }
+  });
+
+  it('cannot read the import tables directly', async () => {
+    const url = new URL(inject('databaseUrl'));
+    url.username = role;
+    url.password = password;
+    const client = new pg.Client({ connectionString: url.toString() });
+    await client.connect();
+    try {
+      await expect(client.query('select * from public.bulk_import_batches')).rejects.toMatchObject({
+        code: '42501',
+      });
+    } finally {
+      await client.end();
+    }
+  });
+});
