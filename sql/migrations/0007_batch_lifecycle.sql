@@ -211,7 +211,12 @@ declare
   v_detail text;
 begin
   v_batch := public.import_find_batch(p_batch_id);
-  perform public.import_assert_access(v_batch.merchant_id, 'commit');
+  -- Committing a failed batch again is a retry, which support staff may do; committing a new
+  -- batch is part of importing.
+  perform public.import_assert_access(
+    v_batch.merchant_id,
+    case when v_batch.status = 'failed' then 'retry' else 'commit' end
+  );
 
   -- Concurrent commits of this batch queue here; the later ones then find it completed.
   select b.* into v_batch from public.bulk_import_batches b where b.id = p_batch_id for update;
