@@ -32,6 +32,8 @@ export interface CommitImportInput {
   /** One per import attempt; a resumed attempt passes the same key to find its batch again. */
   idempotencyKey: string;
   chunkRows?: number;
+  /** Chunks in flight at once (default 2). */
+  stageConcurrency?: number;
 }
 
 export interface RetryPolicy {
@@ -103,17 +105,28 @@ export async function commitImport(
 
   if (batch.stagedRows < totalRows) {
     report({ phase: 'staging' });
-    for (const [index, chunk] of chunks.entries()) {
-      throwIfCancelled();
-      const staged = await withRetry(retry, sleep, () =>
-        rpc.call('import_stage_chunk', {
-          p_batch_id: batch.id,
-          p_chunk_no: index,
-          p_rows: toStagedRows(chunk),
-        }),
-      );
-      report({ chunksSent: index + 1, rowsStaged: staged.stagedRows });
-    }
+    let next = 0;
+    let sent = 0;
+    // A few chunks in flight keep the server's cores busy while each body travels; every chunk
+    // is idempotent, so the order they land in does not matter.
+    const sender = async (): Promise<void> => {
+      while (next < chunks.length) {
+        throwIfCancelled();
+        const index = next++;
+        const chunk = chunks[index] as readonly Purchase[];
+        const staged = await withRetry(retry, sleep, () =>
+          rpc.call('import_stage_chunk', {
+            p_batch_id: batch.id,
+            p_chunk_no: index,
+            p_rows: toStagedRows(chunk),
+          }),
+        );
+        sent++;
+        report({ chunksSent: sent, rowsStaged: Math.max(progress.rowsStaged, staged.stagedRows) });
+      }
+    };
+    const concurrency = Math.max(1, Math.min(input.stageConcurrency ?? 2, chunks.length));
+    await Promise.all(Array.from({ length: concurrency }, sender));
   } else {
     report({ chunksSent: chunks.length, rowsStaged: batch.stagedRows });
   }

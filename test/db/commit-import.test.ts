@@ -122,7 +122,11 @@ describe('commitImport', () => {
       import_stage_chunk: ['drop-before', 'drop-before', 'drop-before'],
     });
     await expect(
-      commitImport(createImportRpc(transport), base, { retry: { attempts: 3, baseDelayMs: 1 } }),
+      commitImport(
+        createImportRpc(transport),
+        { ...base, stageConcurrency: 1 },
+        { retry: { attempts: 3, baseDelayMs: 1 } },
+      ),
     ).rejects.toMatchObject({ kind: 'unreachable' });
 
     const resumed = await commitImport(db.rpc, base, fast);
