@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { analyseCsvTextWithRows } from './analyse';
 import {
+  packedIssuesSchema,
   packedPurchasesSchema,
+  packIssues,
   packedRawRowsSchema,
   packPurchases,
   packRawRows,
+  unpackIssues,
   unpackPurchases,
   unpackRawRows,
 } from './packed-report';
@@ -45,6 +48,32 @@ describe('packed report', () => {
     const packed = packRawRows(rawRows);
     expect(packedRawRowsSchema.safeParse(packed).success).toBe(true);
     expect(unpackRawRows(packed)).toEqual(rawRows);
+  });
+
+  it('round-trips errors and warnings', () => {
+    const issues = [
+      {
+        row: 1,
+        column: 'Colour',
+        code: 'unknown_column' as const,
+        message: 'm',
+        value: 'Colour',
+        severity: 'warning' as const,
+      },
+      { row: 2, column: null, code: 'malformed_csv' as const, message: 'x', value: null },
+      {
+        row: 3,
+        column: 'quantity',
+        code: 'invalid_integer' as const,
+        message: 'q',
+        value: '2.5',
+        severity: 'error' as const,
+      },
+    ];
+    const packed = packIssues(issues);
+    expect(packedIssuesSchema.safeParse(packed).success).toBe(true);
+    expect(unpackIssues(structuredClone(packed))).toEqual(issues);
+    expect(packedIssuesSchema.safeParse({ ...packed, messages: [] }).success).toBe(false);
   });
 
   it('refuses inconsistent arrays', () => {

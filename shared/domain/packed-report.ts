@@ -1,10 +1,12 @@
 import { z } from 'zod';
+import { ERROR_CODES } from './report-schema';
 import {
   CANONICAL_COLUMNS,
   type CanonicalColumn,
   type Purchase,
   type PurchaseItem,
   type RawRow,
+  type RowError,
 } from './types';
 
 /**
@@ -200,11 +202,108 @@ export function unpackRawRows(packed: PackedRawRows): RawRow[] {
   return out;
 }
 
-/** The buffers to hand to postMessage's transfer list. */
-export function transferables(packed: PackedPurchases, raw?: PackedRawRows): ArrayBuffer[] {
-  const list = [packed.purchaseInts, packed.totals, packed.itemInts, packed.prices].map(
-    (a) => a.buffer,
+/** Errors or warnings by column: a file whose rows are all bad can have a million of them. */
+export interface PackedIssues {
+  rows: Int32Array<ArrayBuffer>;
+  codes: Uint8Array<ArrayBuffer>; // index into ERROR_CODES
+  columns: Int32Array<ArrayBuffer>; // index into columnNames, -1 = null
+  severities: Uint8Array<ArrayBuffer>; // 0 absent, 1 error, 2 warning
+  columnNames: string[];
+  messages: string[];
+  values: (string | null)[];
+}
+
+export const packedIssuesSchema = z
+  .object({
+    rows: z.instanceof(Int32Array),
+    codes: z.instanceof(Uint8Array),
+    columns: z.instanceof(Int32Array),
+    severities: z.instanceof(Uint8Array),
+    columnNames: z.array(z.string()),
+    messages: z.array(z.string()),
+    values: z.array(z.string().nullable()),
+  })
+  .refine(
+    (p) =>
+      [
+        p.codes.length,
+        p.columns.length,
+        p.severities.length,
+        p.messages.length,
+        p.values.length,
+      ].every((n) => n === p.rows.length) && p.codes.every((c) => c < ERROR_CODES.length),
+    { error: 'packed issues have inconsistent arrays' },
   );
+
+const CODE_INDEX = new Map<string, number>(ERROR_CODES.map((c, i) => [c, i]));
+
+export function packIssues(list: readonly RowError[]): PackedIssues {
+  const n = list.length;
+  const packed: PackedIssues = {
+    rows: new Int32Array(n),
+    codes: new Uint8Array(n),
+    columns: new Int32Array(n),
+    severities: new Uint8Array(n),
+    columnNames: [],
+    messages: new Array<string>(n),
+    values: new Array<string | null>(n),
+  };
+  const names = new Map<string, number>();
+  for (let i = 0; i < n; i++) {
+    const e = list[i] as RowError;
+    packed.rows[i] = e.row;
+    const code = CODE_INDEX.get(e.code);
+    if (code === undefined) throw new RangeError(`unknown error code ${e.code}`);
+    packed.codes[i] = code;
+    let column = -1;
+    if (e.column !== null) {
+      column = names.get(e.column) ?? -1;
+      if (column < 0) {
+        column = packed.columnNames.length;
+        packed.columnNames.push(e.column);
+        names.set(e.column, column);
+      }
+    }
+    packed.columns[i] = column;
+    packed.severities[i] = e.severity === undefined ? 0 : e.severity === 'error' ? 1 : 2;
+    packed.messages[i] = e.message;
+    packed.values[i] = e.value;
+  }
+  return packed;
+}
+
+export function unpackIssues(packed: PackedIssues): RowError[] {
+  const out: RowError[] = [];
+  for (let i = 0; i < packed.rows.length; i++) {
+    const column = packed.columns[i] as number;
+    const base: RowError = {
+      row: packed.rows[i] as number,
+      column: column < 0 ? null : stringAt(packed.columnNames, column),
+      code: ERROR_CODES[packed.codes[i] as number] ?? 'malformed_csv',
+      message: packed.messages[i] ?? '',
+      value: packed.values[i] ?? null,
+    };
+    const severity = packed.severities[i];
+    out.push(severity === 0 ? base : { ...base, severity: severity === 1 ? 'error' : 'warning' });
+  }
+  return out;
+}
+
+/** The buffers to hand to postMessage's transfer list. */
+export function transferables(
+  packed: PackedPurchases,
+  issues: readonly PackedIssues[],
+  raw?: PackedRawRows,
+): ArrayBuffer[] {
+  const list: ArrayBuffer[] = [
+    packed.purchaseInts,
+    packed.totals,
+    packed.itemInts,
+    packed.prices,
+  ].map((a) => a.buffer);
+  for (const p of issues) {
+    list.push(p.rows.buffer, p.codes.buffer, p.columns.buffer, p.severities.buffer);
+  }
   if (raw) list.push(raw.rows.buffer);
   return list;
 }

@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { CANONICAL_COLUMNS, type CanonicalColumn, type ImportReport, type RawRow } from './types';
+import {
+  CANONICAL_COLUMNS,
+  type CanonicalColumn,
+  type ErrorCode,
+  type ImportReport,
+  type RawRow,
+} from './types';
 
 /** zod schemas for the report types, for every edge a report crosses (worker, IPC). */
 
@@ -7,7 +13,7 @@ const canonicalColumn = z.enum(
   CANONICAL_COLUMNS as unknown as [CanonicalColumn, ...CanonicalColumn[]],
 );
 
-const errorCode = z.enum([
+export const ERROR_CODES = [
   'missing_columns',
   'unknown_column',
   'duplicate_column',
@@ -31,7 +37,14 @@ const errorCode = z.enum([
   'unknown_sku',
   'already_imported',
   'conflict',
-]);
+] as const satisfies readonly ErrorCode[];
+
+// Fails to compile when types.ts gains a code this list lacks.
+type Missing = Exclude<ErrorCode, (typeof ERROR_CODES)[number]>;
+const complete: [Missing] extends [never] ? true : Missing = true;
+void complete;
+
+const errorCode = z.enum(ERROR_CODES);
 
 export const rowErrorSchema = z.object({
   row: z.number().int(),

@@ -4,8 +4,10 @@ import { Worker } from 'node:worker_threads';
 import { z } from 'zod';
 import { parseOptionsSchema } from '../../../../shared/domain/parse-options';
 import {
+  packedIssuesSchema,
   packedPurchasesSchema,
   packedRawRowsSchema,
+  unpackIssues,
   unpackPurchases,
   unpackRawRows,
 } from '../../../../shared/domain/packed-report';
@@ -52,12 +54,18 @@ const statsSchema = z.object({
 });
 export type ParseStats = z.infer<typeof statsSchema>;
 
-/** The report travels with purchases and raw rows packed (see packed-report.ts). */
+/** The report travels with purchases, issues and raw rows packed (see packed-report.ts). */
 const doneMessageSchema = z.object({
   type: z.literal('done'),
   jobId: z.number().int(),
-  report: importReportSchema.extend({ purchases: z.tuple([]) }),
+  report: importReportSchema.extend({
+    purchases: z.tuple([]),
+    errors: z.tuple([]),
+    warnings: z.tuple([]),
+  }),
   purchases: packedPurchasesSchema,
+  errors: packedIssuesSchema,
+  warnings: packedIssuesSchema,
   rawRows: packedRawRowsSchema.optional(),
   stats: statsSchema,
 });
@@ -281,6 +289,8 @@ export async function parseCsvFile(
       } else {
         const report: ImportReport = {
           ...message.report,
+          errors: unpackIssues(message.errors),
+          warnings: unpackIssues(message.warnings),
           purchases: unpackPurchases(message.purchases),
         };
         const rawRows = message.rawRows ? unpackRawRows(message.rawRows) : undefined;

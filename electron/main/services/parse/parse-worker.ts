@@ -7,7 +7,12 @@ import { parentPort } from 'node:worker_threads';
 import Papa from 'papaparse';
 import { papaConfig } from '../../../../shared/csv/csv-parse';
 import { CsvAnalyser } from '../../../../shared/domain/analyse';
-import { packPurchases, packRawRows, transferables } from '../../../../shared/domain/packed-report';
+import {
+  packIssues,
+  packPurchases,
+  packRawRows,
+  transferables,
+} from '../../../../shared/domain/packed-report';
 import { workerRequestSchema, type WorkerInput, type WorkerMessage } from './parse-file';
 
 /**
@@ -139,20 +144,24 @@ export function runParseJob(
         const { report, rawRows } = analyser.finish(decode.hash.digest('hex'));
         progress(true);
         const purchases = packPurchases(report.purchases);
+        const errors = packIssues(report.errors);
+        const warnings = packIssues(report.warnings);
         const packedRows = rawRows ? packRawRows(rawRows) : undefined;
         post(
           {
             type: 'done',
             jobId,
-            report: { ...report, purchases: [] },
+            report: { ...report, purchases: [], errors: [], warnings: [] },
             purchases,
+            errors,
+            warnings,
             ...(packedRows ? { rawRows: packedRows } : {}),
             stats: {
               maxRssBytes: process.resourceUsage().maxRSS * 1024,
               parseMs: performance.now() - started,
             },
           },
-          transferables(purchases, packedRows),
+          transferables(purchases, [errors, warnings], packedRows),
         );
       } catch (error) {
         fail(
