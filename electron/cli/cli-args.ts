@@ -32,6 +32,9 @@ Reading the file (never guessed; say it when the file needs it):
   --chunk-rows N                    rows per staged chunk (default 5000)
 
 --db defaults to the environment variable PURCHASE_IMPORT_DB, else the built-in sandbox.
+Through Supabase's API instead (every command but migrate): --supabase-url URL (or SUPABASE_URL)
+with SUPABASE_ANON_KEY and a user's SUPABASE_EMAIL / SUPABASE_PASSWORD; for server automation
+only, SUPABASE_SERVICE_ROLE_KEY instead of the user. Keys are read from the environment only.
 Exit codes: 0 success / file valid, 1 data refused, 2 usage error or unreadable file,
 3 database unreachable or other system failure.`;
 
@@ -43,8 +46,13 @@ const delimiterSchema = z
   .enum([',', ';', 'tab', '\t', '|'])
   .transform((value) => (value === 'tab' ? '\t' : value) as ',' | ';' | '\t' | '|');
 
+const supabaseUrl = z
+  .string()
+  .regex(/^https?:\/\/[^\s]+$/, { message: 'must be an https:// project URL' });
+
 const common = {
   db: dbUrl.optional(),
+  'supabase-url': supabaseUrl.optional(),
   json: z.boolean().default(false),
 };
 const fileOptions = {
@@ -138,6 +146,7 @@ function parseRaw(args: string[]) {
     strict: true,
     options: {
       db: { type: 'string' },
+      'supabase-url': { type: 'string' },
       json: { type: 'boolean' },
       merchant: { type: 'string' },
       name: { type: 'string' },

@@ -4,6 +4,7 @@ import type { BatchDetail, BatchSummary, RecheckResult } from '../../shared/db/r
 import { RpcError } from '../../shared/db/rpc-transport';
 import type { RowError } from '../../shared/domain/types';
 import { defaultDataDir } from '../main/services/app-paths';
+import { AuthFailure } from '../main/services/auth/supabase-auth';
 import { openDatabase, type DatabaseTarget, type OpenDatabase } from '../main/services/connection';
 import { migrate } from '../main/services/db/migrate';
 import {
@@ -51,8 +52,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 }
 
 async function runCommand(args: CommandArgs, io: CliIo): Promise<number> {
-  const target: DatabaseTarget = resolveTarget(args.db, io.env);
   if (args.command === 'migrate') {
+    const target = resolveTarget(args.db, io.env);
     if (target.kind === 'sandbox') {
       // The sandbox migrates itself on open; opening it is the migration.
       const db = await openDatabase(target, { log: (line) => io.stderr(`${line}\n`) });
@@ -76,6 +77,7 @@ async function runCommand(args: CommandArgs, io: CliIo): Promise<number> {
     );
   }
 
+  const target: DatabaseTarget = resolveApiTarget(args, io.env);
   if (args.command === 'check' || args.command === 'import') {
     await assertReadableFile(args.file);
   }
@@ -383,16 +385,71 @@ function printResult(io: CliIo, json: boolean, body: object, text: string): numb
   return EXIT.ok;
 }
 
-function resolveTarget(db: string | undefined, env: NodeJS.ProcessEnv): DatabaseTarget {
+function resolveTarget(
+  db: string | undefined,
+  env: NodeJS.ProcessEnv,
+): Extract<DatabaseTarget, { kind: 'postgres' | 'sandbox' }> {
   const url = db ?? env['PURCHASE_IMPORT_DB'];
   if (url) return { kind: 'postgres', url };
   return { kind: 'sandbox', dataDir: defaultDataDir(env) };
+}
+
+/**
+ * Flags first (--db or --supabase-url, not both), then PURCHASE_IMPORT_DB, then SUPABASE_URL,
+ * then the sandbox. API keys and passwords come from the environment only, never from flags
+ * (flags end up in shell history and process lists).
+ */
+function resolveApiTarget(
+  args: Exclude<CommandArgs, { command: 'migrate' }>,
+  env: NodeJS.ProcessEnv,
+): DatabaseTarget {
+  const flagUrl = args['supabase-url'];
+  if (args.db && flagUrl) throw new UsageError('Give either --db or --supabase-url, not both.');
+  if (args.db || (!flagUrl && env['PURCHASE_IMPORT_DB'])) return resolveTarget(args.db, env);
+  const url = flagUrl ?? env['SUPABASE_URL'];
+  if (!url) return resolveTarget(undefined, env);
+  if (!/^https?:\/\/\S+$/.test(url)) {
+    throw new UsageError('SUPABASE_URL must be an https:// project URL.');
+  }
+  const anonKey = env['SUPABASE_ANON_KEY'];
+  const email = env['SUPABASE_EMAIL'];
+  const password = env['SUPABASE_PASSWORD'];
+  const serviceRoleKey = env['SUPABASE_SERVICE_ROLE_KEY'];
+  // A user's account when one is given (least privilege), else the server key.
+  if (email || password || !serviceRoleKey) {
+    const missing = [
+      ...(anonKey ? [] : ['SUPABASE_ANON_KEY']),
+      ...(email ? [] : ['SUPABASE_EMAIL']),
+      ...(password ? [] : ['SUPABASE_PASSWORD']),
+    ];
+    if (missing.length > 0 || !anonKey || !email || !password) {
+      throw new UsageError(
+        `Supabase needs ${missing.join(', ')} in the environment ` +
+          '(or SUPABASE_SERVICE_ROLE_KEY for server automation).',
+      );
+    }
+    return {
+      kind: 'supabase',
+      project: { url, anonKey },
+      as: { kind: 'password', email, password },
+    };
+  }
+  return {
+    kind: 'supabase',
+    project: { url, anonKey: anonKey ?? serviceRoleKey },
+    as: { kind: 'service-role', serviceRoleKey },
+  };
 }
 
 async function openDatabaseOrFail(target: DatabaseTarget, io: CliIo): Promise<OpenDatabase> {
   try {
     return await openDatabase(target, { log: (line) => io.stderr(`${line}\n`) });
   } catch (error) {
+    if (error instanceof AuthFailure && error.kind !== 'unreachable') {
+      throw new RpcError('permission', `Supabase sign-in failed: ${error.message}`, {
+        cause: error,
+      });
+    }
     throw new RpcError('unreachable', `Could not open the database: ${messageOf(error)}`, {
       cause: error,
     });

@@ -84,9 +84,50 @@ export const recheckResultSchema = referenceCheckSchema.extend({
 });
 export type RecheckResult = z.infer<typeof recheckResultSchema>;
 
+export const operatorRoleSchema = z.enum(['operator', 'admin', 'support']);
+export type OperatorRole = z.infer<typeof operatorRoleSchema>;
+
 export const merchantListSchema = z.object({
-  merchants: z.array(z.object({ id: uuid, name: z.string() })),
+  // role: the signed-in user's role there; null (or absent, before migration 0012) for the
+  // database owner and service_role, who may do everything.
+  merchants: z.array(
+    z.object({ id: uuid, name: z.string(), role: operatorRoleSchema.nullable().optional() }),
+  ),
 });
+
+export const whoamiSchema = z.object({
+  userId: uuid.nullable(),
+  email: z.string().nullable(),
+  /** true for service_role and database-owner connections: every merchant, every action. */
+  unrestricted: z.boolean(),
+  merchants: z.array(z.object({ id: uuid, name: z.string(), role: operatorRoleSchema })),
+});
+export type Whoami = z.infer<typeof whoamiSchema>;
+
+export const operatorSchema = z.object({
+  userId: uuid,
+  email: z.string().nullable(),
+  merchantId: uuid,
+  role: operatorRoleSchema,
+  createdAt: isoTime,
+  createdBy: z.string().nullable(),
+});
+export type Operator = z.infer<typeof operatorSchema>;
+
+export const operatorListSchema = z.object({ operators: z.array(operatorSchema) });
+export const operatorRemovedSchema = z.object({ removed: z.boolean() });
+
+export const skuListSchema = z.object({
+  skus: z.array(z.object({ id: uuid, code: z.string().nullable(), name: z.string() })),
+});
+export type SkuOption = z.infer<typeof skuListSchema>['skus'][number];
+
+export const userListSchema = z.object({
+  users: z.array(
+    z.object({ id: uuid, email: z.string().nullable(), displayName: z.string().nullable() }),
+  ),
+});
+export type UserOption = z.infer<typeof userListSchema>['users'][number];
 
 /** One staged line item, keyed by canonical CSV column names. Money as exact decimal strings. */
 export interface StagedRow {
@@ -132,6 +173,13 @@ export interface RpcArgs {
   import_get_batch: { p_batch_id: string };
   import_recheck_batch: { p_batch_id: string };
   import_list_merchants: Record<string, never>;
+  // Authorization and pick lists (migrations 0012-0014).
+  import_whoami: Record<string, never>;
+  import_list_skus: { p_merchant_id: string; p_search: string | null; p_limit: number };
+  import_list_users: { p_merchant_id: string; p_search: string | null; p_limit: number };
+  import_list_operators: { p_merchant_id: string };
+  import_set_operator: { p_merchant_id: string; p_email: string; p_role: OperatorRole };
+  import_remove_operator: { p_merchant_id: string; p_user_id: string };
 }
 export type RpcFunctionName = keyof RpcArgs;
 
@@ -144,6 +192,12 @@ export const rpcResultSchemas = {
   import_get_batch: batchDetailSchema,
   import_recheck_batch: recheckResultSchema,
   import_list_merchants: merchantListSchema,
+  import_whoami: whoamiSchema,
+  import_list_skus: skuListSchema,
+  import_list_users: userListSchema,
+  import_list_operators: operatorListSchema,
+  import_set_operator: operatorSchema,
+  import_remove_operator: operatorRemovedSchema,
 } as const satisfies Record<RpcFunctionName, z.ZodType>;
 
 export type RpcResult<F extends RpcFunctionName> = z.infer<(typeof rpcResultSchemas)[F]>;

@@ -47,6 +47,27 @@ export const RPC_SIGNATURES: { readonly [F in RpcFunctionName]: ParamSpec<F> } =
   import_get_batch: [['p_batch_id', 'uuid']],
   import_recheck_batch: [['p_batch_id', 'uuid']],
   import_list_merchants: [],
+  import_whoami: [],
+  import_list_skus: [
+    ['p_merchant_id', 'uuid'],
+    ['p_search', 'text'],
+    ['p_limit', 'integer'],
+  ],
+  import_list_users: [
+    ['p_merchant_id', 'uuid'],
+    ['p_search', 'text'],
+    ['p_limit', 'integer'],
+  ],
+  import_list_operators: [['p_merchant_id', 'uuid']],
+  import_set_operator: [
+    ['p_merchant_id', 'uuid'],
+    ['p_email', 'text'],
+    ['p_role', 'text'],
+  ],
+  import_remove_operator: [
+    ['p_merchant_id', 'uuid'],
+    ['p_user_id', 'uuid'],
+  ],
 };
 
 export type PgTransportOptions = { connectionString: string } | { pool: pg.Pool };
