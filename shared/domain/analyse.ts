@@ -6,11 +6,12 @@ import {
   parseCsvChunks,
   type ParsedChunk,
 } from '../csv/csv-parse';
-import { PurchaseGrouper } from './group-purchases';
+import { PurchaseGrouper, type PurchaseStats } from './group-purchases';
+import type { PackedPurchases } from './packed-report';
 import { resolveSettings } from './parse-options';
 import { applyReferenceCheck } from './reference-check';
 import { sortIssues } from './sort-issues';
-import { summarize } from './summary';
+import { summarize, summarizeStats } from './summary';
 import {
   CANONICAL_COLUMNS,
   type CanonicalColumn,
@@ -37,6 +38,11 @@ export interface AnalyseInit {
 export interface AnalyseResult {
   report: ImportReport;
   rawRows?: RawRow[];
+}
+
+/** finish({ packed: true }): purchases come packed and `report.purchases` is left empty. */
+export interface PackedAnalyseResult extends AnalyseResult {
+  packedPurchases: PackedPurchases;
 }
 
 const TRANSACTION = CANONICAL_COLUMNS.indexOf('transaction_number');
@@ -165,7 +171,9 @@ export class CsvAnalyser {
     if (key !== '') this.grouper.exclude(key);
   }
 
-  finish(fileSha256: string): AnalyseResult {
+  finish(fileSha256: string): AnalyseResult;
+  finish(fileSha256: string, options: { packed: true }): PackedAnalyseResult;
+  finish(fileSha256: string, options?: { packed: boolean }): AnalyseResult | PackedAnalyseResult {
     const fileErrors = [...this.fileErrors, ...(this.mapping?.errors ?? [])];
     if (this.headers === null) {
       fileErrors.push({
@@ -184,11 +192,27 @@ export class CsvAnalyser {
         value: null,
       });
     }
-    const grouped = this.grouper.finish();
-    const errors = sortIssues([...fileErrors, ...this.errors, ...grouped.errors]);
-    const warnings = sortIssues([...(this.mapping?.warnings ?? [])]);
     // A file-level defect means the rows may not say what they seem to: import nothing.
-    const purchases = fileErrors.length > 0 ? [] : grouped.purchases;
+    const blocked = fileErrors.length > 0;
+    let purchases: Purchase[] = [];
+    let packedPurchases: PackedPurchases | null = null;
+    let stats: PurchaseStats | null = null;
+    let groupErrors: RowError[];
+    if (options?.packed) {
+      const grouped = blocked ? new PurchaseGrouper().finishPacked() : this.grouper.finishPacked();
+      packedPurchases = grouped.packed;
+      stats = grouped.stats;
+      groupErrors = blocked ? this.grouper.finish().errors : grouped.errors;
+    } else {
+      const grouped = this.grouper.finish();
+      purchases = blocked ? [] : grouped.purchases;
+      groupErrors = grouped.errors;
+    }
+    const errors = sortIssues([...fileErrors, ...this.errors, ...groupErrors]);
+    const warnings = sortIssues([...(this.mapping?.warnings ?? [])]);
+    const summary = stats
+      ? summarizeStats({ rows: this.dataRows, stats, errors, warnings })
+      : summarize({ rows: this.dataRows, purchases, errors, warnings });
     const report: ImportReport = {
       fileName: this.init.fileName,
       fileSha256,
@@ -197,10 +221,11 @@ export class CsvAnalyser {
       errors,
       warnings,
       purchases,
-      summary: summarize({ rows: this.dataRows, purchases, errors, warnings }),
+      summary,
       ...(this.settings ? { settings: this.settings } : {}),
     };
-    return this.rawRows ? { report, rawRows: this.rawRows } : { report };
+    const result: AnalyseResult = this.rawRows ? { report, rawRows: this.rawRows } : { report };
+    return packedPurchases ? { ...result, packedPurchases } : result;
   }
 }
 

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { groupPurchases } from './group-purchases';
+import { groupPurchases, PurchaseGrouper } from './group-purchases';
+import { unpackPurchases } from './packed-report';
+import { purchaseStats } from './summary';
 import type { ValidRow } from './types';
 
 const U1 = '0b7e4f7a-3c1d-4e8b-9a55-2f0d6c1e9b01';
@@ -130,5 +132,28 @@ describe('groupPurchases', () => {
     ]);
     expect(purchases[0]?.notes).toBe('gift');
     expect(purchases[0]?.items.map((i) => i.notes)).toEqual([null, 'gift', 'rush']);
+  });
+
+  it('packs exactly the purchases it would build, with the same figures', () => {
+    const rows = [
+      row(2, { transactionNumber: 'B', notes: 'n' }),
+      row(3, { transactionNumber: 'A', skuId: S2, totalAmountCents: 500, unitPriceCents: 500 }),
+      row(4, { transactionNumber: 'B', quantity: 3, purchasedAt: '2026-01-01T00:00:00.000Z' }),
+      row(5, { transactionNumber: 'C', userId: U2, currency: null, storeCode: null }),
+      row(6, { transactionNumber: 'B' }),
+      row(7, { transactionNumber: 'D', totalAmountCents: 1 }),
+    ];
+    const build = () => {
+      const g = new PurchaseGrouper();
+      g.exclude('X');
+      rows.forEach((r) => g.add(r));
+      return g;
+    };
+    const objects = build().finish();
+    const packed = build().finishPacked();
+    expect(unpackPurchases(packed.packed)).toEqual(objects.purchases);
+    expect(packed.errors).toEqual(objects.errors);
+    expect(packed.stats).toEqual(purchaseStats(objects.purchases));
+    expect(objects.purchases.map((p) => p.transactionNumber)).toEqual(['A', 'C']);
   });
 });

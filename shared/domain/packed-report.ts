@@ -16,10 +16,10 @@ import {
  * cost a few ms to post and about 20 ms to turn back into objects.
  */
 
-const PURCHASE_FIELDS = 7; // transaction, user, purchasedAt, currency, store, notes, itemCount
-const ITEM_FIELDS = 4; // row, sku, quantity, notes
-const NULL = -1;
-const ABSENT = -2; // PurchaseItem.notes is optional: keep "absent" apart from null
+export const PURCHASE_FIELDS = 7; // transaction, user, purchasedAt, currency, store, notes, itemCount
+export const ITEM_FIELDS = 4; // row, sku, quantity, notes
+export const NULL_REF = -1;
+export const ABSENT_REF = -2; // PurchaseItem.notes is optional: keep "absent" apart from null
 
 export interface PackedPurchases {
   strings: string[];
@@ -44,13 +44,13 @@ export const packedPurchasesSchema = z
     { error: 'packed purchase arrays have inconsistent lengths' },
   );
 
-class StringTable {
+export class StringTable {
   readonly strings: string[] = [];
   private readonly index = new Map<string, number>();
   /** Repeating values (ids, codes) are stored once. */
   ref(value: string | null | undefined): number {
-    if (value === undefined) return ABSENT;
-    if (value === null) return NULL;
+    if (value === undefined) return ABSENT_REF;
+    if (value === null) return NULL_REF;
     let i = this.index.get(value);
     if (i === undefined) {
       i = this.strings.length;
@@ -76,7 +76,7 @@ export function packPurchases(purchases: readonly Purchase[]): PackedPurchases {
   const prices = new Float64Array(itemCount);
   let item = 0;
   let lastAt = '';
-  let lastAtRef = NULL;
+  let lastAtRef = NULL_REF;
   for (let i = 0; i < purchases.length; i++) {
     const p = purchases[i] as Purchase;
     const o = i * PURCHASE_FIELDS;
@@ -89,7 +89,7 @@ export function packPurchases(purchases: readonly Purchase[]): PackedPurchases {
     purchaseInts[o + 2] = lastAtRef;
     purchaseInts[o + 3] = table.ref(p.currency);
     purchaseInts[o + 4] = table.ref(p.storeCode);
-    purchaseInts[o + 5] = p.notes === null ? NULL : table.add(p.notes);
+    purchaseInts[o + 5] = p.notes === null ? NULL_REF : table.add(p.notes);
     purchaseInts[o + 6] = p.items.length;
     totals[i] = p.totalAmountCents;
     for (const it of p.items) {
@@ -98,7 +98,7 @@ export function packPurchases(purchases: readonly Purchase[]): PackedPurchases {
       itemInts[q + 1] = table.ref(it.skuId);
       itemInts[q + 2] = it.quantity;
       itemInts[q + 3] =
-        it.notes === undefined ? ABSENT : it.notes === null ? NULL : table.add(it.notes);
+        it.notes === undefined ? ABSENT_REF : it.notes === null ? NULL_REF : table.add(it.notes);
       prices[item] = it.unitPriceCents;
       item++;
     }
@@ -133,7 +133,7 @@ export function unpackPurchases(packed: PackedPurchases): Purchase[] {
       const quantity = itemInts[q + 2] as number;
       const unitPriceCents = prices[item] as number;
       items.push(
-        notesRef === ABSENT
+        notesRef === ABSENT_REF
           ? { row, lineNumber: k + 1, skuId, quantity, unitPriceCents }
           : {
               row,

@@ -1,3 +1,4 @@
+import type { PurchaseStats } from './group-purchases';
 import type { ErrorCode, ImportSummary, Purchase, RowError } from './types';
 
 function countByCode(list: readonly RowError[]): Partial<Record<ErrorCode, number>> {
@@ -17,26 +18,47 @@ export function summarize(input: {
   errors: readonly RowError[];
   warnings: readonly RowError[];
 }): ImportSummary {
-  let items = 0;
-  let totalAmountCents = 0;
-  let first: string | null = null;
-  let last: string | null = null;
-  for (const p of input.purchases) {
-    items += p.items.length;
-    totalAmountCents += p.totalAmountCents;
+  return summarizeStats({ ...input, stats: purchaseStats(input.purchases) });
+}
+
+export function purchaseStats(purchases: readonly Purchase[]): PurchaseStats {
+  const stats: PurchaseStats = {
+    purchases: purchases.length,
+    items: 0,
+    totalAmountCents: 0,
+    firstPurchasedAt: null,
+    lastPurchasedAt: null,
+  };
+  for (const p of purchases) {
+    stats.items += p.items.length;
+    stats.totalAmountCents += p.totalAmountCents;
     // ISO 8601 UTC strings of one shape order the same as the instants they name.
-    if (first === null || p.purchasedAt < first) first = p.purchasedAt;
-    if (last === null || p.purchasedAt > last) last = p.purchasedAt;
+    if (stats.firstPurchasedAt === null || p.purchasedAt < stats.firstPurchasedAt) {
+      stats.firstPurchasedAt = p.purchasedAt;
+    }
+    if (stats.lastPurchasedAt === null || p.purchasedAt > stats.lastPurchasedAt) {
+      stats.lastPurchasedAt = p.purchasedAt;
+    }
   }
+  return stats;
+}
+
+/** The summary from purchase figures computed elsewhere (the worker packs without objects). */
+export function summarizeStats(input: {
+  rows: number;
+  stats: PurchaseStats;
+  errors: readonly RowError[];
+  warnings: readonly RowError[];
+}): ImportSummary {
   const errorRows = new Set<number>();
   for (const e of input.errors) if (e.row >= 2) errorRows.add(e.row);
   return {
     rows: input.rows,
-    purchases: input.purchases.length,
-    items,
-    totalAmountCents,
-    firstPurchasedAt: first,
-    lastPurchasedAt: last,
+    purchases: input.stats.purchases,
+    items: input.stats.items,
+    totalAmountCents: input.stats.totalAmountCents,
+    firstPurchasedAt: input.stats.firstPurchasedAt,
+    lastPurchasedAt: input.stats.lastPurchasedAt,
     errorRows: errorRows.size,
     errorsByCode: countByCode(input.errors),
     warningsByCode: countByCode(input.warnings),

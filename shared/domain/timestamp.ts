@@ -27,11 +27,11 @@ export function daysFromCivil(year: number, month: number, day: number): number 
   return era * 146_097 + doe - 719_468;
 }
 
-const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => (i < 10 ? `0${i}` : `${i}`));
-
 /**
- * Same text as Date#toISOString for years 0-9999, several times faster: toISOString was the
- * single biggest cost of validating a row.
+ * Same text as Date#toISOString for years 0-9999, several times faster (toISOString was the
+ * single biggest cost of validating a row). Built from char codes so the result is one flat
+ * string: a template literal makes a rope of ~6 nodes per value, which costs memory and time
+ * for the 300k timestamps a 1M-row file keeps.
  */
 export function formatIsoUtc(ms: number): string {
   const days = Math.floor(ms / MS_PER_DAY);
@@ -55,8 +55,33 @@ export function formatIsoUtc(ms: number): string {
   rest -= minute * 60_000;
   const second = Math.floor(rest / 1000);
   const millis = rest - second * 1000;
-  const t = TWO_DIGITS;
-  return `${t[Math.floor(year / 100)]}${t[year % 100]}-${t[month]}-${t[day]}T${t[hour]}:${t[minute]}:${t[second]}.${millis < 100 ? (millis < 10 ? '00' : '0') : ''}${millis}Z`;
+  const d = (n: number): number => 48 + n;
+  return String.fromCharCode(
+    d(Math.floor(year / 1000)),
+    d(Math.floor(year / 100) % 10),
+    d(Math.floor(year / 10) % 10),
+    d(year % 10),
+    45,
+    d(Math.floor(month / 10)),
+    d(month % 10),
+    45,
+    d(Math.floor(day / 10)),
+    d(day % 10),
+    84,
+    d(Math.floor(hour / 10)),
+    d(hour % 10),
+    58,
+    d(Math.floor(minute / 10)),
+    d(minute % 10),
+    58,
+    d(Math.floor(second / 10)),
+    d(second % 10),
+    46,
+    d(Math.floor(millis / 100)),
+    d(Math.floor(millis / 10) % 10),
+    d(millis % 10),
+    90,
+  );
 }
 
 export function daysInMonth(year: number, month: number): number {

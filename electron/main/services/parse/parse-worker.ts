@@ -7,12 +7,7 @@ import { parentPort } from 'node:worker_threads';
 import Papa from 'papaparse';
 import { papaConfig } from '../../../../shared/csv/csv-parse';
 import { CsvAnalyser } from '../../../../shared/domain/analyse';
-import {
-  packIssues,
-  packPurchases,
-  packRawRows,
-  transferables,
-} from '../../../../shared/domain/packed-report';
+import { packIssues, packRawRows, transferables } from '../../../../shared/domain/packed-report';
 import { workerRequestSchema, type WorkerInput, type WorkerMessage } from './parse-file';
 
 /**
@@ -141,9 +136,12 @@ export function runParseJob(
     complete: () => {
       if (failed) return;
       try {
-        const { report, rawRows } = analyser.finish(decode.hash.digest('hex'));
+        const {
+          report,
+          rawRows,
+          packedPurchases: purchases,
+        } = analyser.finish(decode.hash.digest('hex'), { packed: true });
         progress(true);
-        const purchases = packPurchases(report.purchases);
         const errors = packIssues(report.errors);
         const warnings = packIssues(report.warnings);
         const packedRows = rawRows ? packRawRows(rawRows) : undefined;
