@@ -4,13 +4,77 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyseCsvText } from '../../../../shared/domain/analyse';
-import { generatePurchases, writePurchasesCsv } from '../../../../test/fixtures/generate-purchases';
+import {
+  applyReferenceCheck,
+  collectReferenceIds,
+} from '../../../../shared/domain/reference-check';
+import {
+  generatePurchases,
+  seededIds,
+  writePurchasesCsv,
+} from '../../../../test/fixtures/generate-purchases';
 import {
   disposeParseWorkers,
   parseCsvFile,
   prewarmParseWorker,
   type ParseProgress,
 } from './parse-file';
+
+describe('generatePurchases (fixture)', () => {
+  it('is deterministic and every injected defect is reported on its rows', () => {
+    const userIds = seededIds(20, 1);
+    const skuIds = seededIds(40, 2);
+    const options = {
+      purchases: 600,
+      seed: 17,
+      userIds,
+      skuIds,
+      delimiter: ';' as const,
+      defects: {
+        unknown_user: 0.03,
+        unknown_sku: 0.03,
+        bad_quantity: 0.03,
+        bad_date: 0.03,
+        inconsistent_purchase: 0.03,
+        total_mismatch: 0.03,
+        bad_currency: 0.03,
+      },
+    };
+    const a = generatePurchases(options);
+    expect(generatePurchases(options).csv).toBe(a.csv);
+    expect(new Set(a.defects.map((d) => d.kind)).size).toBe(7);
+
+    const local = analyseCsvText(a.csv, {}, 'gen.csv');
+    const ids = collectReferenceIds(local);
+    const report = applyReferenceCheck(
+      local,
+      {
+        unknownUserIds: ids.userIds.filter((u) => !userIds.includes(u)),
+        unknownSkuIds: ids.skuIds.filter((s) => !skuIds.includes(s)),
+        existingTransactions: [],
+      },
+      { skipExisting: false },
+    );
+    const expected: Record<string, string> = {
+      unknown_user: 'unknown_user',
+      unknown_sku: 'unknown_sku',
+      bad_quantity: 'invalid_integer',
+      bad_date: 'invalid_date',
+      inconsistent_purchase: 'inconsistent_purchase',
+      total_mismatch: 'total_mismatch',
+      bad_currency: 'invalid_currency',
+    };
+    for (const [kind, code] of Object.entries(expected)) {
+      const rows = a.defects.filter((d) => d.kind === kind).flatMap((d) => d.rows);
+      expect(
+        report.errors.filter((e) => e.code === code).map((e) => e.row),
+        kind,
+      ).toEqual(rows);
+    }
+    const clean = a.purchases.filter((p) => p.defect === null).length;
+    expect(report.purchases).toHaveLength(clean);
+  });
+});
 
 // These run the real worker (the .ts entry through tsx), so they take a moment.
 describe('parseCsvFile', { timeout: 60_000 }, () => {
