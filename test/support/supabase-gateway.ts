@@ -275,15 +275,12 @@ export async function startSupabaseGateway(options: GatewayOptions): Promise<Sup
   }
 
   function takeFault(fn: string): FaultWhen | null {
-    for (const [index, fault] of faults.entries()) {
-      if (fault.fn !== fn) continue;
-      fault.seen += 1;
-      if (fault.seen === fault.nth) {
-        faults.splice(index, 1);
-        return fault.when;
-      }
-    }
-    return null;
+    // Every pending fault of fn counts this call; the first one due fires.
+    for (const fault of faults) if (fault.fn === fn) fault.seen += 1;
+    const due = faults.findIndex((fault) => fault.fn === fn && fault.seen === fault.nth);
+    if (due < 0) return null;
+    const [fault] = faults.splice(due, 1);
+    return fault?.when ?? null;
   }
 
   async function handleRpc(
