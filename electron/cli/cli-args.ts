@@ -38,7 +38,7 @@ only, SUPABASE_SERVICE_ROLE_KEY instead of the user. Keys are read from the envi
 Exit codes: 0 success / file valid, 1 data refused, 2 usage error or unreadable file,
 3 database unreachable or other system failure.`;
 
-const uuid = z.string().uuid({ message: 'must be a UUID' });
+const uuid = z.guid({ message: 'must be a UUID' });
 const dbUrl = z
   .string()
   .regex(/^postgres(ql)?:\/\//, { message: 'must be a postgres:// or postgresql:// URL' });
