@@ -1,10 +1,11 @@
 -- Authorization: every import function asks public.import_assert_access(merchant, action), and
 -- this file makes that question real. Who is calling is decided as Supabase decides it:
---   * a signed-in user (auth.uid() is set from the JWT PostgREST verified): their row in
+--   * service_role (the server key, for automation), and direct connections by the database
+--     owner or a superuser (migrations, CLI automation, sandbox): allowed. They own the tables
+--     anyway; checking JWT claims they could set themselves would protect nothing.
+--   * a signed-in user (auth.uid() from the JWT PostgREST verified): their row in
 --     public.import_operators for that merchant, and the role's permissions below;
---   * no user: allowed only for service_role (the server key, for automation) and for direct
---     connections by the database owner or a superuser (migrations, CLI automation, sandbox);
---   * anon, or 'authenticated' without a user, or any other role: refused.
+--   * anon, 'authenticated' without a user, or any other role: refused.
 -- Refusals are SQLSTATE 42501 (PostgREST answers 403, or 401 for anon). Safe to re-run.
 
 -- The permission matrix, in one place (README "Supabase" shows the same table).
@@ -42,6 +43,23 @@ as $$
   select coalesce(nullif(current_setting('role', true), 'none'), session_user::text)
 $$;
 
+-- service_role, a superuser, or a member of the role that owns the import functions (called from
+-- their security definer functions, current_user is that owner).
+create or replace function public.import_caller_is_trusted()
+returns boolean
+language sql
+stable
+set search_path = ''
+as $$
+  select coalesce((
+    select r.rolname = 'service_role'
+      or r.rolsuper
+      or pg_catalog.pg_has_role(r.oid, current_user, 'MEMBER')
+    from pg_catalog.pg_roles r
+    where r.rolname = public.import_caller_db_role()
+  ), false)
+$$;
+
 create or replace function public.import_assert_access(p_merchant_id uuid, p_action text)
 returns void
 language plpgsql
@@ -53,40 +71,33 @@ declare
   v_uid uuid;
   v_db_role text := public.import_caller_db_role();
   v_role text;
-  v_trusted boolean;
 begin
   if p_action is null then
     raise exception 'import_assert_access: an action is required';
   end if;
   begin
     v_claims := nullif(current_setting('request.jwt.claims', true), '')::jsonb;
-    v_uid := (select auth.uid());
   exception when others then
-    raise exception using
-      errcode = '42501',
-      message = 'The request''s JWT claims are unreadable.';
+    v_claims := null;
   end;
-
   if v_db_role = 'anon' or v_claims ->> 'role' = 'anon' then
     raise exception using
       errcode = '42501',
       message = 'Sign in to use the purchase import.',
       hint = 'The anon key alone may not call import functions.';
   end if;
+  if public.import_caller_is_trusted() then
+    return;
+  end if;
 
+  begin
+    v_uid := (select auth.uid());
+  exception when others then
+    raise exception using
+      errcode = '42501',
+      message = 'The request''s JWT claims are unreadable.';
+  end;
   if v_uid is null then
-    -- service_role, a superuser, or a member of the role that owns the import functions
-    -- (current_user here: this runs inside their security definer callers).
-    select v_db_role = 'service_role'
-      or coalesce((select r.rolsuper from pg_catalog.pg_roles r where r.rolname = v_db_role), false)
-      or (
-        exists (select 1 from pg_catalog.pg_roles r where r.rolname = v_db_role)
-        and pg_catalog.pg_has_role(v_db_role, current_user, 'MEMBER')
-      )
-    into v_trusted;
-    if v_trusted then
-      return;
-    end if;
     raise exception using
       errcode = '42501',
       message = format('Role %s may not use the purchase import without a signed-in user.',
@@ -147,7 +158,8 @@ create trigger bulk_import_batches_guard_status
   execute function public.import_guard_batch_status();
 
 -- The merchants the caller may work for: all of them for the owner and service_role, the
--- operated ones (with the caller's role) for a signed-in user. Same shape as 0008's, plus role.
+-- operated ones (with the caller's role) for a signed-in user. Same shape as 0008's, plus role
+-- for users.
 create or replace function public.import_list_merchants()
 returns jsonb
 language plpgsql
@@ -155,17 +167,12 @@ stable
 security definer
 set search_path = ''
 as $$
-declare
-  v_uid uuid;
 begin
   perform public.import_assert_access(null, 'list_merchants');
-  v_uid := (select auth.uid());
-  if v_uid is null then
+  if public.import_caller_is_trusted() then
     return jsonb_build_object(
       'merchants', coalesce((
-        select jsonb_agg(
-          jsonb_build_object('id', m.id, 'name', m.name, 'role', null) order by m.name, m.id
-        )
+        select jsonb_agg(jsonb_build_object('id', m.id, 'name', m.name) order by m.name, m.id)
         from public.merchants m
       ), '[]'::jsonb)
     );
@@ -177,7 +184,7 @@ begin
       )
       from public.import_operators o
       join public.merchants m on m.id = o.merchant_id
-      where o.user_id = v_uid
+      where o.user_id = (select auth.uid())
     ), '[]'::jsonb)
   );
 end;
@@ -220,9 +227,13 @@ set search_path = ''
 as $$
 declare
   v_uid uuid;
+  v_trusted boolean;
 begin
   perform public.import_assert_access(null, 'list_merchants');
-  v_uid := (select auth.uid());
+  v_trusted := public.import_caller_is_trusted();
+  if not v_trusted then
+    v_uid := (select auth.uid());
+  end if;
   return jsonb_build_object(
     'userId', v_uid,
     'email', coalesce(
@@ -230,7 +241,7 @@ begin
       nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'email'
     ),
     -- true for service_role and owner connections: every merchant, every action
-    'unrestricted', v_uid is null,
+    'unrestricted', v_trusted,
     'merchants', coalesce((
       select jsonb_agg(
         jsonb_build_object('id', m.id, 'name', m.name, 'role', o.role) order by m.name, m.id
@@ -295,6 +306,7 @@ declare
   v_internal text[] := array[
     'public.import_role_allows(text, text)',
     'public.import_caller_db_role()',
+    'public.import_caller_is_trusted()',
     'public.import_assert_access(uuid, text)',
     'public.import_guard_batch_status()'
   ];
