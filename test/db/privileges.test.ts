@@ -16,6 +16,12 @@ const API: Record<RpcFunctionName, string> = {
   import_get_batch: 'public.import_get_batch(uuid)',
   import_recheck_batch: 'public.import_recheck_batch(uuid)',
   import_list_merchants: 'public.import_list_merchants()',
+  import_whoami: 'public.import_whoami()',
+  import_list_skus: 'public.import_list_skus(uuid, text, integer)',
+  import_list_users: 'public.import_list_users(uuid, text, integer)',
+  import_list_operators: 'public.import_list_operators(uuid)',
+  import_set_operator: 'public.import_set_operator(uuid, text, text)',
+  import_remove_operator: 'public.import_remove_operator(uuid, uuid)',
 };
 const INTERNAL = [
   'public.import_assert_access(uuid, text)',
@@ -147,6 +153,19 @@ describe('a role without grants', () => {
     import_get_batch: () => ({ p_batch_id: merchant.merchantId }),
     import_recheck_batch: () => ({ p_batch_id: merchant.merchantId }),
     import_list_merchants: () => ({}),
+    import_whoami: () => ({}),
+    import_list_skus: () => ({ p_merchant_id: merchant.merchantId, p_search: null, p_limit: 10 }),
+    import_list_users: () => ({ p_merchant_id: merchant.merchantId, p_search: null, p_limit: 10 }),
+    import_list_operators: () => ({ p_merchant_id: merchant.merchantId }),
+    import_set_operator: () => ({
+      p_merchant_id: merchant.merchantId,
+      p_email: 'someone@example.test',
+      p_role: 'operator',
+    }),
+    import_remove_operator: () => ({
+      p_merchant_id: merchant.merchantId,
+      p_user_id: merchant.merchantId,
+    }),
   };
 
   for (const fn of Object.keys(calls) as RpcFunctionName[]) {
@@ -165,11 +184,30 @@ describe('a role without grants', () => {
     });
   }
 
-  it('may call them once it is a member of authenticated', async () => {
+  it('as a member of authenticated may call them, but is refused without an operator role', async () => {
     await db.pool.query(`grant authenticated to ${role}`);
     try {
-      const result = await stranger.call('import_list_merchants', {});
-      expect(result.merchants).toContainEqual({ id: merchant.merchantId, name: merchant.name });
+      // The grant opens the door; the operators table decides what is behind it. A database
+      // login with the authenticated role but no signed-in user operates nothing.
+      for (const call of [
+        () => stranger.call('import_list_merchants', {}),
+        () =>
+          stranger.call('import_list_batches', {
+            p_merchant_id: merchant.merchantId,
+            p_status: null,
+            p_search: null,
+            p_limit: 10,
+            p_offset: 0,
+          }),
+      ]) {
+        const error = await call().then(
+          () => null,
+          (e: unknown) => e,
+        );
+        expect(error).toBeInstanceOf(RpcError);
+        expect((error as RpcError).kind).toBe('permission');
+        expect((error as RpcError).message).toContain('without a signed-in user');
+      }
     } finally {
       await db.pool.query(`revoke authenticated from ${role}`);
     }
