@@ -76,15 +76,24 @@ describe('migrate', () => {
     expect(lines.some((line) => line.includes(url))).toBe(false);
   });
 
-  it('re-applies only a changed file, and every file is safe to run again', async () => {
+  it('re-applies a changed file and every file after it, and every file is safe to run again', async () => {
     const url = await freshDatabase();
     const copy = await mkdtemp(join(tmpdir(), 'purchase-import-sql-'));
     try {
       await cp(sqlDir, copy, { recursive: true });
       await migrate(url, { withReferenceSchema: true, sqlDir: copy });
-      await appendFile(join(copy, 'migrations', '0007_batch_lifecycle.sql'), '\n-- touched\n');
+      await appendFile(join(copy, 'migrations', '0003_access_check.sql'), '\n-- touched\n');
       const changed = await migrate(url, { withReferenceSchema: true, sqlDir: copy });
-      expect(changed.applied).toEqual(['migrations/0007_batch_lifecycle.sql']);
+      const all = await allFiles();
+      expect(changed.applied).toEqual(all.slice(all.indexOf('migrations/0003_access_check.sql')));
+      // 0003's permissive access check must not outlive the authorization that replaces it.
+      const client0 = new pg.Client({ connectionString: url });
+      await client0.connect();
+      const source = await client0.query<{ src: string }>(
+        "select prosrc as src from pg_proc where proname = 'import_assert_access'",
+      );
+      await client0.end();
+      expect(source.rows[0]?.src).not.toContain('Intentionally permissive');
 
       // Forget the bookkeeping: everything runs again over the existing schema without error.
       const client = new pg.Client({ connectionString: url });
