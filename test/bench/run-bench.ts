@@ -2,15 +2,18 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { runDbBench, type DbBenchResult } from './db-bench';
 import { runParseBench, type ParseBenchResult } from './parse-bench';
+import { runSupabaseBench, type SupabaseBenchResult } from './supabase-bench';
 
 // `npm run bench`: every performance target of the import, each against a baseline measured in
 // the same run on this machine. Each part runs in its own process so one part's heap and peak
 // RSS do not colour the next.
 
-type Part = 'parse-100k' | 'parse-1m' | 'db-100k';
+type Part = 'parse-100k' | 'parse-1m' | 'db-100k' | 'supabase-100k';
 const MARKER = 'BENCH_RESULT ';
 
-async function runPart(part: Part): Promise<ParseBenchResult | DbBenchResult> {
+async function runPart(
+  part: Part,
+): Promise<ParseBenchResult | DbBenchResult | SupabaseBenchResult> {
   const log = (line: string): void => console.error(line);
   switch (part) {
     case 'parse-100k':
@@ -19,6 +22,8 @@ async function runPart(part: Part): Promise<ParseBenchResult | DbBenchResult> {
       return runParseBench(1_000_000, { repetitions: 2, tsx: false, log });
     case 'db-100k':
       return runDbBench(100_000);
+    case 'supabase-100k':
+      return runSupabaseBench(100_000);
   }
 }
 
@@ -49,6 +54,7 @@ async function main(): Promise<void> {
   const p100 = inChild<ParseBenchResult>('parse-100k');
   const p1m = inChild<ParseBenchResult>('parse-1m');
   const db = inChild<DbBenchResult>('db-100k');
+  const supa = inChild<SupabaseBenchResult>('supabase-100k');
 
   const rows: [string, string, string, string][] = [
     [
@@ -68,6 +74,12 @@ async function main(): Promise<void> {
       s(db.slowestCallMs),
       'target far below 8 s',
       verdict(db.slowestCallMs < 4000),
+    ],
+    [
+      `same commit path through supabase-js + PostgREST double (${supa.rows} rows)`,
+      `${s(supa.totalMs)} vs direct ${s(db.commitMs)}`,
+      `slowest call ${supa.slowestCall} ${s(supa.slowestCallMs)} (limit 8 s)`,
+      verdict(supa.slowestCallMs < 8000),
     ],
     [
       `end to end ${db.rows} rows (file → committed)`,
