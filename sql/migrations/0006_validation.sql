@@ -1,43 +1,39 @@
 -- The server-side check of a batch's staged rows against current data. Commit and recheck both
--- call this one function, so "recheck says ok" means "commit would insert". Set-based: a handful
--- of scans over the batch's rows, no per-row loops. Safe to re-run.
+-- call import_validate_staged, so "recheck says ok" means "commit would insert". Set-based: a
+-- handful of scans over the batch's rows, no per-row loops. Safe to re-run.
 --
 -- Returns {errors: [{row, column, code, message, value}], summary: text | null,
---          unknownUserIds, unknownSkuIds, existingTransactions: [{transactionNumber, batchId}]}.
+--          unknownUserIds, unknownSkuIds, existingTransactions: [{transactionNumber, batchId}],
+--          chunksComplete: boolean (internal: the per-chunk results covered the whole batch)}.
 -- Purchases imported by this same batch are not conflicts (a completed batch rechecks clean).
 
-create or replace function public.import_validate_staged(p_batch_id uuid)
+-- The rules that depend only on the batch's own rows, over the staged rows of one chunk (staging
+-- records them per chunk, p_first_row..p_last_row bounding its rows) or, with nulls, of the whole
+-- batch. A transaction's rows must all be in the range for its result to be complete.
+-- Returns [{row, column, code, message, value, subject}] in no particular order; subject is what
+-- the summary counts (the transaction, or the row and column).
+create or replace function public.import_check_staged_rows(
+  p_batch_id uuid,
+  p_chunk_no integer,
+  p_first_row integer,
+  p_last_row integer
+)
 returns jsonb
-language plpgsql
+language sql
 stable
 set search_path = ''
--- 100k staged rows stay in memory instead of spilling sorts and CTEs to disk, and joins between
--- the intermediate results hash instead of looping (their row estimates are guesses).
+-- A whole batch's rows are grouped in memory rather than spilled, and joined by hash.
 set work_mem = '64MB'
 set enable_nestloop = off
 as $$
-declare
-  v_merchant_id uuid;
-  v_result jsonb;
-  v_counts jsonb;
-  v_rows int;
-  v_parts text[] := '{}';
-  v_code text;
-  v_n int;
-begin
-  select b.merchant_id into v_merchant_id from public.bulk_import_batches b where b.id = p_batch_id;
-  if not found then
-    raise exception using
-      errcode = 'P0002',
-      message = format('Import batch %s does not exist.', coalesce(p_batch_id::text, 'null'));
-  end if;
-
   with staged as materialized (
     select
       s.row_number, s.transaction_number, s.user_id, s.purchased_at, s.sku_id, s.quantity,
       s.unit_price, s.currency, s.total_amount, s.store_code
     from public.bulk_import_staged_rows s
     where s.batch_id = p_batch_id
+      and s.row_number between coalesce(p_first_row, -2147483648) and coalesce(p_last_row, 2147483647)
+      and (p_chunk_no is null or s.chunk_no = p_chunk_no)
   ),
   -- One pass per transaction. A column is inconsistent when its rows hold more than one value,
   -- a missing value next to a given one included. (min/max under "C": bytes, not locale rules.)
@@ -70,32 +66,6 @@ begin
       and t.given_total is not null
       and abs(t.given_total - t.items_sum) > 0.01
   ),
-  -- Per-id primary key lookups (correlated subqueries, never a scan of the merchant's users,
-  -- SKUs or purchases): the cost follows the size of the batch, not the size of the CRM.
-  unknown_users as materialized (
-    select d.user_id
-    from (select distinct s.user_id from staged s) as d
-    where (select a.merchant_id from public.user_accounts a where a.id = d.user_id)
-      is distinct from v_merchant_id
-  ),
-  unknown_skus as materialized (
-    select d.sku_id
-    from (select distinct s.sku_id from staged s) as d
-    where (select k.merchant_id from public.skus k where k.id = d.sku_id)
-      is distinct from v_merchant_id
-  ),
-  existing as materialized (
-    select t.transaction_number, p.import_batch_id
-    from tx t
-    cross join lateral (
-      select p.import_batch_id
-      from public.purchases p
-      where p.merchant_id = v_merchant_id
-        and p.transaction_number = t.transaction_number
-        and p.import_batch_id is distinct from p_batch_id
-      offset 0 -- keeps this an index lookup per transaction rather than a join to plan
-    ) as p
-  ),
   -- Only the rows of inconsistent transactions, each compared with its transaction's first row
   -- in file order (usually none, so the window below sorts nothing).
   framed as (
@@ -111,48 +81,21 @@ begin
     where s.transaction_number in (select i.transaction_number from inconsistent_tx i)
     window w as (partition by s.transaction_number order by s.row_number)
   ),
-  errs as materialized (
+  errs as (
     select
-      s.row_number as row, 'user_id' as col, 'unknown_user' as code,
-      format('User id %s does not exist for this merchant.', s.user_id) as message,
-      s.user_id::text as value, s.user_id::text as subject
-    from staged s join unknown_users u on u.user_id = s.user_id
-    union all
-    select
-      s.row_number, 'sku_id', 'unknown_sku',
-      format('SKU id %s does not exist for this merchant.', s.sku_id),
-      s.sku_id::text, s.sku_id::text
-    from staged s join unknown_skus k on k.sku_id = s.sku_id
-    union all
-    select
-      s.row_number, 'transaction_number', 'already_imported',
-      case
-        when e.import_batch_id is null then format(
-          'Transaction %s already exists for this merchant (not from an import batch).',
-          s.transaction_number
-        )
-        else format(
-          'Transaction %s was already imported by batch %s.',
-          s.transaction_number, e.import_batch_id
-        )
-      end,
-      s.transaction_number, s.transaction_number
-    from staged s join existing e on e.transaction_number = s.transaction_number
-    union all
-    select
-      f.row_number, d.col, 'inconsistent_purchase',
+      f.row_number as row, d.col, 'inconsistent_purchase' as code,
       format(
         'Transaction %s: %s differs from row %s of the same purchase.',
         f.transaction_number, d.col, f.first_row
-      ),
+      ) as message,
       case d.col
         when 'user_id' then f.user_id::text
         when 'purchased_at' then public.import_iso_time(f.purchased_at)
         when 'currency' then f.currency
         when 'total_amount' then f.total_amount::text
         else f.store_code
-      end,
-      f.transaction_number
+      end as value,
+      f.transaction_number as subject
     from framed f
     cross join lateral (
       values
@@ -189,6 +132,140 @@ begin
       s.currency, s.row_number::text
     from staged s where s.currency is not null and s.currency !~ '^[A-Z]{3}$'
   )
+  select coalesce(
+    jsonb_agg(jsonb_build_object(
+      'row', e.row, 'column', e.col, 'code', e.code, 'message', e.message, 'value', e.value,
+      'subject', e.subject
+    )),
+    '[]'::jsonb
+  )
+  from errs e
+$$;
+
+create or replace function public.import_validate_staged(p_batch_id uuid)
+returns jsonb
+language plpgsql
+stable
+set search_path = ''
+-- 100k staged rows stay in memory instead of spilling sorts and CTEs to disk, and joins between
+-- the intermediate results hash instead of looping (their row estimates are guesses).
+set work_mem = '64MB'
+set enable_nestloop = off
+as $$
+declare
+  v_merchant_id uuid;
+  v_complete boolean;
+  v_result jsonb;
+  v_counts jsonb;
+  v_rows int;
+  v_parts text[] := '{}';
+  v_code text;
+  v_n int;
+begin
+  select b.merchant_id into v_merchant_id from public.bulk_import_batches b where b.id = p_batch_id;
+  if not found then
+    raise exception using
+      errcode = 'P0002',
+      message = format('Import batch %s does not exist.', coalesce(p_batch_id::text, 'null'));
+  end if;
+
+  -- The rules on the batch's own rows were checked per chunk at staging. Those results are the
+  -- batch's only if every chunk recorded them and no transaction spans two chunks (each chunk
+  -- numbers a transaction's rows from line 1, so a spanning one has two first lines). Clients
+  -- send whole purchases per chunk; if one did not, the batch is checked as a whole here.
+  select coalesce(bool_and(c.errors is not null), true) into v_complete
+  from public.bulk_import_staged_chunks c
+  where c.batch_id = p_batch_id;
+
+  with staged as materialized (
+    select s.row_number, s.transaction_number, s.user_id, s.sku_id, s.line_number
+    from public.bulk_import_staged_rows s
+    where s.batch_id = p_batch_id
+  ),
+  -- Each transaction once (from its first lines when chunks were checked), with how many first
+  -- lines it has.
+  transactions as materialized (
+    select s.transaction_number, count(*) as first_lines
+    from staged s
+    where s.line_number = 1 or not v_complete
+    group by s.transaction_number
+  ),
+  layout as materialized (
+    select v_complete and not exists (
+      select 1 from transactions t where t.first_lines > 1
+    ) as chunks_complete
+  ),
+  own as materialized (
+    select o.*
+    from layout l
+    cross join lateral jsonb_to_recordset(
+      case
+        when l.chunks_complete then (
+          select coalesce(jsonb_agg(e.value), '[]'::jsonb)
+          from public.bulk_import_staged_chunks c
+          cross join lateral jsonb_array_elements(c.errors) as e(value)
+          where c.batch_id = p_batch_id and jsonb_array_length(c.errors) > 0
+        )
+        else public.import_check_staged_rows(p_batch_id, null, null, null)
+      end
+    ) as o("row" int, "column" text, code text, message text, value text, subject text)
+  ),
+  -- Per-id primary key lookups (correlated subqueries, never a scan of the merchant's users,
+  -- SKUs or purchases): the cost follows the size of the batch, not the size of the CRM.
+  unknown_users as materialized (
+    select d.user_id
+    from (select distinct s.user_id from staged s) as d
+    where (select a.merchant_id from public.user_accounts a where a.id = d.user_id)
+      is distinct from v_merchant_id
+  ),
+  unknown_skus as materialized (
+    select d.sku_id
+    from (select distinct s.sku_id from staged s) as d
+    where (select k.merchant_id from public.skus k where k.id = d.sku_id)
+      is distinct from v_merchant_id
+  ),
+  existing as materialized (
+    select t.transaction_number, p.import_batch_id
+    from transactions t
+    cross join lateral (
+      select p.import_batch_id
+      from public.purchases p
+      where p.merchant_id = v_merchant_id
+        and p.transaction_number = t.transaction_number
+        and p.import_batch_id is distinct from p_batch_id
+      offset 0 -- keeps this an index lookup per transaction rather than a join to plan
+    ) as p
+  ),
+  errs as materialized (
+    select
+      s.row_number as row, 'user_id' as col, 'unknown_user' as code,
+      format('User id %s does not exist for this merchant.', s.user_id) as message,
+      s.user_id::text as value, s.user_id::text as subject
+    from staged s join unknown_users u on u.user_id = s.user_id
+    union all
+    select
+      s.row_number, 'sku_id', 'unknown_sku',
+      format('SKU id %s does not exist for this merchant.', s.sku_id),
+      s.sku_id::text, s.sku_id::text
+    from staged s join unknown_skus k on k.sku_id = s.sku_id
+    union all
+    select
+      s.row_number, 'transaction_number', 'already_imported',
+      case
+        when e.import_batch_id is null then format(
+          'Transaction %s already exists for this merchant (not from an import batch).',
+          s.transaction_number
+        )
+        else format(
+          'Transaction %s was already imported by batch %s.',
+          s.transaction_number, e.import_batch_id
+        )
+      end,
+      s.transaction_number, s.transaction_number
+    from staged s join existing e on e.transaction_number = s.transaction_number
+    union all
+    select o.row, o.column, o.code, o.message, o.value, o.subject from own o
+  )
   select
     jsonb_build_object(
       'errors', coalesce((
@@ -212,7 +289,8 @@ begin
           order by x.transaction_number
         )
         from existing x
-      ), '[]'::jsonb)
+      ), '[]'::jsonb),
+      'chunksComplete', (select l.chunks_complete from layout l)
     ),
     coalesce((
       select jsonb_object_agg(c.code, c.n)
@@ -258,5 +336,24 @@ begin
       array_to_string(v_parts, ', ')
     )
   );
+end;
+$$;
+
+-- Internal: reachable only through the import's functions (see the grants migration).
+do $$
+declare
+  v_role text;
+begin
+  revoke all on function public.import_check_staged_rows(uuid, integer, integer, integer)
+    from public;
+  foreach v_role in array array['anon', 'authenticated', 'service_role'] loop
+    if exists (select 1 from pg_catalog.pg_roles r where r.rolname = v_role) then
+      execute format(
+        'revoke all on function public.import_check_staged_rows(uuid, integer, integer, integer) '
+        'from %I',
+        v_role
+      );
+    end if;
+  end loop;
 end;
 $$;
