@@ -90,6 +90,7 @@ declare
   v_detail text;
   v_first_row int;
   v_last_row int;
+  v_suspect boolean;
   v_ms bigint := floor(extract(epoch from clock_timestamp()) * 1000);
 begin
   v_batch := public.import_find_batch(p_batch_id);
@@ -158,8 +159,9 @@ begin
     -- item id and its line number in file order, line 1 the items' sum: the commit then inserts
     -- purchases and items with two plain selects.
     --
-    -- The ids are time-ordered (UUID version 7: the staging time in milliseconds, a 12-bit
-    -- counter of the row's place in the chunk carried into the time, 62 random bits), so the
+    -- The ids are time-ordered (UUID version 7: 48 bits of staging time in milliseconds, the
+    -- version 7, a 12-bit counter of the row's place in the chunk whose overflow carries into the
+    -- time, then the variant and 62 random bits of a gen_random_uuid()), so the
     -- commit appends to the right-hand end of the purchases' and items' id indexes, and to the
     -- (purchase_id, line_number) index, instead of touching a random page per row. Spelled out
     -- rather than uuidv7(), which PostgreSQL has only from version 18.
@@ -177,13 +179,39 @@ begin
     tx as materialized (
       select
         r.transaction_number,
-        (
-          lpad(to_hex(v_ms + (min(r.k) >> 12)), 12, '0') || '7'
-          || lpad(to_hex(min(r.k) & 4095), 3, '0') || substr(gen_random_uuid()::text, 20)
+        encode(
+          int8send((v_ms + (min(r.k) >> 12)) * 65536 + 28672 + (min(r.k) & 4095))
+            || substring(uuid_send(gen_random_uuid()) from 9),
+          'hex'
         )::uuid as purchase_id,
         sum(r.quantity::numeric * r.unit_price::numeric(12, 2)) as items_sum
       from r
       group by r.transaction_number
+    ),
+    -- Each row with its line number and whether it might break a rule on the chunk's own rows:
+    -- it differs from its transaction's first row, its total from the items' sum, or a value is
+    -- out of range. Only then does the chunk need import_check_staged_rows (the one place the
+    -- rules and their messages are written); a clean chunk records no errors without it.
+    l as materialized (
+      select
+        r.*,
+        t.purchase_id,
+        t.items_sum,
+        row_number() over w as line_number,
+        (
+          r.user_id is distinct from first_value(r.user_id) over w
+          or r.purchased_at is distinct from first_value(r.purchased_at) over w
+          or r.currency is distinct from first_value(r.currency) over w
+          or r.total_amount is distinct from first_value(r.total_amount) over w
+          or r.store_code is distinct from first_value(r.store_code) over w
+          or abs(r.total_amount - t.items_sum) > 0.01
+          or r.quantity < 1
+          or r.unit_price < 0
+          or r.currency !~ '^[A-Z]{3}$'
+        ) as suspect
+      from r
+      join tx t on t.transaction_number = r.transaction_number
+      window w as (partition by r.transaction_number collate "C" order by r."row")
     ),
     staged as (
       insert into public.bulk_import_staged_rows (
@@ -194,25 +222,19 @@ begin
       select
         p_batch_id, p_chunk_no, l."row", l.transaction_number, l.user_id, l.purchased_at,
         l.sku_id, l.quantity, l.unit_price, l.currency, l.total_amount, l.store_code, l.notes,
-        t.purchase_id,
-        (
-          lpad(to_hex(v_ms + (l.k >> 12)), 12, '0') || '7'
-          || lpad(to_hex(l.k & 4095), 3, '0') || substr(gen_random_uuid()::text, 20)
+        l.purchase_id,
+        encode(
+          int8send((v_ms + (l.k >> 12)) * 65536 + 28672 + (l.k & 4095))
+            || substring(uuid_send(gen_random_uuid()) from 9),
+          'hex'
         )::uuid,
         l.line_number,
-        case when l.line_number = 1 then t.items_sum end
-      from (
-        select
-          r.*,
-          row_number() over (
-            partition by r.transaction_number collate "C" order by r."row"
-          )::int as line_number
-        from r
-      ) as l
-      join tx t on t.transaction_number = l.transaction_number
-      returning row_number
+        case when l.line_number = 1 then l.items_sum end
+      from l
     )
-    select min(s.row_number), max(s.row_number) into v_first_row, v_last_row from staged s;
+    select min(l."row"), max(l."row"), coalesce(bool_or(l.suspect), false)
+    into v_first_row, v_last_row, v_suspect
+    from l;
   exception when unique_violation then
     get stacked diagnostics v_detail = pg_exception_detail;
     raise exception using
@@ -229,7 +251,11 @@ begin
   )
   values (
     p_batch_id, p_chunk_no, v_count, v_hash,
-    public.import_check_staged_rows(p_batch_id, p_chunk_no, v_first_row, v_last_row)
+    case
+      when v_suspect
+        then public.import_check_staged_rows(p_batch_id, p_chunk_no, v_first_row, v_last_row)
+      else '[]'::jsonb
+    end
   );
 
   update public.bulk_import_batches b
