@@ -160,16 +160,15 @@ begin
     -- purchases and items with two plain selects.
     --
     -- The ids are time-ordered (UUID version 7: 48 bits of staging time in milliseconds, the
-    -- version 7, a 12-bit counter of the row's place in the chunk whose overflow carries into the
-    -- time, then the variant and 62 random bits of a gen_random_uuid()), so the
+    -- version 7, the spreadsheet row as a 12-bit counter whose overflow carries into the time,
+    -- then the variant and 62 random bits of a gen_random_uuid()), so the
     -- commit appends to the right-hand end of the purchases' and items' id indexes, and to the
     -- (purchase_id, line_number) index, instead of touching a random page per row. Spelled out
     -- rather than uuidv7(), which PostgreSQL has only from version 18.
     with r as materialized (
       select
         r."row", r.transaction_number, r.user_id, r.purchased_at, r.sku_id, r.quantity,
-        r.unit_price, r.currency, r.total_amount, r.store_code, r.notes,
-        (row_number() over (order by r."row") - 1)::int as k
+        r.unit_price, r.currency, r.total_amount, r.store_code, r.notes
       from jsonb_to_recordset(p_rows) as r(
         "row" int, transaction_number text, user_id uuid, purchased_at timestamptz, sku_id uuid,
         quantity int, unit_price numeric, currency text, total_amount numeric, store_code text,
@@ -180,7 +179,7 @@ begin
       select
         r.transaction_number,
         encode(
-          int8send((v_ms + (min(r.k) >> 12)) * 65536 + 28672 + (min(r.k) & 4095))
+          int8send((v_ms + (min(r."row") >> 12)) * 65536 + 28672 + (min(r."row") & 4095))
             || substring(uuid_send(gen_random_uuid()) from 9),
           'hex'
         )::uuid as purchase_id,
@@ -224,7 +223,7 @@ begin
         l.sku_id, l.quantity, l.unit_price, l.currency, l.total_amount, l.store_code, l.notes,
         l.purchase_id,
         encode(
-          int8send((v_ms + (l.k >> 12)) * 65536 + 28672 + (l.k & 4095))
+          int8send((v_ms + (l."row" >> 12)) * 65536 + 28672 + (l."row" & 4095))
             || substring(uuid_send(gen_random_uuid()) from 9),
           'hex'
         )::uuid,
