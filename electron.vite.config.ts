@@ -16,6 +16,8 @@ export default defineConfig({
     build: {
       rollupOptions: {
         input: { index: resolve(__dirname, 'electron/preload/index.ts') },
+        // A sandboxed preload runs as a classic script: CommonJS, one file, no packages.
+        output: { format: 'cjs', entryFileNames: '[name].cjs' },
       },
     },
   },

@@ -1,39 +1,169 @@
+/// <reference types="electron-vite/node" />
 import { join } from 'node:path';
-import { app, BrowserWindow, shell } from 'electron';
+import { pathToFileURL } from 'node:url';
+import {
+  app,
+  BrowserWindow,
+  dialog,
+  Notification,
+  safeStorage,
+  screen,
+  type WebContents,
+} from 'electron';
+import workerPath from './services/parse/parse-worker?modulePath';
+import { createSafeStorageSecretStore } from './services/auth/secret-store';
+import { defaultDataDir } from './services/app-paths';
+import { disposeParseWorkers, prewarmParseWorker } from './services/parse/parse-file';
+import { createConnectionManager } from './services/session/connection-manager';
+import { createSessionService } from './services/session/session-service';
+import { createSettingsStore } from './services/settings/settings';
+import { restoredBounds, trackWindowState } from './services/settings/window-state';
+import { createEmitter } from './ipc/events';
+import { createHandlers } from './ipc/handlers';
+import { registerHandlers } from './ipc/handle';
+import { installMenu } from './ipc/menu';
+import { hardenSessions, hardenWebContents, rendererLocation } from './security';
 
-function createWindow(): BrowserWindow {
+// Lifecycle and the window. Everything else lives in services/ and ipc/.
+
+const here = import.meta.dirname;
+const location = rendererLocation(join(here, '../renderer'));
+const dataDir = defaultDataDir();
+const log = (line: string): void => {
+  // Messages are written by our code and never include secrets (connection strings are redacted).
+  console.log(`[main] ${line}`);
+};
+
+let mainWindow: BrowserWindow | null = null;
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  app.on('second-instance', () => {
+    if (!mainWindow) return;
+    if (mainWindow.isMinimized()) mainWindow.restore();
+    mainWindow.focus();
+  });
+  void app.whenReady().then(start);
+}
+
+async function start(): Promise<void> {
+  hardenSessions();
+  hardenWebContents(location);
+  const secretStore = (path: string) => createSafeStorageSecretStore(safeStorage, path);
+  const settings = createSettingsStore(dataDir, secretStore, log);
+  const target = (): WebContents | null => mainWindow?.webContents ?? null;
+  const emit = createEmitter(target, log);
+  const workerUrl = pathToFileURL(workerPath);
+
+  const connection = createConnectionManager({
+    settings,
+    dataDir,
+    environmentUrl: process.env['PURCHASE_IMPORT_DB'] ?? null,
+    authStore: (profileId) => settings.secretFor(`auth-${profileId}`),
+    log,
+    onChange: (state) => emit('event:connection-changed', state),
+  });
+  const sessions = createSessionService({
+    connection,
+    settings,
+    workerUrl,
+    emitImportProgress: (progress) => emit('event:import-progress', progress),
+    emitCommitProgress: (progress) => emit('event:commit-progress', progress),
+    notify: (title, body) => {
+      if (Notification.isSupported()) new Notification({ title, body }).show();
+    },
+    log,
+  });
+  const handlers = createHandlers({
+    connection,
+    sessions,
+    settings,
+    appInfo: { platform: process.platform, version: app.getVersion(), dataDir },
+    prewarm: () => prewarmParseWorker(workerUrl),
+    dialogs: {
+      async openCsv() {
+        const options = {
+          title: 'Open a purchase CSV',
+          properties: ['openFile' as const],
+          filters: [
+            { name: 'CSV files', extensions: ['csv', 'tsv', 'txt'] },
+            { name: 'All files', extensions: ['*'] },
+          ],
+        };
+        const result = mainWindow
+          ? await dialog.showOpenDialog(mainWindow, options)
+          : await dialog.showOpenDialog(options);
+        return result.canceled ? null : (result.filePaths[0] ?? null);
+      },
+      async saveCsv({ title, defaultName }) {
+        const options = {
+          title,
+          defaultPath: join(app.getPath('documents'), defaultName),
+          filters: [{ name: 'CSV files', extensions: ['csv'] }],
+        };
+        const result = mainWindow
+          ? await dialog.showSaveDialog(mainWindow, options)
+          : await dialog.showSaveDialog(options);
+        return result.canceled || !result.filePath ? null : result.filePath;
+      },
+    },
+  });
+  registerHandlers(handlers, location, log);
+  installMenu((command) => emit('event:menu', { command }));
+
+  mainWindow = await createWindow(settings);
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) {
+      void createWindow(settings).then((window) => (mainWindow = window));
+    }
+  });
+  // The sandbox starts in the background: the window is already usable while it does.
+  void connection.connectDefault();
+
+  let quitting = false;
+  app.on('before-quit', (event) => {
+    if (quitting) return;
+    quitting = true;
+    event.preventDefault();
+    // Stop the sandbox database and the parse worker before the process goes.
+    void Promise.allSettled([connection.close(), disposeParseWorkers()]).then(() => app.quit());
+  });
+}
+
+async function createWindow(
+  settings: ReturnType<typeof createSettingsStore>,
+): Promise<BrowserWindow> {
+  const saved = await settings.window.read();
+  const bounds = restoredBounds(
+    saved,
+    screen.getAllDisplays().map((d) => d.workArea),
+  );
   const window = new BrowserWindow({
-    width: 1280,
-    height: 800,
+    ...bounds,
+    minWidth: 900,
+    minHeight: 600,
     show: false,
+    title: 'Purchase Import Console',
+    backgroundColor: '#f6f7f9',
     webPreferences: {
-      preload: join(__dirname, '../preload/index.mjs'),
+      preload: join(here, '../preload/index.cjs'),
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,
+      webSecurity: true,
+      spellcheck: false,
     },
   });
+  if (saved.maximized) window.maximize();
+  trackWindowState(window, settings);
   window.once('ready-to-show', () => window.show());
-  // Links open in the user's browser, never inside the app window.
-  window.webContents.setWindowOpenHandler(({ url }) => {
-    if (url.startsWith('https://')) void shell.openExternal(url);
-    return { action: 'deny' };
+  window.on('closed', () => {
+    if (mainWindow === window) mainWindow = null;
   });
-  window.webContents.on('will-navigate', (event) => event.preventDefault());
-  if (process.env['ELECTRON_RENDERER_URL']) {
-    void window.loadURL(process.env['ELECTRON_RENDERER_URL']);
-  } else {
-    void window.loadFile(join(__dirname, '../renderer/index.html'));
-  }
+  await window.loadURL(location.url);
   return window;
 }
-
-void app.whenReady().then(() => {
-  createWindow();
-  app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0) createWindow();
-  });
-});
 
 app.on('window-all-closed', () => {
   if (process.platform !== 'darwin') app.quit();

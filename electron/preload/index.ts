@@ -1,6 +1,74 @@
-import { contextBridge } from 'electron';
+import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
+import type { Api, IpcResult } from '../../shared/ipc/api';
+import type { Channel, ChannelOutput, EventName, EventPayload } from '../../shared/ipc/contract';
 
-// One named function per IPC channel is exposed here as the contract grows (shared/ipc).
-const api = {} as const;
+// window.api: one named function per channel of shared/ipc/contract.ts, nothing generic, so the
+// page can reach exactly the channels listed there. Type-only imports: a sandboxed preload
+// cannot load packages (zod stays in main, which validates every call).
+
+async function call<C extends Channel>(channel: C, input?: unknown): Promise<ChannelOutput<C>> {
+  const result = (await ipcRenderer.invoke(channel, input)) as IpcResult<ChannelOutput<C>>;
+  if (!result.ok) throw Object.assign(new Error(result.error.message), { code: result.error.code });
+  return result.value;
+}
+
+function listen<E extends EventName>(event: E) {
+  return (listener: (payload: EventPayload<E>) => void): (() => void) => {
+    const wrapped = (_event: IpcRendererEvent, payload: EventPayload<E>): void => listener(payload);
+    ipcRenderer.on(event, wrapped);
+    return () => ipcRenderer.removeListener(event, wrapped);
+  };
+}
+
+const api = {
+  appInfo: () => call('app:info'),
+
+  connectionListProfiles: () => call('connection:list-profiles'),
+  connectionSaveProfile: (input) => call('connection:save-profile', input),
+  connectionDeleteProfile: (input) => call('connection:delete-profile', input),
+  connectionConnect: (input) => call('connection:connect', input),
+  connectionSignIn: (input) => call('connection:sign-in', input),
+  connectionSignOut: () => call('connection:sign-out'),
+  connectionState: () => call('connection:state'),
+  connectionSelectMerchant: (input) => call('connection:select-merchant', input),
+
+  importChooseFile: () => call('import:choose-file'),
+  importOpen: (input) => call('import:open', input),
+  importCancelOpen: () => call('import:cancel-open'),
+  importView: () => call('import:view'),
+  importRows: (input) => call('import:rows', input),
+  importIssues: (input) => call('import:issues', input),
+  importFindError: (input) => call('import:find-error', input),
+  importFindRow: (input) => call('import:find-row', input),
+  importEditCell: (input) => call('import:edit-cell', input),
+  importReplaceAll: (input) => call('import:replace-all', input),
+  importDeleteRows: (input) => call('import:delete-rows', input),
+  importUndo: () => call('import:undo'),
+  importRedo: () => call('import:redo'),
+  importSetSkipExisting: (input) => call('import:set-skip-existing', input),
+  importPickList: (input) => call('import:pick-list', input),
+  importExportErrors: () => call('import:export-errors'),
+  importSaveFixed: () => call('import:save-fixed'),
+  importCommit: (input) => call('import:commit', input),
+  importCancelCommit: () => call('import:cancel-commit'),
+  importClose: () => call('import:close'),
+
+  templatesList: () => call('templates:list'),
+  templatesSave: (input) => call('templates:save', input),
+  templatesDelete: (input) => call('templates:delete', input),
+
+  batchesList: (input) => call('batches:list', input),
+  batchesGet: (input) => call('batches:get', input),
+  batchesRecheck: (input) => call('batches:recheck', input),
+  batchesRetry: (input) => call('batches:retry', input),
+  batchesExportErrors: (input) => call('batches:export-errors', input),
+
+  onImportProgress: listen('event:import-progress'),
+  onCommitProgress: listen('event:commit-progress'),
+  onMenu: listen('event:menu'),
+  onConnectionChanged: listen('event:connection-changed'),
+
+  pathForFile: (file) => webUtils.getPathForFile(file),
+} satisfies Api;
 
 contextBridge.exposeInMainWorld('api', api);

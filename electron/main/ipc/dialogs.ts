@@ -1,0 +1,7 @@
+/** Native file dialogs, injected so handlers run without Electron (tests host them too). */
+export interface Dialogs {
+  /** Resolves to the chosen CSV path, or null when cancelled. */
+  openCsv(): Promise<string | null>;
+  /** Resolves to the chosen path to write, or null when cancelled. */
+  saveCsv(options: { title: string; defaultName: string }): Promise<string | null>;
+}

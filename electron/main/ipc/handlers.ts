@@ -1,0 +1,118 @@
+import type { Channel, ChannelOutput, IpcContract } from '../../../shared/ipc/contract';
+import type { z } from 'zod';
+import type { ConnectionManager } from '../services/session/connection-manager';
+import type { SessionService } from '../services/session/session-service';
+import type { SettingsStore } from '../services/settings/settings';
+import type { Dialogs } from './dialogs';
+
+// What each channel does, as plain functions over the services. No Electron here: the app
+// registers them through handle() (ipcMain), the e2e tests host the very same functions.
+
+export interface HandlerDeps {
+  connection: ConnectionManager;
+  sessions: SessionService;
+  settings: SettingsStore;
+  dialogs: Dialogs;
+  appInfo: { platform: string; version: string; dataDir: string };
+  /** Starts the parse worker while the user is still choosing a file. */
+  prewarm?: () => void;
+}
+
+export type Handler<C extends Channel> = (
+  input: z.output<IpcContract[C]['input']>,
+) => Promise<ChannelOutput<C>> | ChannelOutput<C>;
+
+export type Handlers = { [C in Channel]: Handler<C> };
+
+function stem(fileName: string): string {
+  return fileName.replace(/\.[^.]+$/, '');
+}
+
+export function createHandlers(deps: HandlerDeps): Handlers {
+  const { connection, sessions, settings, dialogs } = deps;
+  return {
+    'app:info': () => deps.appInfo,
+
+    'connection:list-profiles': () => connection.listProfiles(),
+    'connection:save-profile': (input) => connection.saveProfile(input),
+    'connection:delete-profile': async ({ id }) => ({
+      deleted: await connection.deleteProfile(id),
+    }),
+    'connection:connect': ({ profileId }) => connection.connect(profileId),
+    'connection:sign-in': ({ email, password }) => connection.signIn(email, password),
+    'connection:sign-out': () => connection.signOut(),
+    'connection:state': () => connection.state(),
+    'connection:select-merchant': async ({ merchantId }) => {
+      const state = await connection.selectMerchant(merchantId);
+      // A preview belongs to the merchant it was checked against.
+      sessions.close();
+      return state;
+    },
+
+    'import:choose-file': async () => {
+      deps.prewarm?.();
+      return { path: await dialogs.openCsv() };
+    },
+    'import:open': ({ path, options, autoMap }) =>
+      sessions.open(path, options ?? {}, autoMap ?? true),
+    'import:cancel-open': () => ({ cancelled: sessions.cancelOpen() }),
+    'import:view': () => sessions.view(),
+    'import:rows': ({ filter, offset, limit }) => sessions.current().rows(filter, offset, limit),
+    'import:issues': ({ filter, offset, limit }) => ({
+      offset,
+      ...sessions.current().issues(filter, offset, limit),
+    }),
+    'import:find-error': ({ filter, after, direction }) =>
+      sessions.current().findError(filter, after, direction),
+    'import:find-row': ({ filter, row }) => {
+      const index = sessions.current().findRow(filter, row);
+      return index === null ? null : { index };
+    },
+    'import:edit-cell': ({ row, column, value }) => sessions.editCell(row, column, value),
+    'import:replace-all': ({ column, from, to }) => sessions.replaceAll(column, from, to),
+    'import:delete-rows': ({ rows, wholeTransactions }) =>
+      sessions.deleteRows(rows, wholeTransactions),
+    'import:undo': () => sessions.undo(),
+    'import:redo': () => sessions.redo(),
+    'import:set-skip-existing': ({ skip }) => sessions.setSkipExisting(skip),
+    'import:pick-list': async ({ kind, search }) => ({
+      options: await sessions.pickList(kind, search),
+    }),
+    'import:export-errors': async () => {
+      const s = sessions.current();
+      const path = await dialogs.saveCsv({
+        title: 'Export error rows',
+        defaultName: `${stem(s.fileName)}-errors.csv`,
+      });
+      return { path, rows: path ? await sessions.exportErrors(path) : 0 };
+    },
+    'import:save-fixed': async () => {
+      const s = sessions.current();
+      const path = await dialogs.saveCsv({
+        title: 'Save the fixed file',
+        defaultName: `${stem(s.fileName)}-fixed.csv`,
+      });
+      return { path, rows: path ? await sessions.saveFixed(path) : 0 };
+    },
+    'import:commit': ({ name }) => sessions.commit(name),
+    'import:cancel-commit': () => ({ cancelled: sessions.cancelCommit() }),
+    'import:close': () => ({ closed: sessions.close() }),
+
+    'templates:list': async () => ({ templates: await settings.templates.list() }),
+    'templates:save': (input) => settings.templates.save(input),
+    'templates:delete': async ({ id }) => ({ deleted: await settings.templates.remove(id) }),
+
+    'batches:list': (input) => sessions.listBatches(input),
+    'batches:get': ({ id }) => sessions.getBatch(id),
+    'batches:recheck': ({ id }) => sessions.recheckBatch(id),
+    'batches:retry': ({ id }) => sessions.retryBatch(id),
+    'batches:export-errors': async ({ id }) => {
+      const batch = await sessions.getBatch(id);
+      const path = await dialogs.saveCsv({
+        title: 'Export the batch errors',
+        defaultName: `${stem(batch.fileName ?? 'batch')}-${id.slice(0, 8)}-errors.csv`,
+      });
+      return { path, rows: path ? await sessions.exportBatchErrors(id, path) : 0 };
+    },
+  };
+}

@@ -1,0 +1,422 @@
+import type { ImportRpc } from '../../../../shared/db/import-rpc';
+import type { OperatorRole } from '../../../../shared/db/rpc-contract';
+import { RpcError } from '../../../../shared/db/rpc-transport';
+import type {
+  ConnectionState,
+  MerchantAccess,
+  Profile,
+  SaveProfileInput,
+} from '../../../../shared/ipc/contract';
+import type { SecretStore } from '../auth/secret-store';
+import { createSupabaseAuth, hostOf, type SupabaseAuthService } from '../auth/supabase-auth';
+import { openDatabase, redactUrl, type DatabaseTarget, type OpenDatabase } from '../connection';
+import type { SettingsStore, StoredProfile } from '../settings/settings';
+
+// The app's one live database connection: which profile, who is connected, which merchant is
+// chosen and what that allows. Secrets (connection strings, Supabase sessions) stay here and in
+// the secret stores; the renderer gets ConnectionState, which never holds one.
+
+export const SANDBOX_PROFILE_ID = 'sandbox';
+export const ENVIRONMENT_PROFILE_ID = 'environment';
+
+export interface ConnectionDeps {
+  settings: SettingsStore;
+  dataDir: string;
+  /** PURCHASE_IMPORT_DB, as for the CLI: offered as a profile (and the default) when set. */
+  environmentUrl: string | null;
+  /** Where the built-in sandbox profile goes; tests point it at their own server. */
+  sandboxTarget?: () => DatabaseTarget;
+  /** Keeps a Supabase profile's session (safeStorage in the app, memory in tests). */
+  authStore: (profileId: string) => SecretStore;
+  log: (line: string) => void;
+  onChange: (state: ConnectionState) => void;
+}
+
+export interface ActiveConnection {
+  rpc: ImportRpc;
+  merchantId: string;
+  state: ConnectionState;
+}
+
+const NO_PERMISSIONS: ConnectionState['permissions'] = {
+  preview: false,
+  import: false,
+  fix: false,
+  history: false,
+  recheck: false,
+  retry: false,
+};
+
+/** The matrix of sql/migrations/0012_authorization.sql, for what the UI offers. */
+export function permissionsFor(role: OperatorRole | null): ConnectionState['permissions'] {
+  switch (role) {
+    case null:
+    case 'admin':
+      return { preview: true, import: true, fix: true, history: true, recheck: true, retry: true };
+    case 'operator':
+      return { ...NO_PERMISSIONS, preview: true, import: true, history: true };
+    case 'support':
+      return { ...NO_PERMISSIONS, history: true, recheck: true, retry: true };
+  }
+}
+
+function disconnected(): ConnectionState {
+  return {
+    status: 'disconnected',
+    profileId: null,
+    profileName: null,
+    kind: null,
+    label: null,
+    who: null,
+    unrestricted: false,
+    merchants: [],
+    merchantId: null,
+    permissions: NO_PERMISSIONS,
+    error: null,
+  };
+}
+
+export interface ConnectionManager {
+  state(): ConnectionState;
+  listProfiles(): Promise<{ profiles: Profile[]; activeId: string | null }>;
+  saveProfile(input: SaveProfileInput): Promise<Profile>;
+  deleteProfile(id: string): Promise<boolean>;
+  connect(profileId: string): Promise<ConnectionState>;
+  /** Connects to the profile used last (the sandbox on a first start). */
+  connectDefault(): Promise<ConnectionState>;
+  signIn(email: string, password: string): Promise<ConnectionState>;
+  signOut(): Promise<ConnectionState>;
+  selectMerchant(merchantId: string): Promise<ConnectionState>;
+  /** The connection to act on, or an error that says what to do first. */
+  active(): ActiveConnection;
+  close(): Promise<void>;
+}
+
+export function createConnectionManager(deps: ConnectionDeps): ConnectionManager {
+  let state = disconnected();
+  let database: OpenDatabase | null = null;
+  let auth: SupabaseAuthService | null = null;
+  let generation = 0;
+
+  const publish = (next: ConnectionState): ConnectionState => {
+    state = next;
+    deps.onChange(state);
+    return state;
+  };
+
+  const builtIns = (): Profile[] => {
+    const list: Profile[] = [];
+    if (deps.environmentUrl) {
+      list.push({
+        id: ENVIRONMENT_PROFILE_ID,
+        name: 'PURCHASE_IMPORT_DB',
+        kind: 'environment',
+        label: redactUrl(deps.environmentUrl),
+        hasSecret: true,
+        supabaseUrl: null,
+        supabaseAnonKey: null,
+      });
+    }
+    list.push({
+      id: SANDBOX_PROFILE_ID,
+      name: 'Sandbox',
+      kind: 'sandbox',
+      label: 'built-in local database',
+      hasSecret: false,
+      supabaseUrl: null,
+      supabaseAnonKey: null,
+    });
+    return list;
+  };
+
+  const toProfile = async (stored: StoredProfile): Promise<Profile> => ({
+    id: stored.id,
+    name: stored.name,
+    kind: stored.kind,
+    label: stored.label,
+    hasSecret:
+      stored.kind === 'postgres'
+        ? (await deps.settings.secretFor(stored.id).read()) !== null
+        : false,
+    supabaseUrl: stored.supabaseUrl,
+    supabaseAnonKey: stored.supabaseAnonKey,
+  });
+
+  const findProfile = async (id: string): Promise<Profile | null> => {
+    const builtIn = builtIns().find((p) => p.id === id);
+    if (builtIn) return builtIn;
+    const stored = (await deps.settings.profiles.read()).profiles.find((p) => p.id === id);
+    return stored ? toProfile(stored) : null;
+  };
+
+  const closeCurrent = async (): Promise<void> => {
+    const closing = database;
+    const closingAuth = auth;
+    database = null;
+    auth = null;
+    await closing?.close().catch((error: unknown) => deps.log(`close: ${String(error)}`));
+    await closingAuth?.dispose().catch(() => undefined);
+  };
+
+  const rpcOf = (): ImportRpc | null => database?.rpc ?? auth?.rpc ?? null;
+
+  /** Who is connected and which merchants they may use, asked of the database. */
+  const describe = async (
+    rpc: ImportRpc,
+    profile: Profile,
+    base: Pick<ConnectionState, 'label'>,
+  ): Promise<ConnectionState> => {
+    const who = await rpc.call('import_whoami', {});
+    let merchants: MerchantAccess[];
+    if (who.unrestricted) {
+      const list = await rpc.call('import_list_merchants', {});
+      merchants = list.merchants.map((m) => ({ id: m.id, name: m.name, role: null }));
+    } else {
+      merchants = who.merchants.map((m) => ({ id: m.id, name: m.name, role: m.role }));
+    }
+    merchants.sort((a, b) => a.name.localeCompare(b.name));
+    const remembered = (await deps.settings.profiles.read()).merchantByProfile[profile.id];
+    const merchant = merchants.find((m) => m.id === remembered) ?? merchants[0] ?? null;
+    const whoText = who.unrestricted
+      ? profile.kind === 'sandbox'
+        ? 'sandbox owner (full access)'
+        : 'database owner (full access)'
+      : (who.email ?? who.userId ?? 'signed-in user');
+    return {
+      status: 'connected',
+      profileId: profile.id,
+      profileName: profile.name,
+      kind: profile.kind,
+      label: base.label,
+      who: whoText,
+      unrestricted: who.unrestricted,
+      merchants,
+      merchantId: merchant?.id ?? null,
+      permissions: merchant
+        ? permissionsFor(who.unrestricted ? null : merchant.role)
+        : NO_PERMISSIONS,
+      error:
+        merchants.length === 0
+          ? who.unrestricted
+            ? 'This database has no merchants yet.'
+            : 'You are not an operator of any merchant. Ask an admin to add you.'
+          : null,
+    };
+  };
+
+  const failed = (profile: Profile, message: string): ConnectionState => ({
+    ...disconnected(),
+    status: 'failed',
+    profileId: profile.id,
+    profileName: profile.name,
+    kind: profile.kind,
+    label: profile.label,
+    error: message,
+  });
+
+  const targetOf = async (profile: Profile): Promise<DatabaseTarget | string> => {
+    switch (profile.kind) {
+      case 'sandbox':
+        return deps.sandboxTarget?.() ?? { kind: 'sandbox', dataDir: deps.dataDir };
+      case 'environment':
+        return deps.environmentUrl
+          ? { kind: 'postgres', url: deps.environmentUrl }
+          : 'PURCHASE_IMPORT_DB is not set any more.';
+      case 'postgres': {
+        const url = await deps.settings.secretFor(profile.id).read();
+        return (
+          url ??
+          'The connection string of this profile is not stored on this computer (no keychain is available, so it is kept only until the app quits). Edit the profile and enter it again.'
+        );
+      }
+      case 'supabase':
+        return 'supabase';
+    }
+  };
+
+  const manager: ConnectionManager = {
+    state: () => state,
+
+    async listProfiles() {
+      const file = await deps.settings.profiles.read();
+      const stored = await Promise.all(file.profiles.map(toProfile));
+      return { profiles: [...builtIns(), ...stored], activeId: state.profileId ?? file.activeId };
+    },
+
+    async saveProfile(input) {
+      const existing = input.id
+        ? (await deps.settings.profiles.read()).profiles.find((p) => p.id === input.id)
+        : undefined;
+      if (input.id && !existing) throw new Error('That profile no longer exists.');
+      if (input.kind === 'postgres') {
+        if (!input.connectionString && !existing) {
+          throw new Error('Enter the connection string (postgresql://user:password@host:5432/db).');
+        }
+        const label = input.connectionString
+          ? redactUrl(input.connectionString)
+          : (existing?.label ?? '');
+        const stored = await deps.settings.profiles.upsert({
+          ...(input.id ? { id: input.id } : {}),
+          name: input.name,
+          kind: 'postgres',
+          label,
+          supabaseUrl: null,
+          supabaseAnonKey: null,
+        });
+        if (input.connectionString) {
+          await deps.settings.secretFor(stored.id).write(input.connectionString);
+        }
+        return toProfile(stored);
+      }
+      const stored = await deps.settings.profiles.upsert({
+        ...(input.id ? { id: input.id } : {}),
+        name: input.name,
+        kind: 'supabase',
+        label: hostOf(input.url),
+        supabaseUrl: input.url.replace(/\/+$/, ''),
+        supabaseAnonKey: input.anonKey,
+      });
+      return toProfile(stored);
+    },
+
+    async deleteProfile(id) {
+      if (id === SANDBOX_PROFILE_ID || id === ENVIRONMENT_PROFILE_ID) {
+        throw new Error('The built-in profiles cannot be deleted.');
+      }
+      if (state.profileId === id) {
+        await closeCurrent();
+        publish(disconnected());
+      }
+      await deps.authStore(id).clear();
+      return deps.settings.profiles.remove(id);
+    },
+
+    async connect(profileId) {
+      const profile = await findProfile(profileId);
+      if (!profile) throw new Error('That profile no longer exists.');
+      const mine = ++generation;
+      await closeCurrent();
+      publish({
+        ...disconnected(),
+        status: 'connecting',
+        profileId: profile.id,
+        profileName: profile.name,
+        kind: profile.kind,
+        label: profile.label,
+      });
+      await deps.settings.profiles.setActive(profile.id);
+      try {
+        const target = await targetOf(profile);
+        if (typeof target === 'string' && target !== 'supabase')
+          return publish(failed(profile, target));
+        if (target === 'supabase') {
+          const service = createSupabaseAuth(
+            { url: profile.supabaseUrl ?? '', anonKey: profile.supabaseAnonKey ?? '' },
+            { store: deps.authStore(profile.id) },
+          );
+          if (mine !== generation) {
+            await service.dispose();
+            return state;
+          }
+          auth = service;
+          service.onSignedOut(() => {
+            if (auth === service) publish({ ...state, ...signedOutState(profile) });
+          });
+          const user = await service.currentUser().catch(() => null);
+          if (!user) return publish(signedOutState(profile));
+          return publish(await describe(service.rpc, profile, { label: service.label }));
+        }
+        const opened = await openDatabase(target, { log: deps.log });
+        if (mine !== generation) {
+          await opened.close();
+          return state;
+        }
+        database = opened;
+        return publish(await describe(opened.rpc, profile, { label: opened.label }));
+      } catch (error) {
+        if (mine !== generation) return state;
+        await closeCurrent();
+        return publish(failed(profile, describeError(error)));
+      }
+    },
+
+    async connectDefault() {
+      const { activeId } = await manager.listProfiles();
+      const preferred =
+        activeId ?? (deps.environmentUrl ? ENVIRONMENT_PROFILE_ID : SANDBOX_PROFILE_ID);
+      const profile = (await findProfile(preferred)) ? preferred : SANDBOX_PROFILE_ID;
+      return manager.connect(profile);
+    },
+
+    async signIn(email, password) {
+      const profile = state.profileId ? await findProfile(state.profileId) : null;
+      if (!auth || !profile || profile.kind !== 'supabase') {
+        throw new Error('Choose a Supabase profile before signing in.');
+      }
+      try {
+        await auth.signIn(email, password);
+      } catch (error) {
+        return publish({ ...signedOutState(profile), error: describeError(error) });
+      }
+      return publish(await describe(auth.rpc, profile, { label: auth.label }));
+    },
+
+    async signOut() {
+      const profile = state.profileId ? await findProfile(state.profileId) : null;
+      if (!auth || !profile) return state;
+      await auth.signOut();
+      return publish(signedOutState(profile));
+    },
+
+    async selectMerchant(merchantId) {
+      const merchant = state.merchants.find((m) => m.id === merchantId);
+      if (!merchant || !state.profileId) throw new Error('That merchant is not available here.');
+      await deps.settings.profiles.rememberMerchant(state.profileId, merchantId);
+      return publish({
+        ...state,
+        merchantId,
+        permissions: permissionsFor(state.unrestricted ? null : merchant.role),
+      });
+    },
+
+    active() {
+      const rpc = rpcOf();
+      if (!rpc || state.status !== 'connected') {
+        throw new Error('Not connected to a database: choose a profile on the Connection screen.');
+      }
+      if (!state.merchantId) throw new Error('Choose a merchant on the Connection screen first.');
+      return { rpc, merchantId: state.merchantId, state };
+    },
+
+    async close() {
+      generation++;
+      await closeCurrent();
+    },
+  };
+  return manager;
+}
+
+function signedOutState(profile: Profile): ConnectionState {
+  return {
+    ...disconnected(),
+    status: 'needs-sign-in',
+    profileId: profile.id,
+    profileName: profile.name,
+    kind: profile.kind,
+    label: profile.label,
+  };
+}
+
+/** A message for people; connection strings were already redacted by the transports. */
+export function describeError(error: unknown): string {
+  if (error instanceof RpcError) {
+    if (error.kind === 'unreachable') return `The database did not answer: ${error.message}`;
+    return error.message;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return redactConnectionStrings(message);
+}
+
+export function redactConnectionStrings(text: string): string {
+  return text.replace(/(postgres(?:ql)?:\/\/)[^\s@/]*@/gi, '$1***@');
+}

@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { analyseCsvTextWithRows, revalidateRows } from '../../../../shared/domain/analyse';
+import { ImportSession, mergeReference } from './import-session';
+
+const U1 = '11111111-1111-4111-8111-111111111111';
+const U2 = '22222222-2222-4222-8222-222222222222';
+const S1 = 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa';
+const S9 = '99999999-9999-4999-8999-999999999999';
+
+const CSV = [
+  'transaction_number,user_id,purchased_at,sku_id,quantity,unit_price',
+  `T1,${U1},2026-03-04T10:00:00Z,${S1},1,2.50`,
+  `T1,${U1},2026-03-04T10:00:00Z,${S9},2,1.00`,
+  `T2,${U2},2026-03-05T10:00:00Z,${S1},x,1.00`,
+  `T3,${U2},2026-03-05T11:00:00Z,${S9},1,1.00`,
+].join('\n');
+
+function open(): ImportSession {
+  const { report, rawRows = [] } = analyseCsvTextWithRows(
+    CSV,
+    {},
+    { fileName: 'f.csv', keepRows: true },
+  );
+  return new ImportSession('s1', '/tmp/f.csv', 'f.csv', 1, {
+    rawRows,
+    local: report,
+    reference: { unknownUserIds: [], unknownSkuIds: [S9], existingTransactions: [] },
+    skipExisting: false,
+  });
+}
+
+describe('ImportSession', () => {
+  it('pages rows per filter and finds errors', () => {
+    const s = open();
+    expect(s.view().counts).toEqual({ all: 4, errors: 3 });
+    expect(s.rows('unknown_sku', 0, 10).rows.map((r) => r.row)).toEqual([3, 5]);
+    expect(s.rows('invalid_integer', 0, 10).rows.map((r) => r.row)).toEqual([4]);
+    expect(s.findError('all', 1, 'next')).toEqual({ index: 2, row: 4 });
+    expect(s.findError('all', 3, 'previous')).toEqual({ index: 2, row: 4 });
+    expect(s.findRow('errors', 5)).toBe(2);
+    expect(s.view().blockedReason).toMatch(/3 rows have errors/);
+  });
+
+  it('replaces a value everywhere, and undo/redo swap whole states', () => {
+    const s = open();
+    const edits = s.planReplaceAll('sku_id', S9.toUpperCase(), S1);
+    expect(edits.map((e) => e.row)).toEqual([3, 5]);
+    const result = revalidateRows({ report: s.state.local, rawRows: s.state.rawRows, edits });
+    s.apply('replace', {
+      ...s.state,
+      rawRows: result.rawRows,
+      local: result.report,
+      reference: mergeReference(
+        s.state.reference,
+        { userIds: [], skuIds: [S1], transactionNumbers: [] },
+        { unknownUserIds: [], unknownSkuIds: [], existingTransactions: [] },
+      ),
+    });
+    expect(s.view().counts.errors).toBe(1);
+    expect(s.rows('all', 1, 1).rows[0]?.cells.sku_id).toBe(S1);
+    expect(s.view().undoLabel).toBe('replace');
+    s.undo();
+    expect(s.view().counts.errors).toBe(3);
+    s.redo();
+    expect(s.view().counts.errors).toBe(1);
+  });
+
+  it('plans deletion of whole transactions', () => {
+    const s = open();
+    expect(s.planDelete([2], true).map((e) => e.row)).toEqual([2, 3]);
+    expect(s.planDelete([4], false).map((e) => e.row)).toEqual([4]);
+  });
+});
+
+describe('mergeReference', () => {
+  it('forgets what was asked again and keeps the rest', () => {
+    const merged = mergeReference(
+      {
+        unknownUserIds: [U1],
+        unknownSkuIds: [S1, S9],
+        existingTransactions: [{ transactionNumber: 'T1', batchId: null }],
+      },
+      { userIds: [], skuIds: [S9], transactionNumbers: ['T1'] },
+      { unknownUserIds: [], unknownSkuIds: [], existingTransactions: [] },
+    );
+    expect(merged).toEqual({ unknownUserIds: [U1], unknownSkuIds: [S1], existingTransactions: [] });
+  });
+});

@@ -1,0 +1,373 @@
+import type { RowEdit } from '../../../../shared/domain/analyse';
+import { applyReferenceCheck } from '../../../../shared/domain/reference-check';
+import { CANONICAL_COLUMNS } from '../../../../shared/domain/types';
+import type {
+  CanonicalColumn,
+  ImportReport,
+  RawRow,
+  ReferenceCheck,
+  RowError,
+} from '../../../../shared/domain/types';
+import { transactionKey } from '../../../../shared/domain/validate-row';
+import type { GridRow, RowFilter, RowPage, SessionView } from '../../../../shared/ipc/contract';
+
+// One opened file, kept in the main process: its rows (100k+ never cross to the renderer), the
+// report of the local rules, the database's verdict on ids, and the undo/redo history. Every
+// state is immutable, so undo is a pointer swap rather than a replay.
+
+export interface SessionState {
+  /** Rows in file order (ascending row numbers); deleted rows are gone. */
+  rawRows: RawRow[];
+  /** The local rules' report: never carries a reference check (it is applied on top). */
+  local: ImportReport;
+  /** Everything the database said so far about this file's ids and transaction numbers. */
+  reference: ReferenceCheck;
+  skipExisting: boolean;
+}
+
+interface HistoryEntry {
+  label: string;
+  state: SessionState;
+}
+
+interface Derived {
+  report: ImportReport;
+  issuesByRow: Map<number, RowError[]>;
+  fileErrors: RowError[];
+  filters: Map<RowFilter, number[]>;
+  errorRowCount: number;
+}
+
+/** Enough to undo a morning's fixes; each entry shares all unchanged rows with its neighbours. */
+const MAX_UNDO = 100;
+
+const UUID_COLUMNS: ReadonlySet<CanonicalColumn> = new Set(['user_id', 'sku_id']);
+
+export class ImportSession {
+  private current: SessionState;
+  private readonly undoStack: HistoryEntry[] = [];
+  private readonly redoStack: HistoryEntry[] = [];
+  private derived: Derived;
+  private editCount = 0;
+  committedBatchId: string | null = null;
+  /** One key per committable state: a resent commit of the same state finds its batch. */
+  idempotencyKey: string | null = null;
+
+  constructor(
+    readonly id: string,
+    readonly path: string,
+    readonly fileName: string,
+    readonly parseMs: number,
+    state: SessionState,
+  ) {
+    this.current = state;
+    this.derived = derive(state);
+  }
+
+  get state(): SessionState {
+    return this.current;
+  }
+
+  get report(): ImportReport {
+    return this.derived.report;
+  }
+
+  get columns(): CanonicalColumn[] {
+    const mapped = this.current.local.mapping;
+    return CANONICAL_COLUMNS.filter((c) => mapped[c] !== undefined);
+  }
+
+  get editable(): boolean {
+    return this.derived.fileErrors.length === 0 && this.current.local.settings !== undefined;
+  }
+
+  /** Replaces the state after a change; the previous one becomes undoable. */
+  apply(label: string, next: SessionState): void {
+    this.undoStack.push({ label, state: this.current });
+    if (this.undoStack.length > MAX_UNDO) this.undoStack.shift();
+    this.redoStack.length = 0;
+    this.set(next);
+    this.editCount++;
+  }
+
+  undo(): boolean {
+    const entry = this.undoStack.pop();
+    if (!entry) return false;
+    this.redoStack.push({ label: entry.label, state: this.current });
+    this.set(entry.state);
+    this.editCount--;
+    return true;
+  }
+
+  redo(): boolean {
+    const entry = this.redoStack.pop();
+    if (!entry) return false;
+    this.undoStack.push({ label: entry.label, state: this.current });
+    this.set(entry.state);
+    this.editCount++;
+    return true;
+  }
+
+  /** A change that is not an edit of the file (a newer database verdict, skip-existing). */
+  replaceState(next: SessionState): void {
+    this.set(next);
+  }
+
+  private set(next: SessionState): void {
+    this.current = next;
+    this.derived = derive(next);
+    this.idempotencyKey = null;
+  }
+
+  view(): SessionView {
+    const report = this.derived.report;
+    const summary = report.summary;
+    const fileErrors = this.derived.fileErrors;
+    const items = report.purchases.reduce((n, p) => n + p.items.length, 0);
+    return {
+      sessionId: this.id,
+      fileName: this.fileName,
+      columns: this.columns,
+      mapping: this.current.local.mapping,
+      summary,
+      counts: { all: this.current.rawRows.length, errors: this.derived.errorRowCount },
+      fileErrors: fileErrors.slice(0, 50),
+      warnings: report.warnings.length,
+      canUndo: this.undoStack.length > 0,
+      canRedo: this.redoStack.length > 0,
+      undoLabel: this.undoStack.at(-1)?.label ?? null,
+      redoLabel: this.redoStack.at(-1)?.label ?? null,
+      edits: this.editCount,
+      skipExisting: this.current.skipExisting,
+      blockedReason: this.blockedReason(items),
+      committable: { purchases: report.purchases.length, items },
+      parseMs: this.parseMs,
+      committedBatchId: this.committedBatchId,
+    };
+  }
+
+  private blockedReason(items: number): string | null {
+    const { fileErrors, errorRowCount, report } = this.derived;
+    if (this.committedBatchId) {
+      return `This file was imported as batch ${this.committedBatchId}. Open another file to import more.`;
+    }
+    if (fileErrors.length > 0) {
+      return 'The file itself has a problem (see above): correct the file or its column mapping and open it again.';
+    }
+    if (errorRowCount > 0) {
+      const rows = errorRowCount === 1 ? '1 row has errors' : `${errorRowCount} rows have errors`;
+      return `${rows}: fix them or delete them before importing.`;
+    }
+    if (report.purchases.length === 0 || items === 0) {
+      return 'Nothing left to import: every transaction was deleted or skipped.';
+    }
+    return null;
+  }
+
+  private positions(filter: RowFilter): number[] | null {
+    if (filter === 'all') return null;
+    let list = this.derived.filters.get(filter);
+    if (!list) {
+      list = [];
+      const rows = this.current.rawRows;
+      for (let i = 0; i < rows.length; i++) {
+        const issues = this.derived.issuesByRow.get((rows[i] as RawRow).row);
+        if (!issues) continue;
+        const match =
+          filter === 'errors'
+            ? issues.some((e) => e.severity !== 'warning')
+            : issues.some((e) => e.code === filter);
+        if (match) list.push(i);
+      }
+      this.derived.filters.set(filter, list);
+    }
+    return list;
+  }
+
+  count(filter: RowFilter): number {
+    return this.positions(filter)?.length ?? this.current.rawRows.length;
+  }
+
+  rows(filter: RowFilter, offset: number, limit: number): RowPage {
+    const positions = this.positions(filter);
+    const total = positions?.length ?? this.current.rawRows.length;
+    const rows: GridRow[] = [];
+    for (let index = offset; index < Math.min(total, offset + limit); index++) {
+      const position = positions ? (positions[index] as number) : index;
+      const raw = this.current.rawRows[position] as RawRow;
+      rows.push({
+        index,
+        row: raw.row,
+        cells: raw.cells,
+        issues: this.derived.issuesByRow.get(raw.row) ?? [],
+      });
+    }
+    return { filter, total, offset, rows };
+  }
+
+  issues(filter: RowFilter, offset: number, limit: number): { total: number; issues: RowError[] } {
+    const report = this.derived.report;
+    const all = [...report.errors, ...report.warnings].filter((e) => e.row >= 2);
+    const list =
+      filter === 'all'
+        ? all
+        : filter === 'errors'
+          ? all.filter((e) => e.severity !== 'warning')
+          : all.filter((e) => e.code === filter);
+    list.sort((a, b) => a.row - b.row);
+    return { total: list.length, issues: list.slice(offset, offset + limit) };
+  }
+
+  /** The position (in `filter`) of the next or previous row with an error. */
+  findError(
+    filter: RowFilter,
+    after: number,
+    direction: 'next' | 'previous',
+  ): { index: number; row: number } | null {
+    const positions = this.positions(filter);
+    const total = positions?.length ?? this.current.rawRows.length;
+    const step = direction === 'next' ? 1 : -1;
+    const start = direction === 'next' ? after + 1 : (after < 0 ? total : after) - 1;
+    for (let index = start; index >= 0 && index < total; index += step) {
+      const position = positions ? (positions[index] as number) : index;
+      const row = (this.current.rawRows[position] as RawRow).row;
+      const issues = this.derived.issuesByRow.get(row);
+      if (issues?.some((e) => e.severity !== 'warning')) return { index, row };
+    }
+    return null;
+  }
+
+  /** The position of a spreadsheet row in `filter`, or null when it is not shown there. */
+  findRow(filter: RowFilter, row: number): number | null {
+    const position = this.positionOfRow(row);
+    if (position === null) return null;
+    const positions = this.positions(filter);
+    if (!positions) return position;
+    const index = lowerBound(positions, position);
+    return positions[index] === position ? index : null;
+  }
+
+  positionOfRow(row: number): number | null {
+    const rows = this.current.rawRows;
+    let lo = 0;
+    let hi = rows.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const value = (rows[mid] as RawRow).row;
+      if (value === row) return mid;
+      if (value < row) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return null;
+  }
+
+  rawRow(row: number): RawRow | null {
+    const position = this.positionOfRow(row);
+    return position === null ? null : (this.current.rawRows[position] as RawRow);
+  }
+
+  // --- edit plans: which rows change how (applied by the session service) -------------------
+
+  planEdit(row: number, column: CanonicalColumn, value: string): RowEdit[] {
+    const raw = this.rawRow(row);
+    if (!raw) throw new Error(`Row ${row} is not in this file (deleted?).`);
+    if (raw.cells[column] === value) return [];
+    return [{ row, cells: { [column]: value } }];
+  }
+
+  planReplaceAll(column: CanonicalColumn, from: string, to: string): RowEdit[] {
+    const caseless = UUID_COLUMNS.has(column);
+    const wanted = caseless ? from.trim().toLowerCase() : from.trim();
+    const edits: RowEdit[] = [];
+    for (const raw of this.current.rawRows) {
+      const cell = raw.cells[column].trim();
+      if ((caseless ? cell.toLowerCase() : cell) === wanted && raw.cells[column] !== to) {
+        edits.push({ row: raw.row, cells: { [column]: to } });
+      }
+    }
+    return edits;
+  }
+
+  planDelete(rows: readonly number[], wholeTransactions: boolean): RowEdit[] {
+    const targets = new Set(rows);
+    if (wholeTransactions) {
+      const keys = new Set<string>();
+      for (const row of rows) {
+        const key = transactionKey(this.rawRow(row)?.cells.transaction_number ?? '');
+        if (key) keys.add(key);
+      }
+      for (const raw of this.current.rawRows) {
+        if (keys.has(transactionKey(raw.cells.transaction_number))) targets.add(raw.row);
+      }
+    }
+    return [...targets]
+      .filter((row) => this.positionOfRow(row) !== null)
+      .sort((a, b) => a - b)
+      .map((row) => ({ row, delete: true }));
+  }
+
+  /** Rows that have at least one error, in file order (for the errors export). */
+  *errorRows(): Generator<{ raw: RawRow; issues: RowError[] }> {
+    for (const raw of this.current.rawRows) {
+      const issues = this.derived.issuesByRow.get(raw.row);
+      if (issues?.some((e) => e.severity !== 'warning')) yield { raw, issues };
+    }
+  }
+}
+
+function derive(state: SessionState): Derived {
+  const report = applyReferenceCheck(state.local, state.reference, {
+    skipExisting: state.skipExisting,
+  });
+  const issuesByRow = new Map<number, RowError[]>();
+  const fileErrors: RowError[] = [];
+  let errorRowCount = 0;
+  for (const list of [report.errors, report.warnings]) {
+    for (const issue of list) {
+      if (issue.row < 2) {
+        if (issue.severity !== 'warning') fileErrors.push(issue);
+        continue;
+      }
+      const existing = issuesByRow.get(issue.row);
+      if (existing) existing.push(issue);
+      else issuesByRow.set(issue.row, [issue]);
+    }
+  }
+  for (const issues of issuesByRow.values()) {
+    if (issues.some((e) => e.severity !== 'warning')) errorRowCount++;
+  }
+  return { report, issuesByRow, fileErrors, filters: new Map(), errorRowCount };
+}
+
+function lowerBound(list: readonly number[], value: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((list[mid] as number) < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Merges a new answer for `asked` ids into what the database said before. */
+export function mergeReference(
+  before: ReferenceCheck,
+  asked: { userIds: string[]; skuIds: string[]; transactionNumbers: string[] },
+  answer: ReferenceCheck,
+): ReferenceCheck {
+  const askedUsers = new Set(asked.userIds.map((id) => id.toLowerCase()));
+  const askedSkus = new Set(asked.skuIds.map((id) => id.toLowerCase()));
+  const askedTxns = new Set(asked.transactionNumbers);
+  const users = new Set(before.unknownUserIds.filter((id) => !askedUsers.has(id.toLowerCase())));
+  const skus = new Set(before.unknownSkuIds.filter((id) => !askedSkus.has(id.toLowerCase())));
+  for (const id of answer.unknownUserIds) users.add(id.toLowerCase());
+  for (const id of answer.unknownSkuIds) skus.add(id.toLowerCase());
+  const existing = before.existingTransactions.filter((t) => !askedTxns.has(t.transactionNumber));
+  existing.push(...answer.existingTransactions);
+  return {
+    unknownUserIds: [...users],
+    unknownSkuIds: [...skus],
+    existingTransactions: existing,
+  };
+}

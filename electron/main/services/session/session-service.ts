@@ -1,0 +1,465 @@
+import { randomUUID } from 'node:crypto';
+import { basename } from 'node:path';
+import {
+  commitImport,
+  commitOrReconcile,
+  CommitCancelledError,
+} from '../../../../shared/db/commit-import';
+import type { BatchDetail, RemoteRowError } from '../../../../shared/db/rpc-contract';
+import { suggestColumnMapping, resolveColumnMapping } from '../../../../shared/csv/column-mapping';
+import { revalidateRows, type RowEdit } from '../../../../shared/domain/analyse';
+import { collectReferenceIds } from '../../../../shared/domain/reference-check';
+import {
+  CANONICAL_COLUMNS,
+  REQUIRED_COLUMNS,
+  type CanonicalColumn,
+  type ParseOptions,
+  type ReferenceCheck,
+} from '../../../../shared/domain/types';
+import type {
+  CommitProgressEvent,
+  CommitResult,
+  ImportProgress,
+  OpenResult,
+  PickOption,
+  RecheckView,
+  SessionView,
+} from '../../../../shared/ipc/contract';
+import { parseCsvFile } from '../parse/parse-file';
+import type { SettingsStore } from '../settings/settings';
+import type { ConnectionManager } from './connection-manager';
+import { readCsvHead } from './csv-head';
+import { writeCsv } from './csv-write';
+import { ImportSession, mergeReference } from './import-session';
+
+// The import use cases behind the IPC handlers: open a file (mapping step when needed), fix it,
+// export it, commit it, and the batch history. Only views and windows of rows leave this module.
+
+export interface SessionServiceDeps {
+  connection: ConnectionManager;
+  settings: SettingsStore;
+  /** The built parse worker (electron-vite's ?modulePath); default: next to parse-file. */
+  workerUrl?: URL;
+  emitImportProgress: (progress: ImportProgress) => void;
+  emitCommitProgress: (progress: CommitProgressEvent) => void;
+  /** A desktop notification (long imports end while the window may be hidden). */
+  notify: (title: string, body: string) => void;
+  log: (line: string) => void;
+}
+
+/** Imports that take longer than this end with a desktop notification. */
+export const NOTIFY_AFTER_MS = 10_000;
+
+export class NoSessionError extends Error {
+  constructor() {
+    super('No file is open: open a CSV file first.');
+  }
+}
+
+export function createSessionService(deps: SessionServiceDeps) {
+  let session: ImportSession | null = null;
+  let opening: AbortController | null = null;
+  let committing: AbortController | null = null;
+
+  const current = (): ImportSession => {
+    if (!session) throw new NoSessionError();
+    return session;
+  };
+
+  const requireFix = (): void => {
+    const { state } = deps.connection.active();
+    if (!state.permissions.fix) {
+      throw new Error('Only admins of this merchant can change rows in the app.');
+    }
+  };
+
+  /** Asks the database about the ids of these purchases. */
+  const checkReferences = async (ids: {
+    userIds: string[];
+    skuIds: string[];
+    transactionNumbers: string[];
+  }): Promise<ReferenceCheck> => {
+    if (ids.userIds.length + ids.skuIds.length + ids.transactionNumbers.length === 0) {
+      return { unknownUserIds: [], unknownSkuIds: [], existingTransactions: [] };
+    }
+    const { rpc, merchantId } = deps.connection.active();
+    return rpc.call('import_check_references', {
+      p_merchant_id: merchantId,
+      p_user_ids: ids.userIds,
+      p_sku_ids: ids.skuIds,
+      p_transaction_numbers: ids.transactionNumbers,
+    });
+  };
+
+  /** Re-validates edited rows and their transactions, then re-checks their ids. */
+  const applyEdits = async (label: string, edits: RowEdit[]): Promise<void> => {
+    const s = current();
+    if (edits.length === 0) return;
+    if (!s.editable) throw new Error('This file cannot be edited: it has a file-level problem.');
+    const result = revalidateRows({ report: s.state.local, rawRows: s.state.rawRows, edits });
+    const affected = new Set(result.affectedTransactions);
+    const ids = collectReferenceIds({
+      purchases: result.report.purchases.filter((p) => affected.has(p.transactionNumber)),
+    });
+    const answer = await checkReferences(ids);
+    s.apply(label, {
+      ...s.state,
+      rawRows: result.rawRows,
+      local: result.report,
+      reference: mergeReference(s.state.reference, ids, answer),
+    });
+  };
+
+  const service = {
+    view: (): SessionView | null => session?.view() ?? null,
+    current,
+
+    async open(path: string, options: ParseOptions = {}, autoMap = true): Promise<OpenResult> {
+      const { state } = deps.connection.active();
+      if (!state.permissions.preview) {
+        throw new Error(
+          'Your role at this merchant cannot preview imports (operators and admins can).',
+        );
+      }
+      opening?.abort();
+      const controller = new AbortController();
+      opening = controller;
+      const fileName = basename(path);
+      try {
+        let parseOptions = options;
+        if (!options.columnMapping) {
+          let head;
+          try {
+            head = await readCsvHead(
+              path,
+              options.delimiter ? { delimiter: options.delimiter } : {},
+            );
+          } catch (error) {
+            throw new Error(`Cannot read "${fileName}": ${(error as Error).message}`);
+          }
+          const template = await deps.settings.templates.forHeaders(head.headers);
+          const suggestion = suggestColumnMapping(head.headers, template?.mapping);
+          const proposed: Partial<Record<CanonicalColumn, string>> = {};
+          for (const column of CANONICAL_COLUMNS) {
+            const match = suggestion.columns[column];
+            if (match) proposed[column] = match.header;
+          }
+          // Weaker matches are offered on the mapping screen, never applied silently.
+          for (const h of suggestion.headers) {
+            if (h.column && h.kind === 'partial' && !proposed[h.column])
+              proposed[h.column] = h.header;
+          }
+          const missing = REQUIRED_COLUMNS.filter((c) => !suggestion.columns[c]);
+          const resolved = resolveColumnMapping(head.headers, template?.mapping);
+          const needsMapping =
+            head.headers.length > 0 &&
+            (!autoMap || missing.length > 0 || resolved.errors.length > 0);
+          if (needsMapping) {
+            return {
+              kind: 'needs-mapping',
+              path,
+              fileName,
+              headers: head.headers,
+              suggestions: suggestion.headers,
+              proposed,
+              missing,
+              templates: await deps.settings.templates.list(),
+              templateId: template?.id ?? null,
+              sample: head.sample,
+            };
+          }
+          if (template) parseOptions = { ...options, columnMapping: template.mapping };
+        }
+
+        const started = performance.now();
+        deps.emitImportProgress({
+          phase: 'reading',
+          fileName,
+          bytesRead: 0,
+          totalBytes: 0,
+          rows: 0,
+        });
+        const parsed = await parseCsvFile(
+          path,
+          { ...parseOptions, keepRows: true },
+          {
+            signal: controller.signal,
+            ...(deps.workerUrl ? { workerUrl: deps.workerUrl } : {}),
+            onProgress: (p) => deps.emitImportProgress({ phase: 'reading', fileName, ...p }),
+          },
+        );
+        const rows = parsed.report.summary.rows;
+        deps.emitImportProgress({ phase: 'checking', fileName, bytesRead: 0, totalBytes: 0, rows });
+        const local = { ...parsed.report };
+        delete local.referenceCheck;
+        const ids = collectReferenceIds(local);
+        const reference = await checkReferences(ids);
+        if (controller.signal.aborted) return { kind: 'cancelled' };
+        const parseMs = performance.now() - started;
+        session = new ImportSession(randomUUID(), path, fileName, parseMs, {
+          rawRows: parsed.rawRows ?? [],
+          local,
+          reference,
+          skipExisting: false,
+        });
+        deps.emitImportProgress({ phase: 'done', fileName, bytesRead: 0, totalBytes: 0, rows });
+        deps.log(`opened ${fileName}: ${rows} rows in ${Math.round(parseMs)} ms`);
+        return { kind: 'opened', view: session.view() };
+      } catch (error) {
+        if (controller.signal.aborted || (error as Error).name === 'AbortError') {
+          return { kind: 'cancelled' };
+        }
+        throw error;
+      } finally {
+        if (opening === controller) opening = null;
+      }
+    },
+
+    cancelOpen(): boolean {
+      if (!opening) return false;
+      opening.abort();
+      opening = null;
+      return true;
+    },
+
+    async editCell(row: number, column: CanonicalColumn, value: string): Promise<SessionView> {
+      requireFix();
+      const edits = current().planEdit(row, column, value);
+      await applyEdits(`Edit ${column} in row ${row}`, edits);
+      return current().view();
+    },
+
+    async replaceAll(column: CanonicalColumn, from: string, to: string) {
+      requireFix();
+      const edits = current().planReplaceAll(column, from, to);
+      await applyEdits(`Replace ${column} "${short(from)}" in ${edits.length} rows`, edits);
+      return { view: current().view(), replaced: edits.length };
+    },
+
+    async deleteRows(rows: number[], wholeTransactions: boolean) {
+      requireFix();
+      const edits = current().planDelete(rows, wholeTransactions);
+      const what = edits.length === 1 ? `row ${edits[0]?.row}` : `${edits.length} rows`;
+      await applyEdits(`Delete ${what}`, edits);
+      return { view: current().view(), deleted: edits.length };
+    },
+
+    undo(): SessionView {
+      const s = current();
+      if (!s.undo()) throw new Error('Nothing to undo.');
+      return s.view();
+    },
+
+    redo(): SessionView {
+      const s = current();
+      if (!s.redo()) throw new Error('Nothing to redo.');
+      return s.view();
+    },
+
+    setSkipExisting(skip: boolean): SessionView {
+      const s = current();
+      s.replaceState({ ...s.state, skipExisting: skip });
+      return s.view();
+    },
+
+    async pickList(kind: 'sku' | 'user', search: string): Promise<PickOption[]> {
+      const { rpc, merchantId } = deps.connection.active();
+      const args = { p_merchant_id: merchantId, p_search: search.trim() || null, p_limit: 50 };
+      if (kind === 'sku') {
+        const { skus } = await rpc.call('import_list_skus', args);
+        return skus.map((s) => ({ id: s.id, label: s.name, detail: s.code }));
+      }
+      const { users } = await rpc.call('import_list_users', args);
+      return users.map((u) => ({
+        id: u.id,
+        label: u.displayName ?? u.email ?? u.id,
+        detail: u.email,
+      }));
+    },
+
+    async exportErrors(path: string): Promise<number> {
+      const s = current();
+      const columns = s.columns;
+      return writeCsv(
+        path,
+        ['row', ...columns, 'errors'],
+        (function* () {
+          for (const { raw, issues } of s.errorRows()) {
+            yield [
+              String(raw.row),
+              ...columns.map((c) => raw.cells[c]),
+              issues.map((e) => `${e.code}: ${e.message}`).join('; '),
+            ];
+          }
+        })(),
+      );
+    },
+
+    async saveFixed(path: string): Promise<number> {
+      const s = current();
+      const columns = s.columns;
+      return writeCsv(
+        path,
+        columns,
+        (function* () {
+          for (const raw of s.state.rawRows) yield columns.map((c) => raw.cells[c]);
+        })(),
+      );
+    },
+
+    async commit(name: string): Promise<CommitResult> {
+      const s = current();
+      const { rpc, merchantId, state } = deps.connection.active();
+      if (!state.permissions.import)
+        throw new Error('Your role at this merchant cannot import files.');
+      const blocked = s.view().blockedReason;
+      if (blocked) throw new Error(blocked);
+      if (committing) throw new Error('An import is already running.');
+      const controller = new AbortController();
+      committing = controller;
+      s.idempotencyKey ??= randomUUID();
+      const started = performance.now();
+      const finish = (result: CommitResult): CommitResult => {
+        if (result.durationMs >= NOTIFY_AFTER_MS && result.outcome !== 'cancelled') {
+          deps.notify(
+            result.outcome === 'completed' ? 'Import completed' : 'Import failed',
+            result.message,
+          );
+        }
+        return result;
+      };
+      try {
+        const batch = await commitImport(
+          rpc,
+          {
+            merchantId,
+            name: name || null,
+            fileName: s.fileName,
+            fileSha256: s.report.fileSha256 || null,
+            purchases: s.report.purchases,
+            idempotencyKey: s.idempotencyKey,
+          },
+          { signal: controller.signal, onProgress: (p) => deps.emitCommitProgress(p) },
+        );
+        const durationMs = performance.now() - started;
+        if (batch.status === 'completed') s.committedBatchId = batch.id;
+        return finish({
+          outcome: batch.status === 'completed' ? 'completed' : 'failed',
+          batch,
+          message: describeBatch(batch),
+          durationMs,
+        });
+      } catch (error) {
+        if (error instanceof CommitCancelledError) {
+          return {
+            outcome: 'cancelled',
+            batch: null,
+            message: error.message,
+            durationMs: performance.now() - started,
+          };
+        }
+        throw error;
+      } finally {
+        committing = null;
+      }
+    },
+
+    cancelCommit(): boolean {
+      if (!committing) return false;
+      committing.abort();
+      return true;
+    },
+
+    close(): boolean {
+      const had = session !== null;
+      opening?.abort();
+      session = null;
+      return had;
+    },
+
+    // --- history ------------------------------------------------------------------------------
+
+    async listBatches(input: {
+      status: BatchDetail['status'] | null;
+      search: string | null;
+      limit: number;
+      offset: number;
+    }) {
+      const { rpc, merchantId } = deps.connection.active();
+      return rpc.call('import_list_batches', {
+        p_merchant_id: merchantId,
+        p_status: input.status,
+        p_search: input.search || null,
+        p_limit: input.limit,
+        p_offset: input.offset,
+      });
+    },
+
+    async getBatch(id: string): Promise<BatchDetail> {
+      const { rpc } = deps.connection.active();
+      return rpc.call('import_get_batch', { p_batch_id: id });
+    },
+
+    async recheckBatch(id: string): Promise<RecheckView> {
+      const { rpc, state } = deps.connection.active();
+      if (!state.permissions.recheck)
+        throw new Error('Only support staff and admins can re-check a batch.');
+      const before = await rpc.call('import_get_batch', { p_batch_id: id });
+      const result = await rpc.call('import_recheck_batch', { p_batch_id: id });
+      const still = new Set(result.errors.map(issueKey));
+      return {
+        batchId: id,
+        ok: result.ok,
+        before: before.errors,
+        stillFailing: result.errors,
+        resolved: before.errors.filter((e) => !still.has(issueKey(e))),
+        checkedAt: new Date().toISOString(),
+      };
+    },
+
+    async retryBatch(id: string): Promise<BatchDetail> {
+      const { rpc, state } = deps.connection.active();
+      if (!state.permissions.retry)
+        throw new Error('Only support staff and admins can retry a batch.');
+      const started = performance.now();
+      const batch = await rpc.call('import_get_batch', { p_batch_id: id });
+      if (batch.status === 'completed') return batch;
+      const result = await commitOrReconcile(rpc, id);
+      if (performance.now() - started >= NOTIFY_AFTER_MS) {
+        deps.notify(
+          result.status === 'completed' ? 'Retry completed' : 'Retry failed',
+          describeBatch(result),
+        );
+      }
+      return result;
+    },
+
+    async exportBatchErrors(id: string, path: string): Promise<number> {
+      const batch = await service.getBatch(id);
+      return writeCsv(
+        path,
+        ['row', 'column', 'code', 'message', 'value'],
+        batch.errors.map((e) => [String(e.row), e.column ?? '', e.code, e.message, e.value ?? '']),
+      );
+    },
+  };
+  return service;
+}
+
+export type SessionService = ReturnType<typeof createSessionService>;
+
+function issueKey(e: RemoteRowError): string {
+  return `${e.row}|${e.column ?? ''}|${e.code}|${e.value ?? ''}`;
+}
+
+function short(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
+}
+
+export function describeBatch(batch: BatchDetail): string {
+  if (batch.status === 'completed') {
+    return `Imported ${batch.importedPurchases.toLocaleString('en')} purchases (${batch.importedItems.toLocaleString('en')} items)${batch.name ? ` as "${batch.name}"` : ''}.`;
+  }
+  const errors = batch.errorCount > 0 ? ` ${batch.errorCount} row errors were recorded.` : '';
+  return `The database refused the batch: ${batch.errorMessage ?? 'no reason given'}.${errors} Nothing was imported; support can re-check and retry it from History.`;
+}

@@ -1,0 +1,415 @@
+import { z } from 'zod';
+import {
+  batchDetailSchema,
+  batchPageSchema,
+  batchStatusSchema,
+  operatorRoleSchema,
+} from '../db/rpc-contract';
+import { parseOptionsSchema } from '../domain/parse-options';
+import { ERROR_CODES, importSummarySchema, rowErrorSchema } from '../domain/report-schema';
+import { CANONICAL_COLUMNS, type CanonicalColumn } from '../domain/types';
+
+// Every IPC channel between the renderer and the main process: channel -> {input, output}.
+// Main parses each input as unknown with `input` and each result with `output` before it is
+// sent; the preload exposes one named function per channel. Pushes from main are `event:*`.
+
+const canonicalColumn = z.enum(
+  CANONICAL_COLUMNS as unknown as [CanonicalColumn, ...CanonicalColumn[]],
+);
+const errorCode = z.enum(ERROR_CODES);
+const none = z.undefined();
+const id = z.string().min(1).max(200);
+const cellText = z.string().max(10_000);
+
+// ---------------------------------------------------------------------------------------------
+// Connection
+
+export const profileKindSchema = z.enum(['sandbox', 'postgres', 'supabase', 'environment']);
+export type ProfileKind = z.infer<typeof profileKindSchema>;
+
+/** A connection profile as the renderer sees it: never a password or a connection string. */
+export const profileSchema = z.object({
+  id,
+  name: z.string(),
+  kind: profileKindSchema,
+  /** host:port/database or the Supabase host; safe to show. */
+  label: z.string(),
+  /** postgres: whether a connection string is stored (it may be kept in memory only). */
+  hasSecret: z.boolean(),
+  /** supabase: the project URL and the publishable key (public by design). */
+  supabaseUrl: z.string().nullable(),
+  supabaseAnonKey: z.string().nullable(),
+});
+export type Profile = z.infer<typeof profileSchema>;
+
+export const saveProfileInputSchema = z.discriminatedUnion('kind', [
+  z.object({
+    id: id.optional(),
+    kind: z.literal('postgres'),
+    name: z.string().trim().min(1).max(100),
+    /** Omitted when editing a profile whose stored connection string should stay. */
+    connectionString: z
+      .string()
+      .trim()
+      .max(2000)
+      .regex(/^postgres(ql)?:\/\//, 'a connection string starts with postgresql://')
+      .optional(),
+  }),
+  z.object({
+    id: id.optional(),
+    kind: z.literal('supabase'),
+    name: z.string().trim().min(1).max(100),
+    url: z.url({ protocol: /^https?$/ }).max(500),
+    anonKey: z.string().trim().min(20).max(2000),
+  }),
+]);
+export type SaveProfileInput = z.infer<typeof saveProfileInputSchema>;
+
+export const merchantAccessSchema = z.object({
+  id,
+  name: z.string(),
+  /** null: an unrestricted connection (database owner, sandbox) that may do everything. */
+  role: operatorRoleSchema.nullable(),
+});
+export type MerchantAccess = z.infer<typeof merchantAccessSchema>;
+
+export const connectionStateSchema = z.object({
+  status: z.enum(['disconnected', 'connecting', 'connected', 'needs-sign-in', 'failed']),
+  profileId: id.nullable(),
+  profileName: z.string().nullable(),
+  kind: profileKindSchema.nullable(),
+  label: z.string().nullable(),
+  /** Signed-in user (Supabase) or the database role's description. */
+  who: z.string().nullable(),
+  unrestricted: z.boolean(),
+  merchants: z.array(merchantAccessSchema),
+  merchantId: id.nullable(),
+  /** What the chosen merchant allows this user to do. */
+  permissions: z.object({
+    preview: z.boolean(),
+    import: z.boolean(),
+    fix: z.boolean(),
+    history: z.boolean(),
+    recheck: z.boolean(),
+    retry: z.boolean(),
+  }),
+  error: z.string().nullable(),
+});
+export type ConnectionState = z.infer<typeof connectionStateSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Import sessions
+
+export const columnMappingSchema = z.partialRecord(canonicalColumn, z.string());
+
+export const headerSuggestionSchema = z.object({
+  header: z.string(),
+  index: z.number().int(),
+  column: canonicalColumn.nullable(),
+  confidence: z.number(),
+  kind: z.enum(['exact', 'alias', 'saved', 'ambiguous', 'partial', 'none']),
+  alternatives: z.array(canonicalColumn),
+});
+
+export const mappingTemplateSchema = z.object({
+  id,
+  name: z.string().min(1).max(100),
+  mapping: columnMappingSchema,
+  /** The headers of the file it was saved from (matched ignoring case and punctuation). */
+  headers: z.array(z.string()),
+  savedAt: z.string(),
+});
+export type MappingTemplate = z.infer<typeof mappingTemplateSchema>;
+
+export const needsMappingSchema = z.object({
+  kind: z.literal('needs-mapping'),
+  path: z.string(),
+  fileName: z.string(),
+  headers: z.array(z.string()),
+  suggestions: z.array(headerSuggestionSchema),
+  /** The mapping that would be used now (confident matches and a saved template). */
+  proposed: columnMappingSchema,
+  missing: z.array(canonicalColumn),
+  templates: z.array(mappingTemplateSchema),
+  templateId: id.nullable(),
+  sample: z.array(z.array(z.string())),
+});
+export type NeedsMapping = z.infer<typeof needsMappingSchema>;
+
+export const rowFilterSchema = z.union([z.literal('all'), z.literal('errors'), errorCode]);
+export type RowFilter = z.infer<typeof rowFilterSchema>;
+
+export const sessionViewSchema = z.object({
+  sessionId: id,
+  fileName: z.string(),
+  /** Canonical columns present in the file, in canonical order. */
+  columns: z.array(canonicalColumn),
+  mapping: columnMappingSchema,
+  summary: importSummarySchema,
+  /** Rows with at least one error or warning, per filter. */
+  counts: z.object({ all: z.number().int(), errors: z.number().int() }),
+  /** Whole-file defects (header, encoding, empty file): row 0 or 1. */
+  fileErrors: z.array(rowErrorSchema),
+  warnings: z.number().int(),
+  canUndo: z.boolean(),
+  canRedo: z.boolean(),
+  undoLabel: z.string().nullable(),
+  redoLabel: z.string().nullable(),
+  edits: z.number().int(),
+  skipExisting: z.boolean(),
+  /** Why the file cannot be committed as it is, or null when it can. */
+  blockedReason: z.string().nullable(),
+  committable: z.object({ purchases: z.number().int(), items: z.number().int() }),
+  parseMs: z.number(),
+  committedBatchId: id.nullable(),
+});
+export type SessionView = z.infer<typeof sessionViewSchema>;
+
+export const openResultSchema = z.discriminatedUnion('kind', [
+  needsMappingSchema,
+  z.object({ kind: z.literal('opened'), view: sessionViewSchema }),
+  z.object({ kind: z.literal('cancelled') }),
+]);
+export type OpenResult = z.infer<typeof openResultSchema>;
+
+export const gridRowSchema = z.object({
+  /** Position in the current filter (0-based). */
+  index: z.number().int(),
+  row: z.number().int(),
+  cells: z.record(canonicalColumn, z.string()),
+  issues: z.array(rowErrorSchema),
+});
+export type GridRow = z.infer<typeof gridRowSchema>;
+
+export const rowPageSchema = z.object({
+  filter: rowFilterSchema,
+  total: z.number().int(),
+  offset: z.number().int(),
+  rows: z.array(gridRowSchema),
+});
+export type RowPage = z.infer<typeof rowPageSchema>;
+
+export const issuePageSchema = z.object({
+  total: z.number().int(),
+  offset: z.number().int(),
+  issues: z.array(rowErrorSchema),
+});
+
+const fileWriteResultSchema = z.object({
+  /** null when the user cancelled the save dialog. */
+  path: z.string().nullable(),
+  rows: z.number().int(),
+});
+
+export const pickOptionSchema = z.object({
+  id,
+  label: z.string(),
+  detail: z.string().nullable(),
+});
+export type PickOption = z.infer<typeof pickOptionSchema>;
+
+export const commitResultSchema = z.object({
+  outcome: z.enum(['completed', 'failed', 'cancelled']),
+  batch: batchDetailSchema.nullable(),
+  message: z.string(),
+  durationMs: z.number(),
+});
+export type CommitResult = z.infer<typeof commitResultSchema>;
+
+export const recheckViewSchema = z.object({
+  batchId: id,
+  ok: z.boolean(),
+  before: z.array(rowErrorSchema.extend({ code: z.string() })),
+  stillFailing: z.array(rowErrorSchema.extend({ code: z.string() })),
+  resolved: z.array(rowErrorSchema.extend({ code: z.string() })),
+  checkedAt: z.string(),
+});
+export type RecheckView = z.infer<typeof recheckViewSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// The contract
+
+export const ipcContract = {
+  'app:info': {
+    input: none,
+    output: z.object({ platform: z.string(), version: z.string(), dataDir: z.string() }),
+  },
+
+  'connection:list-profiles': {
+    input: none,
+    output: z.object({ profiles: z.array(profileSchema), activeId: id.nullable() }),
+  },
+  'connection:save-profile': { input: saveProfileInputSchema, output: profileSchema },
+  'connection:delete-profile': {
+    input: z.object({ id }),
+    output: z.object({ deleted: z.boolean() }),
+  },
+  'connection:connect': { input: z.object({ profileId: id }), output: connectionStateSchema },
+  'connection:sign-in': {
+    input: z.object({ email: z.email().max(320), password: z.string().min(1).max(1000) }),
+    output: connectionStateSchema,
+  },
+  'connection:sign-out': { input: none, output: connectionStateSchema },
+  'connection:state': { input: none, output: connectionStateSchema },
+  'connection:select-merchant': {
+    input: z.object({ merchantId: id }),
+    output: connectionStateSchema,
+  },
+
+  'import:choose-file': { input: none, output: z.object({ path: z.string().nullable() }) },
+  'import:open': {
+    input: z.object({
+      path: z.string().min(1).max(4096),
+      options: parseOptionsSchema.optional(),
+      /** false: show the mapping step even when every header matched. */
+      autoMap: z.boolean().optional(),
+    }),
+    output: openResultSchema,
+  },
+  'import:cancel-open': { input: none, output: z.object({ cancelled: z.boolean() }) },
+  'import:view': { input: none, output: sessionViewSchema.nullable() },
+  'import:rows': {
+    input: z.object({
+      filter: rowFilterSchema,
+      offset: z.number().int().min(0),
+      limit: z.number().int().min(1).max(1000),
+    }),
+    output: rowPageSchema,
+  },
+  'import:issues': {
+    input: z.object({
+      filter: rowFilterSchema,
+      offset: z.number().int().min(0),
+      limit: z.number().int().min(1).max(1000),
+    }),
+    output: issuePageSchema,
+  },
+  'import:find-error': {
+    input: z.object({
+      filter: rowFilterSchema,
+      /** Search after this position of the filter (-1: from the start). */
+      after: z.number().int().min(-1),
+      direction: z.enum(['next', 'previous']),
+    }),
+    output: z.object({ index: z.number().int(), row: z.number().int() }).nullable(),
+  },
+  'import:find-row': {
+    input: z.object({ filter: rowFilterSchema, row: z.number().int() }),
+    output: z.object({ index: z.number().int() }).nullable(),
+  },
+  'import:edit-cell': {
+    input: z.object({ row: z.number().int().min(2), column: canonicalColumn, value: cellText }),
+    output: sessionViewSchema,
+  },
+  'import:replace-all': {
+    input: z.object({ column: canonicalColumn, from: cellText, to: cellText }),
+    output: z.object({ view: sessionViewSchema, replaced: z.number().int() }),
+  },
+  'import:delete-rows': {
+    input: z.object({
+      rows: z.array(z.number().int().min(2)).min(1).max(100_000),
+      wholeTransactions: z.boolean(),
+    }),
+    output: z.object({ view: sessionViewSchema, deleted: z.number().int() }),
+  },
+  'import:undo': { input: none, output: sessionViewSchema },
+  'import:redo': { input: none, output: sessionViewSchema },
+  'import:set-skip-existing': { input: z.object({ skip: z.boolean() }), output: sessionViewSchema },
+  'import:pick-list': {
+    input: z.object({
+      kind: z.enum(['sku', 'user']),
+      search: z.string().max(200),
+    }),
+    output: z.object({ options: z.array(pickOptionSchema) }),
+  },
+  'import:export-errors': { input: none, output: fileWriteResultSchema },
+  'import:save-fixed': { input: none, output: fileWriteResultSchema },
+  'import:commit': {
+    input: z.object({ name: z.string().trim().max(200) }),
+    output: commitResultSchema,
+  },
+  'import:cancel-commit': { input: none, output: z.object({ cancelled: z.boolean() }) },
+  'import:close': { input: none, output: z.object({ closed: z.boolean() }) },
+
+  'templates:list': {
+    input: none,
+    output: z.object({ templates: z.array(mappingTemplateSchema) }),
+  },
+  'templates:save': {
+    input: z.object({
+      name: z.string().trim().min(1).max(100),
+      mapping: columnMappingSchema,
+      headers: z.array(z.string().max(500)).max(500),
+    }),
+    output: mappingTemplateSchema,
+  },
+  'templates:delete': { input: z.object({ id }), output: z.object({ deleted: z.boolean() }) },
+
+  'batches:list': {
+    input: z.object({
+      status: batchStatusSchema.nullable(),
+      search: z.string().trim().max(200).nullable(),
+      limit: z.number().int().min(1).max(200),
+      offset: z.number().int().min(0),
+    }),
+    output: batchPageSchema,
+  },
+  'batches:get': { input: z.object({ id }), output: batchDetailSchema },
+  'batches:recheck': { input: z.object({ id }), output: recheckViewSchema },
+  'batches:retry': { input: z.object({ id }), output: batchDetailSchema },
+  'batches:export-errors': { input: z.object({ id }), output: fileWriteResultSchema },
+} as const satisfies Record<string, { input: z.ZodType; output: z.ZodType }>;
+
+export type IpcContract = typeof ipcContract;
+export type Channel = keyof IpcContract;
+export type ChannelInput<C extends Channel> = z.input<IpcContract[C]['input']>;
+export type ChannelOutput<C extends Channel> = z.output<IpcContract[C]['output']>;
+export const channels = Object.keys(ipcContract) as Channel[];
+
+// ---------------------------------------------------------------------------------------------
+// Pushes from main
+
+export const importProgressSchema = z.object({
+  phase: z.enum(['reading', 'checking', 'done']),
+  fileName: z.string(),
+  bytesRead: z.number().int(),
+  totalBytes: z.number().int(),
+  rows: z.number().int(),
+});
+export type ImportProgress = z.infer<typeof importProgressSchema>;
+
+export const commitProgressSchema = z.object({
+  phase: z.enum(['beginning', 'staging', 'committing', 'reconciling', 'done']),
+  batchId: z.string().nullable(),
+  chunksSent: z.number().int(),
+  chunks: z.number().int(),
+  rowsStaged: z.number().int(),
+  totalRows: z.number().int(),
+});
+export type CommitProgressEvent = z.infer<typeof commitProgressSchema>;
+
+export const menuCommandSchema = z.enum([
+  'open',
+  'commit',
+  'export-errors',
+  'save-fixed',
+  'find',
+  'next-error',
+  'undo',
+  'redo',
+  'history',
+  'connection',
+]);
+export type MenuCommand = z.infer<typeof menuCommandSchema>;
+
+export const ipcEvents = {
+  'event:import-progress': importProgressSchema,
+  'event:commit-progress': commitProgressSchema,
+  'event:menu': z.object({ command: menuCommandSchema }),
+  'event:connection-changed': connectionStateSchema,
+} as const satisfies Record<`event:${string}`, z.ZodType>;
+
+export type IpcEvents = typeof ipcEvents;
+export type EventName = keyof IpcEvents;
+export type EventPayload<E extends EventName> = z.output<IpcEvents[E]>;
+export const eventNames = Object.keys(ipcEvents) as EventName[];
