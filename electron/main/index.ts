@@ -48,7 +48,7 @@ if (!app.requestSingleInstanceLock()) {
 }
 
 async function start(): Promise<void> {
-  hardenSessions();
+  hardenSessions(location);
   hardenWebContents(location);
   const secretStore = (path: string) => createSafeStorageSecretStore(safeStorage, path);
   const settings = createSettingsStore(dataDir, secretStore, log);

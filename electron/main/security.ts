@@ -1,16 +1,18 @@
-import { app, session, shell, type WebContents, type WebFrameMain } from 'electron';
 import { pathToFileURL } from 'node:url';
+import { app, session, shell, type WebContents, type WebFrameMain } from 'electron';
+import {
+  isAllowedNavigation,
+  isAllowedRequest,
+  isTrustedFrameUrl,
+  windowOpenDecision,
+  type RendererLocation,
+} from './security-policy';
 
 // Electron hardening in one place. The renderer is untrusted: it may only show the app's own
-// page, it cannot open windows or navigate, every permission request is refused, and IPC is
-// answered only for frames showing the app's own page.
+// page, it cannot open windows or navigate, every permission request is refused, it reaches no
+// network, and IPC is answered only for the top frame showing the app's own page.
 
-export interface RendererLocation {
-  /** The dev server in `electron-vite dev`, or the built index.html. */
-  url: string;
-  /** What a trusted frame's URL starts with. */
-  prefix: string;
-}
+export type { RendererLocation };
 
 export function rendererLocation(rendererDir: string): RendererLocation {
   const dev = process.env['ELECTRON_RENDERER_URL'];
@@ -22,32 +24,19 @@ export function rendererLocation(rendererDir: string): RendererLocation {
   return { url: file, prefix: file };
 }
 
-/** IPC senders: the main frame of our window showing our page, nothing else. */
 export function isTrustedFrame(frame: WebFrameMain | null, location: RendererLocation): boolean {
-  if (!frame || frame.parent !== null) return false;
-  const url = frame.url;
-  if (location.prefix.endsWith('/')) return url.startsWith(location.prefix);
-  return (
-    url === location.prefix ||
-    url.startsWith(`${location.prefix}#`) ||
-    url.startsWith(`${location.prefix}?`)
-  );
+  if (!frame) return false;
+  return isTrustedFrameUrl(frame.url, frame.parent === null, location);
 }
 
-export function hardenSessions(): void {
+export function hardenSessions(location: RendererLocation): void {
   const ses = session.defaultSession;
   ses.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
   ses.setPermissionCheckHandler(() => false);
+  ses.setDevicePermissionHandler(() => false);
   // Nothing the app needs lives on the network: the database is reached from main.
   ses.webRequest.onBeforeRequest((details, callback) => {
-    const allowed =
-      details.url.startsWith('file:') ||
-      details.url.startsWith('devtools:') ||
-      details.url.startsWith('data:') ||
-      (process.env['ELECTRON_RENDERER_URL'] !== undefined &&
-        !app.isPackaged &&
-        details.url.startsWith(new URL(process.env['ELECTRON_RENDERER_URL']).origin));
-    callback({ cancel: !allowed });
+    callback({ cancel: !isAllowedRequest(details.url, location) });
   });
 }
 
@@ -55,14 +44,16 @@ export function hardenSessions(): void {
 export function hardenWebContents(location: RendererLocation): void {
   app.on('web-contents-created', (_event, contents: WebContents) => {
     contents.setWindowOpenHandler(({ url }) => {
-      // Help links open in the user's browser; the app never opens a window of its own.
-      if (url.startsWith('https://')) void shell.openExternal(url);
-      return { action: 'deny' };
+      const decision = windowOpenDecision(url);
+      if (decision.openExternally) void shell.openExternal(url);
+      return { action: decision.action };
     });
     contents.on('will-navigate', (event, url) => {
-      if (url !== location.url) event.preventDefault();
+      if (!isAllowedNavigation(url, location)) event.preventDefault();
     });
-    contents.on('will-redirect', (event) => event.preventDefault());
+    contents.on('will-redirect', (event, url) => {
+      if (!isAllowedNavigation(url, location)) event.preventDefault();
+    });
     contents.on('will-attach-webview', (event) => event.preventDefault());
   });
 }

@@ -1,0 +1,23 @@
+import { defineConfig } from '@playwright/test';
+
+// Project `chromium` runs the built renderer in Debian's Chromium with the main-process handlers
+// hosted by the test process (Electron cannot be installed on these machines); project
+// `electron` runs the same specs through _electron.launch and skips itself without the binary.
+// `npm run test:e2e` builds first.
+
+export default defineConfig({
+  testDir: 'test/e2e',
+  outputDir: 'test-results/e2e',
+  globalSetup: './test/e2e/support/global-setup.ts',
+  timeout: 180_000,
+  expect: { timeout: 15_000 },
+  fullyParallel: true,
+  workers: 2,
+  retries: 0,
+  reporter: [['list']],
+  use: {
+    trace: 'retain-on-failure',
+    screenshot: 'only-on-failure',
+  },
+  projects: [{ name: 'chromium' }, { name: 'electron' }],
+});

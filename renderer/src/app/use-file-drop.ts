@@ -1,0 +1,52 @@
+import { useEffect, useState } from 'react';
+import { useImportStore } from '../features/import/store';
+import { notify, useShellStore } from '../features/shell/store';
+import { api } from '../lib/api';
+
+/** Dropping a file anywhere on the window opens it (its path comes from the preload). */
+export function useFileDrop(): boolean {
+  const [dragging, setDragging] = useState(false);
+  useEffect(() => {
+    let depth = 0;
+    const hasFiles = (event: DragEvent): boolean =>
+      Array.from(event.dataTransfer?.types ?? []).includes('Files');
+    const onEnter = (event: DragEvent): void => {
+      if (!hasFiles(event)) return;
+      depth++;
+      setDragging(true);
+    };
+    const onLeave = (): void => {
+      depth = Math.max(0, depth - 1);
+      if (depth === 0) setDragging(false);
+    };
+    const onOver = (event: DragEvent): void => {
+      // Without this the drop would navigate the window to the file.
+      event.preventDefault();
+    };
+    const onDrop = (event: DragEvent): void => {
+      event.preventDefault();
+      depth = 0;
+      setDragging(false);
+      const file = event.dataTransfer?.files[0];
+      if (!file) return;
+      const path = api().pathForFile(file);
+      if (!path) {
+        notify('error', 'That item has no file on disk: drop a CSV file from a folder.');
+        return;
+      }
+      useShellStore.getState().screenChosen('import');
+      void useImportStore.getState().fileChosen(path);
+    };
+    window.addEventListener('dragenter', onEnter);
+    window.addEventListener('dragleave', onLeave);
+    window.addEventListener('dragover', onOver);
+    window.addEventListener('drop', onDrop);
+    return () => {
+      window.removeEventListener('dragenter', onEnter);
+      window.removeEventListener('dragleave', onLeave);
+      window.removeEventListener('dragover', onOver);
+      window.removeEventListener('drop', onDrop);
+    };
+  }, []);
+  return dragging;
+}

@@ -1,0 +1,258 @@
+import { useEffect } from 'react';
+import { useShellStore } from '../../shell/store';
+import { useHistoryStore } from '../../history/store';
+import { useImportStore } from '../../import/store';
+import { formatCents, formatCount, formatDay, formatDuration, plural } from '../../../lib/format';
+import { useCommitStore } from '../store';
+
+const PHASE_TEXT = {
+  beginning: 'Creating the batch…',
+  staging: 'Sending rows to the database…',
+  committing: 'Committing: the database inserts everything in one transaction…',
+  reconciling: 'The connection dropped; reading the batch back to see whether it landed…',
+  done: 'Finishing…',
+} as const;
+
+export function CommitStep(): React.JSX.Element | null {
+  const view = useImportStore((s) => s.view);
+  const previewReturned = useImportStore((s) => s.previewReturned);
+  const fileClosed = useImportStore((s) => s.fileClosed);
+  const phase = useCommitStore((s) => s.phase);
+  const name = useCommitStore((s) => s.name);
+  const progress = useCommitStore((s) => s.progress);
+  const result = useCommitStore((s) => s.result);
+  const error = useCommitStore((s) => s.error);
+  const cancelling = useCommitStore((s) => s.cancelling);
+  const nameChanged = useCommitStore((s) => s.nameChanged);
+  const commitStarted = useCommitStore((s) => s.commitStarted);
+  const cancelRequested = useCommitStore((s) => s.cancelRequested);
+  const reset = useCommitStore((s) => s.reset);
+  const screenChosen = useShellStore((s) => s.screenChosen);
+  const sessionId = view?.sessionId;
+  const fileName = view?.fileName;
+
+  useEffect(() => {
+    // A fresh form for each file; a finished result stays until another file is opened.
+    if (sessionId && fileName && useCommitStore.getState().phase !== 'running') {
+      if (
+        !useCommitStore.getState().result ||
+        useCommitStore.getState().result?.batch?.fileName !== fileName
+      ) {
+        reset(fileName.replace(/\.[^.]+$/, ''));
+      }
+    }
+  }, [sessionId, fileName, reset]);
+
+  if (!view) return null;
+  const { summary } = view;
+  const staged = progress && progress.totalRows > 0 ? progress.rowsStaged / progress.totalRows : 0;
+  const canCancel =
+    phase === 'running' &&
+    (!progress || progress.phase === 'beginning' || progress.phase === 'staging');
+
+  return (
+    <section className="commit" aria-labelledby="commit-heading">
+      <h1 id="commit-heading" className="panel-title">
+        Import {view.fileName}
+      </h1>
+
+      {phase !== 'done' && (
+        <>
+          <dl className="figures figures--large">
+            <div>
+              <dt>Purchases</dt>
+              <dd>{formatCount(view.committable.purchases)}</dd>
+            </div>
+            <div>
+              <dt>Items</dt>
+              <dd>{formatCount(view.committable.items)}</dd>
+            </div>
+            <div>
+              <dt>Total amount</dt>
+              <dd>{formatCents(summary.totalAmountCents)}</dd>
+            </div>
+            <div>
+              <dt>Dates</dt>
+              <dd>
+                {formatDay(summary.firstPurchasedAt)} – {formatDay(summary.lastPurchasedAt)}
+              </dd>
+            </div>
+          </dl>
+          {view.blockedReason ? (
+            <div className="callout callout--warning" role="status">
+              <strong>Not ready to import.</strong> {view.blockedReason}
+              <div className="actions">
+                <button type="button" className="button" onClick={previewReturned}>
+                  ← Back to review
+                </button>
+                {(summary.errorsByCode.already_imported ?? 0) > 0 &&
+                  Object.keys(summary.errorsByCode).length === 1 && <SkipExisting />}
+              </div>
+            </div>
+          ) : (
+            <form
+              className="commit-form"
+              onSubmit={(e) => {
+                e.preventDefault();
+                void commitStarted();
+              }}
+            >
+              <label className="field">
+                <span className="field-label">Batch name</span>
+                <input
+                  id="batch-name"
+                  value={name}
+                  onChange={(e) => nameChanged(e.target.value)}
+                  maxLength={200}
+                  disabled={phase === 'running'}
+                />
+                <span className="field-hint">
+                  Shown in History, so people can find this import later.
+                </span>
+              </label>
+              <p className="muted">
+                All {plural(view.committable.purchases, 'purchase')} land in one database
+                transaction: either all of them are imported, or none is.
+                {view.skipExisting ? ' Transactions already imported are skipped.' : ''}
+              </p>
+              {phase === 'running' && (
+                <div className="commit-progress" aria-live="polite">
+                  <div
+                    className="progress"
+                    role="progressbar"
+                    aria-label="Import progress"
+                    aria-valuemin={0}
+                    aria-valuemax={100}
+                    aria-valuenow={Math.round(staged * 100)}
+                  >
+                    <div
+                      className={`progress-bar ${progress?.phase === 'committing' ? 'progress-bar--indeterminate' : ''}`}
+                      style={
+                        progress?.phase === 'committing'
+                          ? undefined
+                          : { width: `${(staged * 100).toFixed(1)}%` }
+                      }
+                    />
+                  </div>
+                  <p className="status-line">
+                    {progress ? PHASE_TEXT[progress.phase] : 'Starting…'}
+                    {progress?.phase === 'staging' &&
+                      ` ${formatCount(progress.rowsStaged)} of ${formatCount(progress.totalRows)} rows (${Math.round(staged * 100)}%)`}
+                  </p>
+                </div>
+              )}
+              {error && (
+                <div className="callout callout--error" role="alert">
+                  <strong>The import did not complete.</strong> {error} Nothing was committed; you
+                  can try again.
+                </div>
+              )}
+              <div className="actions">
+                <button
+                  type="button"
+                  className="button"
+                  onClick={previewReturned}
+                  disabled={phase === 'running'}
+                >
+                  ← Back to review
+                </button>
+                {phase === 'running' ? (
+                  <button
+                    type="button"
+                    className="button"
+                    onClick={() => void cancelRequested()}
+                    disabled={!canCancel || cancelling}
+                  >
+                    {cancelling
+                      ? 'Cancelling…'
+                      : canCancel
+                        ? 'Cancel'
+                        : 'Committing — cannot cancel now'}
+                  </button>
+                ) : (
+                  <button
+                    type="submit"
+                    id="commit-button"
+                    className="button button--primary button--large"
+                  >
+                    Import {plural(view.committable.purchases, 'purchase')}
+                  </button>
+                )}
+              </div>
+            </form>
+          )}
+        </>
+      )}
+
+      {phase === 'done' && result && (
+        <div className={`result result--${result.outcome}`} role="status">
+          <h2>
+            {result.outcome === 'completed'
+              ? 'Import completed'
+              : result.outcome === 'failed'
+                ? 'The database refused this import'
+                : 'Import cancelled'}
+          </h2>
+          <p>{result.message}</p>
+          {result.batch && (
+            <dl className="facts">
+              <div>
+                <dt>Batch</dt>
+                <dd>
+                  <code>{result.batch.id}</code>
+                </dd>
+              </div>
+              <div>
+                <dt>Purchases imported</dt>
+                <dd>{formatCount(result.batch.importedPurchases)}</dd>
+              </div>
+              <div>
+                <dt>Items imported</dt>
+                <dd>{formatCount(result.batch.importedItems)}</dd>
+              </div>
+              <div>
+                <dt>Took</dt>
+                <dd>{formatDuration(result.durationMs)}</dd>
+              </div>
+            </dl>
+          )}
+          <div className="actions">
+            {result.batch && (
+              <button
+                type="button"
+                className="button"
+                onClick={() => {
+                  screenChosen('history');
+                  void useHistoryStore.getState().batchSelected(result.batch?.id ?? '');
+                }}
+              >
+                Open in History
+              </button>
+            )}
+            {result.outcome !== 'completed' && (
+              <button type="button" className="button" onClick={() => reset(name)}>
+                Back
+              </button>
+            )}
+            <button
+              type="button"
+              className="button button--primary"
+              onClick={() => void fileClosed()}
+            >
+              Import another file
+            </button>
+          </div>
+        </div>
+      )}
+    </section>
+  );
+}
+
+function SkipExisting(): React.JSX.Element {
+  const skipExistingToggled = useImportStore((s) => s.skipExistingToggled);
+  return (
+    <button type="button" className="button" onClick={() => void skipExistingToggled(true)}>
+      Skip transactions already imported
+    </button>
+  );
+}

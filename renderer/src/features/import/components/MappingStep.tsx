@@ -1,0 +1,220 @@
+import { useMemo, useState } from 'react';
+import {
+  CANONICAL_COLUMNS,
+  REQUIRED_COLUMNS,
+  type CanonicalColumn,
+} from '../../../../../shared/domain/types';
+import { useImportStore } from '../store';
+
+type Mapping = Partial<Record<CanonicalColumn, string>>;
+
+const DESCRIPTIONS: Record<CanonicalColumn, string> = {
+  transaction_number: 'Groups rows into one purchase',
+  user_id: 'Member UUID',
+  purchased_at: 'Date and time of the purchase',
+  sku_id: 'Product UUID',
+  quantity: 'Whole number ≥ 1',
+  unit_price: 'Price per unit',
+  currency: 'ISO code, e.g. EUR',
+  total_amount: 'Purchase total',
+  store_code: 'Store or branch',
+  notes: 'Free text',
+};
+
+export function MappingStep(): React.JSX.Element | null {
+  const pending = useImportStore((s) => s.mapping);
+  const mappingConfirmed = useImportStore((s) => s.mappingConfirmed);
+  const mappingAbandoned = useImportStore((s) => s.mappingAbandoned);
+  const [mapping, setMapping] = useState<Mapping>(() => pending?.proposed ?? {});
+  const [save, setSave] = useState(false);
+  const [templateName, setTemplateName] = useState(
+    () => pending?.fileName.replace(/\.[^.]+$/, '') ?? '',
+  );
+
+  const hints = useMemo(() => {
+    const map = new Map<CanonicalColumn, string>();
+    for (const s of pending?.suggestions ?? []) {
+      if (!s.column) continue;
+      if (s.kind === 'partial') map.set(s.column, `“${s.header}” looks like it — check`);
+      if (s.kind === 'ambiguous') {
+        for (const c of [s.column, ...s.alternatives]) {
+          if (!map.has(c))
+            map.set(
+              c,
+              `“${s.header}” could mean this or ${[s.column, ...s.alternatives].filter((x) => x !== c).join(', ')}`,
+            );
+        }
+      }
+    }
+    return map;
+  }, [pending]);
+
+  if (!pending) return null;
+  const used = new Map<string, CanonicalColumn[]>();
+  for (const [column, header] of Object.entries(mapping) as [CanonicalColumn, string][]) {
+    used.set(header, [...(used.get(header) ?? []), column]);
+  }
+  const missing = REQUIRED_COLUMNS.filter((c) => !mapping[c]);
+  const duplicates = [...used.entries()].filter(([, columns]) => columns.length > 1);
+  const sampleOf = (header: string | undefined): string => {
+    if (!header) return '';
+    const index = pending.headers.indexOf(header);
+    return pending.sample
+      .map((r) => r[index] ?? '')
+      .filter((v) => v !== '')
+      .slice(0, 3)
+      .join(' · ');
+  };
+  const unmapped = pending.headers.filter((h) => !used.has(h));
+
+  const applyTemplate = (id: string): void => {
+    const template = pending.templates.find((t) => t.id === id);
+    if (template) setMapping({ ...template.mapping });
+  };
+
+  return (
+    <form
+      className="mapping"
+      aria-labelledby="mapping-heading"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (missing.length > 0 || duplicates.length > 0) return;
+        void mappingConfirmed(mapping, save && templateName.trim() ? templateName.trim() : null);
+      }}
+    >
+      <div className="panel-head">
+        <div>
+          <h1 id="mapping-heading" className="panel-title">
+            Map the columns of {pending.fileName}
+          </h1>
+          <p className="muted">
+            {pending.missing.length > 0
+              ? `Some required columns were not recognised (${pending.missing.join(', ')}). Choose which header holds each one.`
+              : 'Check which header holds each column.'}{' '}
+            Matches found automatically are preselected.
+          </p>
+        </div>
+        {pending.templates.length > 0 && (
+          <label className="field field--inline">
+            <span className="field-label">Use a saved template</span>
+            <select
+              defaultValue={pending.templateId ?? ''}
+              onChange={(e) => applyTemplate(e.target.value)}
+            >
+              <option value="">—</option>
+              {pending.templates.map((t) => (
+                <option key={t.id} value={t.id}>
+                  {t.name}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
+      </div>
+      <table className="mapping-table">
+        <thead>
+          <tr>
+            <th scope="col">Column</th>
+            <th scope="col">Header in the file</th>
+            <th scope="col">Sample values</th>
+          </tr>
+        </thead>
+        <tbody>
+          {CANONICAL_COLUMNS.map((column) => {
+            const required = (REQUIRED_COLUMNS as readonly string[]).includes(column);
+            const header = mapping[column];
+            const clash = header ? (used.get(header)?.length ?? 0) > 1 : false;
+            const suggestion = pending.suggestions.find(
+              (s) => s.header === header && s.column === column,
+            );
+            const weak =
+              suggestion && (suggestion.kind === 'partial' || suggestion.kind === 'ambiguous');
+            return (
+              <tr key={column} className={!header && required ? 'row--missing' : ''}>
+                <th scope="row">
+                  <code>{column}</code>
+                  {required ? (
+                    <span className="required" aria-label="required">
+                      {' '}
+                      *
+                    </span>
+                  ) : (
+                    <span className="muted small"> optional</span>
+                  )}
+                  <div className="muted small">{DESCRIPTIONS[column]}</div>
+                </th>
+                <td>
+                  <select
+                    aria-label={`Header for ${column}`}
+                    value={header ?? ''}
+                    aria-invalid={(!header && required) || clash}
+                    onChange={(e) => {
+                      const value = e.target.value;
+                      setMapping((m) => {
+                        const next = { ...m };
+                        if (value) next[column] = value;
+                        else delete next[column];
+                        return next;
+                      });
+                    }}
+                  >
+                    <option value="">
+                      {required ? '— choose a header —' : '— not in this file —'}
+                    </option>
+                    {pending.headers.map((h) => (
+                      <option key={h} value={h}>
+                        {h}
+                      </option>
+                    ))}
+                  </select>
+                  {clash && (
+                    <div className="field-error">This header is used for another column too.</div>
+                  )}
+                  {!clash && weak && <div className="field-warning">Suggested — please check.</div>}
+                  {!header && hints.get(column) && (
+                    <div className="field-hint">{hints.get(column)}</div>
+                  )}
+                </td>
+                <td className="sample">{sampleOf(header)}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      {unmapped.length > 0 && (
+        <p className="muted small">Not imported: {unmapped.map((h) => `“${h}”`).join(', ')}.</p>
+      )}
+      <div className="mapping-footer">
+        <label className="checkbox">
+          <input type="checkbox" checked={save} onChange={(e) => setSave(e.target.checked)} />
+          Save as a template for files with these headers
+        </label>
+        {save && (
+          <input
+            aria-label="Template name"
+            className="template-name"
+            value={templateName}
+            onChange={(e) => setTemplateName(e.target.value)}
+            maxLength={100}
+          />
+        )}
+        <span className="spacer" />
+        {missing.length > 0 && (
+          <span className="field-error" role="status">
+            Still needed: {missing.join(', ')}
+          </span>
+        )}
+        <button type="button" className="button" onClick={mappingAbandoned}>
+          Cancel
+        </button>
+        <button
+          type="submit"
+          className="button button--primary"
+          disabled={missing.length > 0 || duplicates.length > 0}
+        >
+          Continue
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,53 @@
+import { useConnectionStore } from '../../connection/store';
+import { formatDuration, plural } from '../../../lib/format';
+import { useImportStore } from '../store';
+import { Grid } from './Grid';
+import { IssuePanel } from './IssuePanel';
+import { ReplaceDialog } from './ReplaceDialog';
+import { SummaryBar } from './SummaryBar';
+import { Toolbar } from './Toolbar';
+
+export function Preview(): React.JSX.Element | null {
+  const view = useImportStore((s) => s.view);
+  const replace = useImportStore((s) => s.replace);
+  const fileClosed = useImportStore((s) => s.fileClosed);
+  const canFix = useConnectionStore((s) => s.state?.permissions.fix ?? false);
+  if (!view) return null;
+  return (
+    <div className="preview">
+      <div className="preview-head">
+        <div>
+          <h1 className="file-name">{view.fileName}</h1>
+          <p className="muted small">
+            {plural(view.counts.all, 'row')} read and checked in {formatDuration(view.parseMs)}
+            {view.edits > 0 ? ` · ${plural(view.edits, 'change')} not saved to the file` : ''}
+            {!canFix ? ' · read-only: only admins can change rows' : ''}
+          </p>
+        </div>
+        <button type="button" className="button button--quiet" onClick={() => void fileClosed()}>
+          Close file
+        </button>
+      </div>
+      <SummaryBar />
+      {view.fileErrors.length > 0 && (
+        <div className="callout callout--error" role="alert">
+          <strong>The file cannot be imported as it is.</strong>
+          <ul>
+            {view.fileErrors.map((e, i) => (
+              <li key={i}>
+                {e.row === 1 ? 'Header: ' : ''}
+                {e.message}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+      <Toolbar />
+      <div className="preview-body">
+        <Grid />
+        <IssuePanel />
+      </div>
+      {replace && <ReplaceDialog />}
+    </div>
+  );
+}

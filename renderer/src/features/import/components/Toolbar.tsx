@@ -1,0 +1,132 @@
+import { useState } from 'react';
+import type { ErrorCode } from '../../../../../shared/domain/types';
+import type { RowFilter } from '../../../../../shared/ipc/contract';
+import { useConnectionStore } from '../../connection/store';
+import { errorLabel } from '../../../lib/error-codes';
+import { formatCount } from '../../../lib/format';
+import { useImportStore } from '../store';
+
+export function Toolbar(): React.JSX.Element | null {
+  const view = useImportStore((s) => s.view);
+  const filter = useImportStore((s) => s.filter);
+  const busy = useImportStore((s) => s.busy);
+  const filterChanged = useImportStore((s) => s.filterChanged);
+  const errorJumpRequested = useImportStore((s) => s.errorJumpRequested);
+  const rowJumpRequested = useImportStore((s) => s.rowJumpRequested);
+  const undoRequested = useImportStore((s) => s.undoRequested);
+  const redoRequested = useImportStore((s) => s.redoRequested);
+  const errorsExported = useImportStore((s) => s.errorsExported);
+  const fixedSaved = useImportStore((s) => s.fixedSaved);
+  const commitStepOpened = useImportStore((s) => s.commitStepOpened);
+  const canFix = useConnectionStore((s) => s.state?.permissions.fix ?? false);
+  const canImport = useConnectionStore((s) => s.state?.permissions.import ?? false);
+  const [goTo, setGoTo] = useState('');
+  if (!view) return null;
+  const kinds = [
+    ...Object.entries(view.summary.errorsByCode),
+    ...Object.entries(view.summary.warningsByCode ?? {}),
+  ] as [ErrorCode, number][];
+  const seen = new Set<string>();
+
+  return (
+    <div className="toolbar" role="toolbar" aria-label="Preview tools">
+      <label className="field field--inline">
+        <span className="field-label">Show</span>
+        <select
+          id="row-filter"
+          value={filter}
+          onChange={(e) => void filterChanged(e.target.value as RowFilter)}
+        >
+          <option value="all">All rows ({formatCount(view.counts.all)})</option>
+          <option value="errors">Rows with errors ({formatCount(view.counts.errors)})</option>
+          {kinds
+            .filter(([code]) => code !== 'unknown_column' && !seen.has(code) && seen.add(code))
+            .map(([code, count]) => (
+              <option key={code} value={code}>
+                {errorLabel(code)} ({formatCount(count)})
+              </option>
+            ))}
+        </select>
+      </label>
+      <div className="button-group">
+        <button
+          type="button"
+          className="button"
+          onClick={() => void errorJumpRequested('previous')}
+          title="Previous error (Shift+F8)"
+        >
+          ↑ Previous error
+        </button>
+        <button
+          type="button"
+          className="button"
+          onClick={() => void errorJumpRequested('next')}
+          title="Next error (F8)"
+        >
+          ↓ Next error
+        </button>
+      </div>
+      <form
+        className="goto"
+        onSubmit={(e) => {
+          e.preventDefault();
+          const row = Number.parseInt(goTo, 10);
+          if (Number.isFinite(row))
+            void rowJumpRequested(row).then((ok) => ok && document.getElementById('grid')?.focus());
+        }}
+      >
+        <label htmlFor="find-row" className="sr-only">
+          Go to row
+        </label>
+        <input
+          id="find-row"
+          inputMode="numeric"
+          placeholder="Go to row…"
+          value={goTo}
+          onChange={(e) => setGoTo(e.target.value.replace(/[^0-9]/g, ''))}
+        />
+      </form>
+      {canFix && (
+        <div className="button-group">
+          <button
+            type="button"
+            className="button"
+            disabled={!view.canUndo || busy}
+            onClick={() => void undoRequested()}
+            title={view.undoLabel ? `Undo: ${view.undoLabel}` : 'Nothing to undo'}
+          >
+            Undo
+          </button>
+          <button
+            type="button"
+            className="button"
+            disabled={!view.canRedo || busy}
+            onClick={() => void redoRequested()}
+            title={view.redoLabel ? `Redo: ${view.redoLabel}` : 'Nothing to redo'}
+          >
+            Redo
+          </button>
+        </div>
+      )}
+      <span className="spacer" />
+      <button
+        type="button"
+        className="button"
+        disabled={view.counts.errors === 0}
+        onClick={() => void errorsExported()}
+      >
+        Export error rows…
+      </button>
+      {canFix && (
+        <button type="button" className="button" onClick={() => void fixedSaved()}>
+          Save fixed file…
+        </button>
+      )}
+      {canImport && (
+        <button type="button" className="button button--primary" onClick={commitStepOpened}>
+          Continue to import →
+        </button>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,99 @@
+import type { BrowserContext, Page } from '@playwright/test';
+import { listenerName, methodName, PRELOAD_EXTRAS } from '../../../shared/ipc/api';
+import { channels, eventNames } from '../../../shared/ipc/contract';
+import {
+  isAllowedNavigation,
+  isAllowedRequest,
+  type RendererLocation,
+} from '../../../electron/main/security-policy';
+import type { Host } from './host';
+
+// Bridges the page to the test-hosted main process, the way the preload and ipcMain do in the
+// app: window.api gets one function per contract channel (built from the same contract), each
+// call travels through a Playwright binding into dispatch() (zod on input and output), and
+// pushes come back through page.evaluate. The app's request and navigation policy is applied
+// with the same functions main uses.
+
+interface BridgeSpec {
+  methods: [string, string][];
+  listeners: [string, string][];
+  extras: string[];
+}
+
+export async function installBridge(
+  context: BrowserContext,
+  page: Page,
+  host: Host,
+  location: RendererLocation,
+): Promise<{ blocked: string[] }> {
+  const blocked: string[] = [];
+  await context.route('**/*', async (route) => {
+    const request = route.request();
+    const url = request.url();
+    const navigation = request.isNavigationRequest() && request.frame() === page.mainFrame();
+    const allowed = navigation
+      ? isAllowedNavigation(url, location) || url === location.url
+      : isAllowedRequest(url, location);
+    if (allowed) {
+      await route.continue();
+    } else {
+      blocked.push(url);
+      // 'aborted' keeps the current document, as Electron's preventDefault on will-navigate does.
+      await route.abort('aborted');
+    }
+  });
+  await page.exposeBinding('__piIpc', async (_source, channel: unknown, input: unknown) =>
+    host.call(String(channel), input),
+  );
+  const spec: BridgeSpec = {
+    methods: channels.map((c) => [methodName(c), c]),
+    listeners: eventNames.map((e) => [listenerName(e), e]),
+    extras: [...PRELOAD_EXTRAS],
+  };
+  await page.addInitScript((bridge: BridgeSpec) => {
+    type Listener = (payload: unknown) => void;
+    type IpcResult =
+      { ok: true; value: unknown } | { ok: false; error: { message: string; code: string } };
+    const w = globalThis as unknown as {
+      __piIpc(channel: string, input: unknown): Promise<IpcResult>;
+      __piEmit?: (event: string, payload: unknown) => void;
+    };
+    const listeners = new Map<string, Set<Listener>>();
+    const api: Record<string, unknown> = {};
+    for (const [method, channel] of bridge.methods) {
+      api[method] = async (input?: unknown) => {
+        const result = await w.__piIpc(channel, input);
+        if (!result.ok)
+          throw Object.assign(new Error(result.error.message), { code: result.error.code });
+        return result.value;
+      };
+    }
+    for (const [name, event] of bridge.listeners) {
+      api[name] = (listener: Listener) => {
+        const set = listeners.get(event) ?? new Set<Listener>();
+        listeners.set(event, set);
+        set.add(listener);
+        return () => set.delete(listener);
+      };
+    }
+    // A browser File has no path on disk; the Electron preload asks webUtils.
+    if (bridge.extras.includes('pathForFile')) api['pathForFile'] = () => '';
+    Object.defineProperty(globalThis, 'api', { value: Object.freeze(api), enumerable: false });
+    Object.defineProperty(globalThis, '__piEmit', {
+      value: (event: string, payload: unknown) => {
+        for (const listener of listeners.get(event) ?? []) listener(payload);
+      },
+    });
+  }, spec);
+  host.attach((event, payload) => {
+    if (page.isClosed()) return;
+    void page
+      .evaluate(
+        ([e, p]) =>
+          (globalThis as unknown as { __piEmit(e: string, p: unknown): void }).__piEmit(e, p),
+        [event, payload] as const,
+      )
+      .catch(() => undefined);
+  });
+  return { blocked };
+}

@@ -1,0 +1,88 @@
+import type { EventName, EventPayload } from '../../../shared/ipc/contract';
+import { createMemorySecretStore } from '../../../electron/main/services/auth/secret-store';
+import { createConnectionManager } from '../../../electron/main/services/session/connection-manager';
+import { createSessionService } from '../../../electron/main/services/session/session-service';
+import { createSettingsStore } from '../../../electron/main/services/settings/settings';
+import { createHandlers, type Handlers } from '../../../electron/main/ipc/handlers';
+import { dispatch } from '../../../electron/main/ipc/dispatch';
+
+// The main process without Electron: the same services and handlers the app registers, hosted in
+// the test process. Dialogs and notifications are the only stand-ins (tests answer them).
+
+export interface Host {
+  handlers: Handlers;
+  call(channel: string, input: unknown): ReturnType<typeof dispatch>;
+  /** Where pushes go once a page is attached. */
+  attach(emit: <E extends EventName>(event: E, payload: EventPayload<E>) => void): void;
+  answerOpenDialog(path: string | null): void;
+  answerSaveDialog(path: string | null): void;
+  notifications: { title: string; body: string }[];
+  log: string[];
+  close(): Promise<void>;
+}
+
+export async function createHost(options: { dataDir: string; databaseUrl: string }): Promise<Host> {
+  let emit: <E extends EventName>(event: E, payload: EventPayload<E>) => void = () => undefined;
+  const openAnswers: (string | null)[] = [];
+  const saveAnswers: (string | null)[] = [];
+  const notifications: { title: string; body: string }[] = [];
+  const log: string[] = [];
+  const write = (line: string): void => {
+    log.push(line);
+  };
+  const stores = new Map<string, ReturnType<typeof createMemorySecretStore>>();
+  const memoryStore = (key: string) => {
+    let store = stores.get(key);
+    if (!store) {
+      store = createMemorySecretStore();
+      stores.set(key, store);
+    }
+    return store;
+  };
+  const settings = createSettingsStore(options.dataDir, memoryStore, write);
+  const connection = createConnectionManager({
+    settings,
+    dataDir: options.dataDir,
+    environmentUrl: null,
+    // The built-in sandbox profile goes to the test server instead of an embedded one.
+    sandboxTarget: () => ({ kind: 'postgres', url: options.databaseUrl }),
+    authStore: (profileId) => memoryStore(`auth-${profileId}`),
+    log: write,
+    onChange: (state) => emit('event:connection-changed', state),
+  });
+  const sessions = createSessionService({
+    connection,
+    settings,
+    emitImportProgress: (progress) => emit('event:import-progress', progress),
+    emitCommitProgress: (progress) => emit('event:commit-progress', progress),
+    notify: (title, body) => notifications.push({ title, body }),
+    log: write,
+  });
+  const handlers = createHandlers({
+    connection,
+    sessions,
+    settings,
+    appInfo: { platform: process.platform, version: 'e2e', dataDir: options.dataDir },
+    dialogs: {
+      openCsv: async () => openAnswers.shift() ?? null,
+      saveCsv: async () => saveAnswers.shift() ?? null,
+    },
+  });
+  // As the app does on start: connect to the last used profile (the sandbox on a first start).
+  await connection.connectDefault();
+  return {
+    handlers,
+    call: (channel, input) => dispatch(handlers, channel, input, write),
+    attach: (next) => {
+      emit = next;
+    },
+    answerOpenDialog: (path) => openAnswers.push(path),
+    answerSaveDialog: (path) => saveAnswers.push(path),
+    notifications,
+    log,
+    close: async () => {
+      sessions.close();
+      await connection.close();
+    },
+  };
+}
