@@ -4,6 +4,7 @@ import { channels, eventNames } from '../../../shared/ipc/contract';
 import {
   isAllowedNavigation,
   isAllowedRequest,
+  windowOpenDecision,
   type RendererLocation,
 } from '../../../electron/main/security-policy';
 import type { Host } from './host';
@@ -25,14 +26,28 @@ export async function installBridge(
   page: Page,
   host: Host,
   location: RendererLocation,
-): Promise<{ blocked: string[] }> {
+): Promise<{ blocked: string[]; popups: string[] }> {
   const blocked: string[] = [];
+  const popups: string[] = [];
+  // As setWindowOpenHandler in main: no window is ever kept open (Chromium's own popup blocker,
+  // left on by the fixture, already refuses window.open without a user gesture).
+  context.on('page', (opened) => {
+    if (opened === page) return;
+    popups.push(opened.url());
+    if (windowOpenDecision(opened.url()).action === 'deny') void opened.close();
+  });
   await context.route('**/*', async (route) => {
     const request = route.request();
     const url = request.url();
-    const navigation = request.isNavigationRequest() && request.frame() === page.mainFrame();
+    let ownFrame = false;
+    try {
+      ownFrame = request.frame() === page.mainFrame();
+    } catch {
+      // A navigation of a window being created (a popup) has no frame yet: not ours.
+    }
+    const navigation = request.isNavigationRequest();
     const allowed = navigation
-      ? isAllowedNavigation(url, location) || url === location.url
+      ? ownFrame && isAllowedNavigation(url, location)
       : isAllowedRequest(url, location);
     if (allowed) {
       await route.continue();
@@ -95,5 +110,5 @@ export async function installBridge(
       )
       .catch(() => undefined);
   });
-  return { blocked };
+  return { blocked, popups };
 }

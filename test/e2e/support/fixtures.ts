@@ -33,8 +33,6 @@ export const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
   '--no-first-run',
-  // As the app's setWindowOpenHandler({action: 'deny'}): window.open opens nothing.
-  '--block-new-web-contents',
 ];
 
 export interface ConsoleApp {
@@ -45,6 +43,8 @@ export interface ConsoleApp {
   dataDir: string;
   /** Requests the app's policy refused (chromium mode). */
   blocked: string[];
+  /** Windows the page tried to open (chromium mode; each was closed at once). */
+  popups: string[];
   host: Host | null;
   electron: ElectronApplication | null;
   writeFile(name: string, text: string): Promise<string>;
@@ -76,13 +76,15 @@ export const test = base.extend<
   browserInstance: [
     // eslint-disable-next-line no-empty-pattern -- Playwright requires the destructuring form
     async ({}, use, workerInfo) => {
-      if (workerInfo.project.name !== 'chromium') {
+      if (workerInfo.project.name === 'electron') {
         await use(null);
         return;
       }
       const browser = await chromium.launch({
         executablePath: process.env['E2E_CHROMIUM'] ?? '/usr/bin/chromium',
         args: CHROMIUM_ARGS,
+        // Playwright turns Chromium's popup blocker off by default; the app denies popups.
+        ignoreDefaultArgs: ['--disable-popup-blocking'],
       });
       await use(browser);
       await browser.close();
@@ -111,6 +113,7 @@ export const test = base.extend<
     let host: Host | null = null;
     let electron: ElectronApplication | null = null;
     let blocked: string[] = [];
+    let popups: string[] = [];
     let cleanup: () => Promise<void>;
     if (mode === 'chromium') {
       if (!browserInstance) throw new Error('no browser');
@@ -119,7 +122,7 @@ export const test = base.extend<
       const context = await browserInstance.newContext({ viewport: { width: 1440, height: 900 } });
       page = await context.newPage();
       const url = `${server.url}index.html`;
-      ({ blocked } = await installBridge(context, page, host, { url, prefix: url }));
+      ({ blocked, popups } = await installBridge(context, page, host, { url, prefix: url }));
       await page.goto(url);
       cleanup = async () => {
         await context.close();
@@ -146,6 +149,7 @@ export const test = base.extend<
       db,
       dataDir,
       blocked,
+      popups,
       host,
       electron,
       writeFile: async (name, text) => {

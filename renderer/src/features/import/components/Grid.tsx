@@ -24,6 +24,9 @@ const WIDTHS: Record<CanonicalColumn, number> = {
   notes: 240,
 };
 
+// Stable across renders: a new function would make the virtualizer re-measure every row.
+const estimateRowSize = (): number => ROW_HEIGHT;
+
 function cellId(index: number, column: number): string {
   return `cell-${index}-${column}`;
 }
@@ -53,7 +56,7 @@ export function Grid(): React.JSX.Element | null {
   const virtualizer = useVirtualizer({
     count: total,
     getScrollElement: () => scrollRef.current,
-    estimateSize: () => ROW_HEIGHT,
+    estimateSize: estimateRowSize,
     overscan: 12,
   });
   const items = virtualizer.getVirtualItems();
