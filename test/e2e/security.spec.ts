@@ -9,11 +9,11 @@ test('security: window.api is exactly the contract; navigation, window.open and 
   const appUrl = page.url();
 
   const keys = await page.evaluate(() =>
-    Object.keys((window as unknown as { api: Record<string, unknown> }).api).sort(),
+    Object.keys((globalThis as unknown as { api: Record<string, unknown> }).api).sort(),
   );
   expect(keys).toEqual(apiKeys());
   const shape = await page.evaluate(() => {
-    const api = (window as unknown as { api: Record<string, unknown> }).api;
+    const api = (globalThis as unknown as { api: Record<string, unknown> }).api;
     const functions = Object.values(api).every((v) => typeof v === 'function');
     let writable = true;
     try {
@@ -28,7 +28,7 @@ test('security: window.api is exactly the contract; navigation, window.open and 
 
   // Invalid input is refused by main's schema, with a message.
   const refused = await page.evaluate(() =>
-    (window as unknown as { api: { importRows(i: unknown): Promise<unknown> } }).api
+    (globalThis as unknown as { api: { importRows(i: unknown): Promise<unknown> } }).api
       .importRows({ filter: 'all', offset: -1, limit: 5 })
       .then(
         () => 'accepted',
@@ -40,16 +40,17 @@ test('security: window.api is exactly the contract; navigation, window.open and 
   // window.open opens nothing, with or without a user gesture. Electron's deny makes it return
   // null; in the chromium project (no Electron main) the new window's request for the external
   // page is refused by the same request policy and no window stays open.
-  const opened = await page.evaluate(() => window.open('https://example.com/') === null);
+  const opened = await page.evaluate("window.open('https://example.com/') === null");
   if (app.mode === 'electron') expect(opened).toBe(true);
-  await page.evaluate(() => {
+  // (String page functions: this file is type-checked without the DOM library.)
+  await page.evaluate(`(() => {
     const link = document.createElement('a');
     link.href = 'https://example.com/help';
     link.target = '_blank';
     link.id = 'external-link';
     link.textContent = 'external';
     document.body.append(link);
-  });
+  })()`);
   await page.locator('#external-link').click();
   await page.waitForTimeout(500);
   expect(page.context().pages()).toHaveLength(1);
@@ -58,9 +59,7 @@ test('security: window.api is exactly the contract; navigation, window.open and 
   }
 
   // Navigation away is refused; the app stays.
-  await page.evaluate(() => {
-    window.location.href = 'https://example.com/';
-  });
+  await page.evaluate("window.location.href = 'https://example.com/'");
   await page.waitForTimeout(500);
   expect(page.url()).toBe(appUrl);
   await expect(page.getByRole('button', { name: 'History', exact: true })).toBeVisible();
@@ -74,19 +73,18 @@ test('security: window.api is exactly the contract; navigation, window.open and 
     ),
   );
   expect(fetched).toBe('blocked');
-  const inlineRan = await page.evaluate(async () => {
+  const inlineRan = await page.evaluate(`new Promise((resolve) => {
     const script = document.createElement('script');
     script.textContent = 'window.__inlineRan = true;';
     document.head.append(script);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    return (window as unknown as { __inlineRan?: boolean }).__inlineRan === true;
-  });
+    setTimeout(() => resolve(window.__inlineRan === true), 50);
+  })`);
   expect(inlineRan).toBe(false);
 
   // Secrets stay in main: nothing the page can ask for carries the connection string.
   const seen = await page.evaluate(async () => {
     const api = (
-      window as unknown as {
+      globalThis as unknown as {
         api: { connectionListProfiles(): Promise<unknown>; connectionState(): Promise<unknown> };
       }
     ).api;
