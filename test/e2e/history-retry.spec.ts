@@ -45,7 +45,7 @@ test('failed batch: found in History, re-checked against current data, retried',
     [lateSku, merchant.merchantId],
   );
   await detail.getByRole('button', { name: 'Re-check against current data' }).click();
-  await expect(detail.locator('.callout--success')).toContainText('all 1 errors are resolved');
+  await expect(detail.locator('.callout--success')).toContainText('every error is resolved (1)');
   await expect(detail.locator('.tag--success')).toHaveText('resolved');
   await app.shot('history-rechecked');
 

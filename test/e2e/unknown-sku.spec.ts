@@ -23,6 +23,9 @@ test('unknown SKU: flagged, replaced everywhere from the pick list, then committ
   await expect(chip).toContainText(String(badRows.length));
   await expect(page.locator('.figure--bad dd')).toHaveText(String(badRows.length));
   await app.shot('preview-errors');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await app.shot('preview-errors-dark');
+  await page.emulateMedia({ colorScheme: 'light' });
 
   await chip.click();
   await expect(page.getByRole('grid')).toHaveAttribute('aria-rowcount', String(badRows.length + 1));

@@ -126,7 +126,7 @@ export function BatchDetailPanel(): React.JSX.Element {
           role="status"
         >
           {recheck.ok
-            ? `Re-checked ${formatDate(recheck.checkedAt)}: all ${formatCount(recheck.before.length)} errors are resolved. Retry to import the batch.`
+            ? `Re-checked ${formatDate(recheck.checkedAt)}: every error is resolved (${formatCount(recheck.before.length)}). Retry to import the batch.`
             : `Re-checked ${formatDate(recheck.checkedAt)}: ${formatCount(recheck.resolved.length)} resolved, ${formatCount(recheck.stillFailing.length)} still failing.`}
         </div>
       )}

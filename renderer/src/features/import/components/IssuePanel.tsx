@@ -92,7 +92,7 @@ export function IssuePanel(): React.JSX.Element | null {
         )}
         {row && canFix && (
           <div className="issue-actions issue-actions--row">
-            {column && (
+            {column && !row.issues.some((e) => e.column === column) && (
               <button
                 type="button"
                 className="button button--small"
