@@ -13,10 +13,10 @@ export default defineConfig({
       {
         test: {
           name: 'db',
-          include: ['test/db/**/*.test.ts'],
+          include: ['test/db/**/*.test.ts', 'test/reliability/**/*.test.ts'],
           environment: 'node',
           globalSetup: ['test/support/db-global-setup.ts'],
-          testTimeout: 120_000,
+          testTimeout: process.env.RELIABILITY === 'long' ? 3_600_000 : 300_000,
           hookTimeout: 180_000,
           // one real server, several files: files run in parallel, each in its own merchant
           fileParallelism: true,
