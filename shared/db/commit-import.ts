@@ -50,8 +50,18 @@ export interface CommitImportHooks {
 }
 
 export class CommitCancelledError extends Error {
-  constructor(readonly batchId: string | null) {
-    super('The import was cancelled before the commit step; nothing was imported.');
+  constructor(
+    readonly batchId: string | null,
+    /** False when the batch could not be marked cancelled (it then stays pending). */
+    readonly batchCancelled = batchId !== null,
+  ) {
+    super(
+      batchId === null
+        ? 'The import was cancelled before the commit step; nothing was imported.'
+        : batchCancelled
+          ? `The import was cancelled before the commit step; nothing was imported (batch ${batchId} is marked cancelled).`
+          : `The import was cancelled before the commit step; nothing was imported, but batch ${batchId} could not be marked cancelled and stays pending in History.`,
+    );
     this.name = 'CommitCancelledError';
   }
 }
@@ -102,36 +112,37 @@ export async function commitImport(
     report({ phase: 'done', rowsStaged: totalRows, chunksSent: chunks.length });
     return withRetry(retry, sleep, () => rpc.call('import_get_batch', { p_batch_id: batch.id }));
   }
+  // This attempt's key belongs to a batch cancelled earlier: it stays cancelled.
+  if (batch.status === 'cancelled') throw new CommitCancelledError(batch.id, true);
 
-  if (batch.stagedRows < totalRows) {
-    report({ phase: 'staging' });
-    let next = 0;
-    let sent = 0;
-    // A few chunks in flight keep the server's cores busy while each body travels; every chunk
-    // is idempotent, so the order they land in does not matter.
-    const sender = async (): Promise<void> => {
-      while (next < chunks.length) {
-        throwIfCancelled();
-        const index = next++;
-        const chunk = chunks[index] as readonly Purchase[];
-        const staged = await withRetry(retry, sleep, () =>
-          rpc.call('import_stage_chunk', {
-            p_batch_id: batch.id,
-            p_chunk_no: index,
-            p_rows: toStagedRows(chunk),
+  try {
+    throwIfCancelled();
+    if (batch.stagedRows < totalRows) {
+      report({ phase: 'staging' });
+      await stageChunks(rpc, batch.id, chunks, input.stageConcurrency ?? 2, {
+        retry,
+        sleep,
+        stop: () => hooks.signal?.aborted ?? false,
+        staged: (stagedRows) =>
+          report({
+            chunksSent: progress.chunksSent + 1,
+            rowsStaged: Math.max(progress.rowsStaged, stagedRows),
           }),
-        );
-        sent++;
-        report({ chunksSent: sent, rowsStaged: Math.max(progress.rowsStaged, staged.stagedRows) });
-      }
-    };
-    const concurrency = Math.max(1, Math.min(input.stageConcurrency ?? 2, chunks.length));
-    await Promise.all(Array.from({ length: concurrency }, sender));
-  } else {
-    report({ chunksSent: chunks.length, rowsStaged: batch.stagedRows });
+      });
+    } else {
+      report({ chunksSent: chunks.length, rowsStaged: batch.stagedRows });
+    }
+    throwIfCancelled();
+  } catch (error) {
+    if (!hooks.signal?.aborted) throw error;
+    // Cancelled: the batch must not stay pending with its rows staged, or History would offer to
+    // commit what the user abandoned. The database may answer that the batch already completed
+    // (an earlier attempt with this key got there first): then that is the outcome.
+    const abandoned = await abandonBatch(rpc, batch.id, retry, sleep);
+    if (abandoned) return abandoned;
+    throw new CommitCancelledError(batch.id, true);
   }
 
-  throwIfCancelled();
   report({ phase: 'committing' });
   const result = await commitOrReconcile(rpc, batch.id, retry, sleep, () =>
     report({ phase: 'reconciling' }),
@@ -165,6 +176,73 @@ export async function commitOrReconcile(
       if (state.status === 'completed' || state.status === 'failed') return state;
     }
   }
+}
+
+interface StageHooks {
+  retry: RetryPolicy;
+  sleep: (ms: number) => Promise<void>;
+  /** Asked before each chunk: true stops sending (chunks in flight still finish). */
+  stop: () => boolean;
+  staged: (stagedRows: number) => void;
+}
+
+/**
+ * Sends the chunks with a few in flight: that keeps the server's cores busy while each body
+ * travels, and every chunk is idempotent, so the order they land in does not matter. Returns only
+ * once no call is in flight, so whoever acts next (commit, cancel) is not overtaken by a chunk.
+ */
+async function stageChunks(
+  rpc: ImportRpc,
+  batchId: string,
+  chunks: readonly (readonly Purchase[])[],
+  concurrency: number,
+  hooks: StageHooks,
+): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const sender = async (): Promise<void> => {
+    while (next < chunks.length && !failed && !hooks.stop()) {
+      const index = next++;
+      const chunk = chunks[index] ?? [];
+      try {
+        const staged = await withRetry(hooks.retry, hooks.sleep, () =>
+          rpc.call('import_stage_chunk', {
+            p_batch_id: batchId,
+            p_chunk_no: index,
+            p_rows: toStagedRows(chunk),
+          }),
+        );
+        hooks.staged(staged.stagedRows);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
+  };
+  const senders = Math.max(1, Math.min(concurrency, chunks.length));
+  const results = await Promise.allSettled(Array.from({ length: senders }, sender));
+  const refusal = results.find((result) => result.status === 'rejected');
+  if (refusal) throw refusal.reason;
+}
+
+/** Marks a batch cancelled; returns its detail instead when the database says it completed. */
+async function abandonBatch(
+  rpc: ImportRpc,
+  batchId: string,
+  retry: RetryPolicy,
+  sleep: (ms: number) => Promise<void>,
+): Promise<BatchDetail | null> {
+  let status: string;
+  try {
+    const summary = await withRetry(retry, sleep, () =>
+      rpc.call('import_cancel_batch', { p_batch_id: batchId }),
+    );
+    status = summary.status;
+  } catch {
+    throw new CommitCancelledError(batchId, false);
+  }
+  if (status !== 'completed') return null;
+  return withRetry(retry, sleep, () => rpc.call('import_get_batch', { p_batch_id: batchId }));
 }
 
 async function withRetry<T>(

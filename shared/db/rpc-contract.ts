@@ -15,6 +15,8 @@ export const batchStatusSchema = z.enum([
   'processing',
   'completed',
   'failed',
+  // Abandoned before its commit step (migration 0016): final, imports nothing, never retried.
+  'cancelled',
 ]);
 export type BatchStatus = z.infer<typeof batchStatusSchema>;
 
@@ -164,6 +166,7 @@ export interface RpcArgs {
   };
   import_stage_chunk: { p_batch_id: string; p_chunk_no: number; p_rows: StagedRow[] };
   import_commit_batch: { p_batch_id: string };
+  import_cancel_batch: { p_batch_id: string };
   import_list_batches: {
     p_merchant_id: string;
     p_status: BatchStatus | null;
@@ -189,6 +192,7 @@ export const rpcResultSchemas = {
   import_begin_batch: batchSummarySchema,
   import_stage_chunk: stageResultSchema,
   import_commit_batch: batchDetailSchema,
+  import_cancel_batch: batchSummarySchema,
   import_list_batches: batchPageSchema,
   import_get_batch: batchDetailSchema,
   import_recheck_batch: recheckResultSchema,

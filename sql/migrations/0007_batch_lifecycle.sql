@@ -305,6 +305,12 @@ begin
   if v_batch.status = 'completed' then
     return public.import_batch_json(v_batch, true);
   end if;
+  if v_batch.status = 'cancelled' then
+    raise exception using
+      message = format('Batch %s was cancelled before its commit step: it imports nothing.',
+        p_batch_id),
+      hint = 'Open the file again and start a new import.';
+  end if;
 
   -- Every chunk's record is written with its rows, in one transaction.
   select coalesce(sum(c.row_count), 0)::int into v_staged

@@ -24,7 +24,7 @@ begin
   perform public.import_assert_access(p_merchant_id, 'read');
 
   if p_status is not null
-    and p_status not in ('pending', 'validating', 'processing', 'completed', 'failed') then
+    and p_status not in ('pending', 'validating', 'processing', 'completed', 'failed', 'cancelled') then
     raise exception 'Unknown batch status %.', p_status;
   end if;
   if v_search is not null then

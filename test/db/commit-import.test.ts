@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { commitImport, CommitCancelledError } from '../../shared/db/commit-import';
+import { retryBatch } from '../../electron/main/services/import-service';
 import { createImportRpc } from '../../shared/db/import-rpc';
 import type { RpcArgs, RpcFunctionName } from '../../shared/db/rpc-contract';
 import { RpcError, type RpcTransport } from '../../shared/db/rpc-transport';
@@ -166,7 +167,79 @@ describe('commitImport', () => {
     const batchId = (error as CommitCancelledError).batchId;
     expect(batchId).not.toBeNull();
     expect(await countImported(db.pool, batchId as string)).toEqual({ purchases: 0, items: 0 });
+    // Cancelled, not pending: History must not offer to commit what the user abandoned.
     const batch = await db.rpc.call('import_get_batch', { p_batch_id: batchId as string });
-    expect(batch.status).toBe('pending');
+    expect(batch.status).toBe('cancelled');
+    expect(batch.errorMessage).toMatch(
+      /^Cancelled by .+ before the commit step \([48] of 20 rows staged\)/,
+    );
+    const staged = await db.pool.query<{ n: number }>(
+      'select count(*)::int as n from public.bulk_import_staged_rows where batch_id = $1',
+      [batchId],
+    );
+    expect(staged.rows[0]?.n).toBe(0);
+    await expect(retryBatch(db.rpc, batchId as string)).rejects.toThrow(
+      /was cancelled before its commit step: it imports nothing/,
+    );
+    await expect(
+      db.rpc.call('import_stage_chunk', {
+        p_batch_id: batchId as string,
+        p_chunk_no: 1,
+        p_rows: [],
+      }),
+    ).rejects.toThrow(/is cancelled: it accepts no rows/);
+    const listed = await db.rpc.call('import_list_batches', {
+      p_merchant_id: merchant.merchantId,
+      p_status: 'cancelled',
+      p_search: null,
+      p_limit: 50,
+      p_offset: 0,
+    });
+    expect(listed.batches.map((b) => b.id)).toContain(batchId);
+  });
+
+  it('cancels a fully staged batch that was stopped just before its commit call', async () => {
+    const controller = new AbortController();
+    const key = randomUUID();
+    const input = {
+      merchantId: merchant.merchantId,
+      name: 'cancelled at the last chunk',
+      fileName: null,
+      fileSha256: null,
+      purchases: purchases(6, 2),
+      idempotencyKey: key,
+      chunkRows: 4,
+    };
+    const error = await commitImport(db.rpc, input, {
+      ...fast,
+      onProgress: (p) => {
+        if (p.rowsStaged === p.totalRows) controller.abort();
+      },
+      signal: controller.signal,
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CommitCancelledError);
+    const batchId = (error as CommitCancelledError).batchId as string;
+    const batch = await db.rpc.call('import_get_batch', { p_batch_id: batchId });
+    expect(batch).toMatchObject({ status: 'cancelled', stagedRows: 12, importedPurchases: 0 });
+    // The same attempt resumed with its key stays cancelled instead of importing.
+    await expect(commitImport(db.rpc, input, fast)).rejects.toBeInstanceOf(CommitCancelledError);
+    expect(await countImported(db.pool, batchId)).toEqual({ purchases: 0, items: 0 });
+  });
+
+  it('answers a cancel that comes after the commit with the completed batch', async () => {
+    const batch = await commitImport(
+      db.rpc,
+      {
+        merchantId: merchant.merchantId,
+        name: 'too late to cancel',
+        fileName: null,
+        fileSha256: null,
+        purchases: purchases(3, 1),
+        idempotencyKey: randomUUID(),
+      },
+      fast,
+    );
+    const cancelled = await db.rpc.call('import_cancel_batch', { p_batch_id: batch.id });
+    expect(cancelled).toMatchObject({ id: batch.id, status: 'completed', importedPurchases: 3 });
   });
 });

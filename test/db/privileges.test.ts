@@ -12,6 +12,7 @@ const API: Record<RpcFunctionName, string> = {
   import_begin_batch: 'public.import_begin_batch(uuid, text, text, text, text, integer, integer)',
   import_stage_chunk: 'public.import_stage_chunk(uuid, integer, jsonb)',
   import_commit_batch: 'public.import_commit_batch(uuid)',
+  import_cancel_batch: 'public.import_cancel_batch(uuid)',
   import_list_batches: 'public.import_list_batches(uuid, text, text, integer, integer)',
   import_get_batch: 'public.import_get_batch(uuid)',
   import_recheck_batch: 'public.import_recheck_batch(uuid)',
@@ -143,6 +144,7 @@ describe('a role without grants', () => {
     }),
     import_stage_chunk: () => ({ p_batch_id: merchant.merchantId, p_chunk_no: 0, p_rows: [] }),
     import_commit_batch: () => ({ p_batch_id: merchant.merchantId }),
+    import_cancel_batch: () => ({ p_batch_id: merchant.merchantId }),
     import_list_batches: () => ({
       p_merchant_id: merchant.merchantId,
       p_status: null,

@@ -37,6 +37,7 @@ export const RPC_SIGNATURES: { readonly [F in RpcFunctionName]: ParamSpec<F> } =
     ['p_rows', 'jsonb'],
   ],
   import_commit_batch: [['p_batch_id', 'uuid']],
+  import_cancel_batch: [['p_batch_id', 'uuid']],
   import_list_batches: [
     ['p_merchant_id', 'uuid'],
     ['p_status', 'text'],

@@ -351,6 +351,8 @@ export function createSessionService(deps: SessionServiceDeps) {
         });
       } catch (error) {
         if (error instanceof CommitCancelledError) {
+          // The cancelled batch is final: committing again starts a new one.
+          if (error.batchCancelled) s.idempotencyKey = null;
           return {
             outcome: 'cancelled',
             batch: null,

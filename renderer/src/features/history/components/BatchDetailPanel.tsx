@@ -27,7 +27,11 @@ export function BatchDetailPanel(): React.JSX.Element {
   const resolved = new Set(
     recheck?.resolved.map((e) => `${e.row}|${e.column}|${e.code}|${e.value}`),
   );
-  const retryable = detail.status === 'failed' || detail.status === 'pending';
+  // A pending batch with every row staged was interrupted at its commit step and may be committed;
+  // one whose staging stopped part way has nothing to commit, and a cancelled one never imports.
+  const fullyStaged = detail.stagedRows === detail.totalRows;
+  const retryable = detail.status === 'failed' || (detail.status === 'pending' && fullyStaged);
+  const settled = detail.status === 'completed' || detail.status === 'cancelled';
 
   return (
     <aside className="batch-detail" aria-label="Batch detail" aria-busy={loading}>
@@ -42,7 +46,15 @@ export function BatchDetailPanel(): React.JSX.Element {
       </div>
       {detail.errorMessage && (
         <div className="callout callout--error">
-          <strong>Why it failed:</strong> {detail.errorMessage}
+          <strong>{detail.status === 'cancelled' ? 'Cancelled:' : 'Why it failed:'}</strong>{' '}
+          {detail.errorMessage}
+        </div>
+      )}
+      {detail.status === 'pending' && !fullyStaged && (
+        <div className="callout callout--warning">
+          This import stopped while sending its rows ({formatCount(detail.stagedRows)} of{' '}
+          {formatCount(detail.totalRows)}) and imported nothing. Open the file again and commit it
+          to finish.
         </div>
       )}
       <dl className="facts facts--grid">
@@ -91,7 +103,7 @@ export function BatchDetailPanel(): React.JSX.Element {
         </div>
       </dl>
       <div className="actions">
-        {canRecheck && detail.status !== 'completed' && (
+        {canRecheck && !settled && (
           <button
             type="button"
             className="button"

@@ -6,7 +6,14 @@ import { formatCount, formatDate } from '../../../lib/format';
 import { HISTORY_PAGE, useHistoryStore } from '../store';
 import { BatchDetailPanel } from './BatchDetailPanel';
 
-const STATUSES: BatchStatus[] = ['pending', 'validating', 'processing', 'completed', 'failed'];
+const STATUSES: BatchStatus[] = [
+  'pending',
+  'validating',
+  'processing',
+  'completed',
+  'failed',
+  'cancelled',
+];
 
 export function HistoryScreen(): React.JSX.Element {
   const merchantId = useConnectionStore((s) => s.state?.merchantId ?? null);
