@@ -52,8 +52,8 @@ begin
       error_message = format(
         'Cancelled by %s before the commit step (%s of %s rows staged); nothing was imported.',
         coalesce(public.import_current_actor(), 'the importer'),
-        v_batch.staged_rows,
-        v_batch.total_rows
+        to_char(v_batch.staged_rows, 'FM999,999,999,990'),
+        to_char(v_batch.total_rows, 'FM999,999,999,990')
       )
   where b.id = p_batch_id
   returning b.* into v_batch;

@@ -91,8 +91,13 @@ export async function installBridge(
         return () => set.delete(listener);
       };
     }
-    // A browser File has no path on disk; the Electron preload asks webUtils.
-    if (bridge.extras.includes('pathForFile')) api['pathForFile'] = () => '';
+    // A browser File has no path on disk (the Electron preload asks webUtils): a spec that drops
+    // a file names the disk file it stands for in __piDropPaths, keyed by file name.
+    if (bridge.extras.includes('pathForFile'))
+      api['pathForFile'] = (file: File) =>
+        (globalThis as unknown as { __piDropPaths?: Record<string, string> }).__piDropPaths?.[
+          file.name
+        ] ?? '';
     Object.defineProperty(globalThis, 'api', { value: Object.freeze(api), enumerable: false });
     Object.defineProperty(globalThis, '__piEmit', {
       value: (event: string, payload: unknown) => {

@@ -353,9 +353,13 @@ export function createSessionService(deps: SessionServiceDeps) {
         if (error instanceof CommitCancelledError) {
           // The cancelled batch is final: committing again starts a new one.
           if (error.batchCancelled) s.idempotencyKey = null;
+          // The batch stays in History as cancelled; show it so the user can find it there.
+          const batch = error.batchId
+            ? await rpc.call('import_get_batch', { p_batch_id: error.batchId }).catch(() => null)
+            : null;
           return {
             outcome: 'cancelled',
-            batch: null,
+            batch,
             message: error.message,
             durationMs: performance.now() - started,
           };

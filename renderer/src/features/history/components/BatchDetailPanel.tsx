@@ -45,7 +45,9 @@ export function BatchDetailPanel(): React.JSX.Element {
         <span className={`status status--${detail.status} status--large`}>{detail.status}</span>
       </div>
       {detail.errorMessage && (
-        <div className="callout callout--error">
+        <div
+          className={`callout ${detail.status === 'cancelled' ? 'callout--warning' : 'callout--error'}`}
+        >
           <strong>{detail.status === 'cancelled' ? 'Cancelled:' : 'Why it failed:'}</strong>{' '}
           {detail.errorMessage}
         </div>
