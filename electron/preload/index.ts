@@ -39,6 +39,7 @@ const api = {
   importRows: (input) => call('import:rows', input),
   importIssues: (input) => call('import:issues', input),
   importFindError: (input) => call('import:find-error', input),
+  importFindText: (input) => call('import:find-text', input),
   importFindRow: (input) => call('import:find-row', input),
   importEditCell: (input) => call('import:edit-cell', input),
   importReplaceAll: (input) => call('import:replace-all', input),

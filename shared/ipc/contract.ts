@@ -293,6 +293,20 @@ export const ipcContract = {
     }),
     output: z.object({ index: z.number().int(), row: z.number().int() }).nullable(),
   },
+  'import:find-text': {
+    input: z.object({
+      filter: rowFilterSchema,
+      /** Case-insensitive; matched anywhere in a cell's text as the file has it. */
+      text: z.string().min(1).max(1_000),
+      /** Search after (or before) this cell: its position in the filter and its column. */
+      after: z.number().int().min(-1),
+      afterColumn: z.number().int().min(-1),
+      direction: z.enum(['next', 'previous']),
+    }),
+    output: z
+      .object({ index: z.number().int(), row: z.number().int(), column: canonicalColumn })
+      .nullable(),
+  },
   'import:find-row': {
     input: z.object({ filter: rowFilterSchema, row: z.number().int() }),
     output: z.object({ index: z.number().int() }).nullable(),

@@ -28,6 +28,21 @@ test('clean import: open, preview without errors, commit, see it in History', as
   await expect(page.locator('.figure--good dd')).toHaveText('0');
   await app.shot('preview-clean');
 
+  // Find (Ctrl/Cmd+F in the app menu): a transaction number, case-insensitively, to its cell.
+  const wanted = csv.purchases.find((p, i) => i >= 10 && p.items.length >= 2);
+  if (!wanted) throw new Error('no purchase with two items');
+  await page.locator('#find-text').fill(wanted.transactionNumber.toLowerCase());
+  await page.locator('#find-text').press('Enter');
+  const active = grid.locator('[role="gridcell"][aria-selected="true"]');
+  await expect(active).toHaveText(wanted.transactionNumber);
+  const foundRow = Number(await active.locator('..').getAttribute('aria-rowindex'));
+  await page.locator('#find-text').press('Enter');
+  // A purchase with several items repeats its number on the following rows.
+  await expect(active).toHaveText(wanted.transactionNumber);
+  expect(Number(await active.locator('..').getAttribute('aria-rowindex'))).toBe(foundRow + 1);
+  await page.locator('#find-text').press('Shift+Enter');
+  await expect(active.locator('..')).toHaveAttribute('aria-rowindex', String(foundRow));
+
   await page.getByRole('button', { name: 'Continue to import →' }).click();
   await page.locator('#batch-name').fill('E2E clean import');
   await app.shot('commit-ready');

@@ -64,6 +64,8 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     }),
     'import:find-error': ({ filter, after, direction }) =>
       sessions.current().findError(filter, after, direction),
+    'import:find-text': ({ filter, text, after, afterColumn, direction }) =>
+      sessions.current().findText(filter, text, after, afterColumn, direction),
     'import:find-row': ({ filter, row }) => {
       const index = sessions.current().findRow(filter, row);
       return index === null ? null : { index };

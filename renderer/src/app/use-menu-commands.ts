@@ -28,8 +28,14 @@ export function runCommand(command: MenuCommand): void {
       return;
     case 'find':
       shell.screenChosen('import');
-      // The grid toolbar's "Go to row" field; focus after the screen is shown.
-      setTimeout(() => document.getElementById('find-row')?.focus(), 0);
+      // The grid toolbar's Find field; focus after the screen is shown.
+      setTimeout(() => {
+        const field = document.getElementById('find-text');
+        if (field instanceof HTMLInputElement) {
+          field.focus();
+          field.select();
+        }
+      }, 0);
       return;
     case 'next-error':
       if (inPreview) void imports.errorJumpRequested('next');

@@ -41,6 +41,46 @@ describe('ImportSession', () => {
     expect(s.view().blockedReason).toMatch(/3 rows have errors/);
   });
 
+  it('finds text in reading order, ignoring case, per filter, without wrapping', () => {
+    const s = open();
+    expect(s.findText('all', 't1', -1, -1, 'next')).toEqual({
+      index: 0,
+      row: 2,
+      column: 'transaction_number',
+    });
+    // Past the starting cell within its own row first ('T10:00' holds 't1'), then the next rows.
+    expect(s.findText('all', 't1', 0, 0, 'next')).toMatchObject({
+      index: 0,
+      column: 'purchased_at',
+    });
+    expect(s.findText('all', 't1', 0, 2, 'next')).toMatchObject({
+      index: 1,
+      row: 3,
+      column: 'transaction_number',
+    });
+    expect(s.findText('all', 'AAAAAAAA', -1, -1, 'next')).toMatchObject({
+      row: 2,
+      column: 'sku_id',
+    });
+    expect(s.findText('all', '2026-03-05', 2, 2, 'next')).toMatchObject({
+      index: 3,
+      row: 5,
+      column: 'purchased_at',
+    });
+    expect(s.findText('all', 't1', 3, 0, 'previous')).toMatchObject({
+      index: 2,
+      row: 4,
+      column: 'purchased_at',
+    });
+    expect(s.findText('unknown_sku', 't3', -1, -1, 'next')).toEqual({
+      index: 1,
+      row: 5,
+      column: 'transaction_number',
+    });
+    expect(s.findText('all', '1.00', 3, 5, 'next')).toBeNull();
+    expect(s.findText('all', 'nowhere', -1, -1, 'previous')).toBeNull();
+  });
+
   it('replaces a value everywhere, and undo/redo swap whole states', () => {
     const s = open();
     const edits = s.planReplaceAll('sku_id', S9.toUpperCase(), S1);

@@ -237,6 +237,42 @@ export class ImportSession {
     return null;
   }
 
+  /**
+   * The next or previous cell (in `filter`, reading order) whose text contains `text`, ignoring
+   * case, starting after the cell at position `after`, column number `afterColumn` (-1: before
+   * the first column). Does not wrap: the caller says when the end was reached.
+   */
+  findText(
+    filter: RowFilter,
+    text: string,
+    after: number,
+    afterColumn: number,
+    direction: 'next' | 'previous',
+  ): { index: number; row: number; column: CanonicalColumn } | null {
+    const needle = text.toLocaleLowerCase();
+    const columns = this.columns;
+    const positions = this.positions(filter);
+    const total = positions?.length ?? this.current.rawRows.length;
+    const step = direction === 'next' ? 1 : -1;
+    const first =
+      direction === 'next'
+        ? Math.max(after, 0)
+        : Math.min(after < 0 ? total - 1 : after, total - 1);
+    for (let index = first; index >= 0 && index < total; index += step) {
+      const position = positions ? (positions[index] as number) : index;
+      const raw = this.current.rawRows[position] as RawRow;
+      // On the starting row only the cells past the starting column count.
+      const from =
+        index === after ? afterColumn + step : direction === 'next' ? 0 : columns.length - 1;
+      for (let c = from; c >= 0 && c < columns.length; c += step) {
+        const column = columns[c] as CanonicalColumn;
+        if ((raw.cells[column] ?? '').toLocaleLowerCase().includes(needle))
+          return { index, row: raw.row, column };
+      }
+    }
+    return null;
+  }
+
   /** The position of a spreadsheet row in `filter`, or null when it is not shown there. */
   findRow(filter: RowFilter, row: number): number | null {
     const position = this.positionOfRow(row);

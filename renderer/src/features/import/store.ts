@@ -61,6 +61,7 @@ interface ImportState {
   redoRequested(): Promise<void>;
   errorJumpRequested(direction: 'next' | 'previous'): Promise<void>;
   rowJumpRequested(row: number): Promise<boolean>;
+  textFindRequested(text: string, direction: 'next' | 'previous'): Promise<boolean>;
   skipExistingToggled(skip: boolean): Promise<void>;
   errorsExported(): Promise<void>;
   fixedSaved(): Promise<void>;
@@ -315,6 +316,30 @@ export const useImportStore = create<ImportState>()((set, get) => {
         return false;
       }
       set((s) => ({ active: { index: found.index, column: s.active.column }, editing: false }));
+      void get().pageNeeded(Math.floor(found.index / PAGE_SIZE));
+      return true;
+    },
+
+    textFindRequested: async (text, direction) => {
+      const { filter, active, view } = get();
+      const found = await api().importFindText({
+        filter,
+        text,
+        after: active.index,
+        afterColumn: active.column - 1,
+        direction,
+      });
+      if (!found) {
+        notify(
+          'info',
+          direction === 'next'
+            ? `No more cells containing “${text}” below this one.`
+            : `No cells containing “${text}” above this one.`,
+        );
+        return false;
+      }
+      const position = view?.columns.indexOf(found.column) ?? -1;
+      set({ active: { index: found.index, column: position + 1 }, editing: false });
       void get().pageNeeded(Math.floor(found.index / PAGE_SIZE));
       return true;
     },

@@ -13,6 +13,7 @@ export function Toolbar(): React.JSX.Element | null {
   const filterChanged = useImportStore((s) => s.filterChanged);
   const errorJumpRequested = useImportStore((s) => s.errorJumpRequested);
   const rowJumpRequested = useImportStore((s) => s.rowJumpRequested);
+  const textFindRequested = useImportStore((s) => s.textFindRequested);
   const undoRequested = useImportStore((s) => s.undoRequested);
   const redoRequested = useImportStore((s) => s.redoRequested);
   const errorsExported = useImportStore((s) => s.errorsExported);
@@ -21,6 +22,7 @@ export function Toolbar(): React.JSX.Element | null {
   const canFix = useConnectionStore((s) => s.state?.permissions.fix ?? false);
   const canImport = useConnectionStore((s) => s.state?.permissions.import ?? false);
   const [goTo, setGoTo] = useState('');
+  const [findText, setFindText] = useState('');
   if (!view) return null;
   const kinds = [
     ...Object.entries(view.summary.errorsByCode),
@@ -84,6 +86,33 @@ export function Toolbar(): React.JSX.Element | null {
           placeholder="Go to row…"
           value={goTo}
           onChange={(e) => setGoTo(e.target.value.replace(/[^0-9]/g, ''))}
+        />
+      </form>
+      <form
+        className="goto"
+        role="search"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (findText) void textFindRequested(findText, 'next');
+        }}
+      >
+        <label htmlFor="find-text" className="sr-only">
+          Find text in cells
+        </label>
+        <input
+          id="find-text"
+          type="search"
+          placeholder="Find…"
+          title="Enter: next match, Shift+Enter: previous match"
+          value={findText}
+          onChange={(e) => setFindText(e.target.value)}
+          onKeyDown={(e) => {
+            // Shift+Enter searches upwards; plain Enter submits the form (downwards).
+            if (e.key === 'Enter' && e.shiftKey && findText) {
+              e.preventDefault();
+              void textFindRequested(findText, 'previous');
+            }
+          }}
         />
       </form>
       {canFix && (
