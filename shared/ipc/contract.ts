@@ -413,6 +413,7 @@ export const menuCommandSchema = z.enum([
   'redo',
   'history',
   'connection',
+  'import',
 ]);
 export type MenuCommand = z.infer<typeof menuCommandSchema>;
 

@@ -49,6 +49,7 @@ export function installMenu(send: (command: MenuCommand) => void): void {
       label: '&View',
       submenu: [
         item('Connection', 'connection', 'CmdOrCtrl+1'),
+        item('Import', 'import', 'CmdOrCtrl+2'),
         item('History', 'history', 'CmdOrCtrl+3'),
         { type: 'separator' },
         { role: 'resetZoom' },

@@ -52,6 +52,9 @@ export function runCommand(command: MenuCommand): void {
     case 'connection':
       shell.screenChosen('connection');
       return;
+    case 'import':
+      shell.screenChosen('import');
+      return;
   }
 }
 
