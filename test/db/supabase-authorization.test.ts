@@ -151,18 +151,20 @@ describe('an operator', () => {
     const missing = await rejectionOf(
       operatorA.call('import_get_batch', { p_batch_id: unknownId }),
     );
+    // Thunks, not promises: each call starts only when awaited, so no rejection goes unhandled.
     for (const call of [
-      operatorA.call('import_get_batch', { p_batch_id: batchOfB }),
-      operatorA.call('import_commit_batch', { p_batch_id: batchOfB }),
-      operatorA.call('import_recheck_batch', { p_batch_id: batchOfB }),
-      operatorA.call('import_cancel_batch', { p_batch_id: batchOfB }),
-      operatorA.call('import_stage_chunk', {
-        p_batch_id: batchOfB,
-        p_chunk_no: 0,
-        p_rows: buildRows(b, { purchases: 1 }),
-      }),
+      () => operatorA.call('import_get_batch', { p_batch_id: batchOfB }),
+      () => operatorA.call('import_commit_batch', { p_batch_id: batchOfB }),
+      () => operatorA.call('import_recheck_batch', { p_batch_id: batchOfB }),
+      () => operatorA.call('import_cancel_batch', { p_batch_id: batchOfB }),
+      () =>
+        operatorA.call('import_stage_chunk', {
+          p_batch_id: batchOfB,
+          p_chunk_no: 0,
+          p_rows: buildRows(b, { purchases: 1 }),
+        }),
     ]) {
-      const error = await rejectionOf(call);
+      const error = await rejectionOf(call());
       expect(error).toBeInstanceOf(RpcError);
       expect({ code: (error as RpcError).code, message: (error as RpcError).message }).toEqual({
         code: (missing as RpcError).code,
