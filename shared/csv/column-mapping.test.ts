@@ -178,4 +178,9 @@ describe('suggestColumnMapping', () => {
     expect(s.columns.sku_id).toMatchObject({ header: 'SKU', index: 1 });
     expect(s.columns.transaction_number).toBeNull();
   });
+
+  it('treats headers named like object members as unknown (found by fuzzing: it threw)', () => {
+    const s = suggestColumnMapping(['constructor', '__proto__', 'toString', 'hasOwnProperty']);
+    expect(s.headers.map((h) => h.kind)).toEqual(['none', 'none', 'none', 'none']);
+  });
 });

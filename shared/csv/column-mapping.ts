@@ -77,15 +77,17 @@ const ALIASES: Record<CanonicalColumn, readonly string[]> = {
  * price, the line total (quantity x price) or the purchase total; picking one would be a guess
  * about money, so they are only ever suggested, never applied.
  */
-const AMBIGUOUS: Record<string, readonly CanonicalColumn[]> = {
-  amount: ['total_amount', 'unit_price'],
-  value: ['total_amount', 'unit_price'],
-  totalprice: ['total_amount', 'unit_price'],
-  id: ['transaction_number', 'user_id', 'sku_id'],
-  number: ['transaction_number'],
-  time: ['purchased_at'],
-  code: ['store_code', 'currency'],
-};
+// A Map, not an object literal: a header read from the file ("constructor", "__proto__") must
+// not find the object's prototype members.
+const AMBIGUOUS: ReadonlyMap<string, readonly CanonicalColumn[]> = new Map([
+  ['amount', ['total_amount', 'unit_price']],
+  ['value', ['total_amount', 'unit_price']],
+  ['totalprice', ['total_amount', 'unit_price']],
+  ['id', ['transaction_number', 'user_id', 'sku_id']],
+  ['number', ['transaction_number']],
+  ['time', ['purchased_at']],
+  ['code', ['store_code', 'currency']],
+]);
 
 /** Line-level totals are none of our columns; hinting "total_amount" for them would mislead. */
 const NEVER_HINT = new Set(['linetotal', 'lineamount', 'subtotal', 'linesubtotal', 'lineprice']);
@@ -124,7 +126,7 @@ function matchHeader(header: string, index: number): HeaderSuggestion {
       alternatives: [],
     };
   }
-  const ambiguous = AMBIGUOUS[key];
+  const ambiguous = AMBIGUOUS.get(key);
   if (ambiguous) {
     return {
       header,

@@ -26,9 +26,56 @@ export function papaConfig(options: Pick<ParseOptions, 'delimiter'>): Papa.Parse
     skipEmptyLines: false,
     quoteChar: '"',
     escapeChar: '"',
-    delimiter: options.delimiter ?? '',
-    delimitersToGuess: [...CSV_DELIMITERS],
+    delimiter: options.delimiter ?? guessDelimiter,
   };
+}
+
+/** How far into the first chunk the header line is looked for. */
+const HEADER_SCAN_LIMIT = 1 << 20;
+
+/**
+ * The delimiter a file was written with, read from its header line: the candidate that occurs
+ * most often there, outside quotes (ties and none go to ',').
+ *
+ * Why not papaparse's own guess: it compares field counts over the first ten records, including
+ * the empty one after the last line break, so in a file of a few rows a ',' or ';' inside values
+ * (decimal commas, a quoted note) outvotes the real delimiter and a valid file is refused for
+ * missing columns. A header names columns; it rarely holds a delimiter of another kind.
+ * papaparse calls this once, with the first chunk, and keeps the answer for the rest.
+ */
+export function guessDelimiter(input: string): CsvDelimiter {
+  const counts = new Map<CsvDelimiter, number>();
+  let inQuotes = false;
+  let content = false;
+  const end = Math.min(input.length, HEADER_SCAN_LIMIT);
+  for (let i = 0; i < end; i++) {
+    const c = input[i] ?? '';
+    // A line is the header once it holds something other than white space, quotes and
+    // delimiters: the analyser skips such lines as blank.
+    if (c === '"') {
+      inQuotes = !inQuotes;
+    } else if (inQuotes) {
+      if (c.trim() !== '') content = true;
+    } else if (c === '\n' || c === '\r') {
+      // Blank lines (or lines of bare delimiters) before the header do not count.
+      if (content) break;
+      counts.clear();
+    } else if (isCsvDelimiter(c)) {
+      counts.set(c, (counts.get(c) ?? 0) + 1);
+    } else if (c.trim() !== '' && c !== '\ufeff') {
+      content = true;
+    }
+  }
+  let best: CsvDelimiter = ',';
+  let bestCount = counts.get(',') ?? 0;
+  for (const candidate of CSV_DELIMITERS) {
+    const count = counts.get(candidate) ?? 0;
+    if (count > bestCount) {
+      best = candidate;
+      bestCount = count;
+    }
+  }
+  return best;
 }
 
 /** What the analyser needs from one papaparse chunk result (papaparse's ParseResult fits). */

@@ -126,11 +126,13 @@ export class CsvAnalyser {
     this.settings = resolveSettings(this.options, delimiter);
     this.mapping = resolveColumnMapping(this.headers, this.options.columnMapping);
     if (parseError !== undefined) {
+      // Row 1 whatever line the header is on: rows 0-1 are what every consumer (revalidation,
+      // the session's blocked reason, the preview's "Header:") takes as the file's own defects.
       this.fileErrors.push({
-        row,
+        row: 1,
         column: null,
         code: 'malformed_csv',
-        message: `the header row could not be read: ${parseError}`,
+        message: `the header row${row === 1 ? '' : ` (line ${row})`} could not be read: ${parseError}`,
         value: null,
       });
     }

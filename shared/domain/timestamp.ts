@@ -259,14 +259,23 @@ export function fastUtcMs(s: string): number {
   } else {
     return Number.NaN;
   }
-  return (
+  const ms =
     daysFromCivil(year, month, day) * MS_PER_DAY +
     hour * 3_600_000 +
     minute * 60_000 +
     second * 1000 +
     millis -
-    offset
-  );
+    offset;
+  return inStoredRange(ms) ? ms : Number.NaN;
+}
+
+// The years the database stores and gives back as written (ISO 8601 without a sign): 0001-9999,
+// in UTC. Year 0000 does not exist in PostgreSQL, and an offset can move 9999-12-31 past it.
+const MIN_MS = daysFromCivil(1, 1, 1) * MS_PER_DAY;
+const MAX_MS = daysFromCivil(10000, 1, 1) * MS_PER_DAY - 1;
+
+function inStoredRange(ms: number): boolean {
+  return ms >= MIN_MS && ms <= MAX_MS;
 }
 
 const ISO =
@@ -302,6 +311,16 @@ interface Parts {
   offsetMinutes: string | undefined;
 }
 
+const outOfRange: Outcome<string> = {
+  ok: false,
+  code: 'out_of_range',
+  reason: 'is outside the years 0001-9999 once converted to UTC',
+};
+
+function instant(ms: number): Outcome<string> {
+  return inStoredRange(ms) ? ok(formatIsoUtc(ms)) : outOfRange;
+}
+
 function toInstant(p: Parts, settings: TimestampSettings): Outcome<string> {
   if (p.month < 1 || p.month > 12 || p.day < 1 || p.day > daysInMonth(p.year, p.month)) {
     return notReal;
@@ -332,7 +351,7 @@ function toInstant(p: Parts, settings: TimestampSettings): Outcome<string> {
     }
     ms += hour * 3_600_000 + minute * 60_000 + second * 1000 + millis;
   }
-  if (p.utc !== undefined) return ok(formatIsoUtc(ms));
+  if (p.utc !== undefined) return instant(ms);
   if (p.sign !== undefined) {
     const oh = Number(p.offsetHours);
     const om = p.offsetMinutes === undefined ? 0 : Number(p.offsetMinutes);
@@ -340,10 +359,10 @@ function toInstant(p: Parts, settings: TimestampSettings): Outcome<string> {
       return { ok: false, code: 'invalid_date', reason: 'has an impossible UTC offset' };
     }
     const offset = (oh * 60 + om) * 60_000 * (p.sign === '-' ? -1 : 1);
-    return ok(formatIsoUtc(ms - offset));
+    return instant(ms - offset);
   }
   if (settings.timeZone === null) {
-    if (dateOnly) return ok(formatIsoUtc(ms));
+    if (dateOnly) return instant(ms);
     return {
       ok: false,
       code: 'missing_time_zone',
@@ -352,7 +371,7 @@ function toInstant(p: Parts, settings: TimestampSettings): Outcome<string> {
     };
   }
   const instants = zoneOffsets(settings.timeZone).instantsFor(ms);
-  if (instants.length === 1) return ok(formatIsoUtc(instants[0] ?? ms));
+  if (instants.length === 1) return instant(instants[0] ?? ms);
   if (instants.length === 0) {
     return {
       ok: false,

@@ -63,6 +63,20 @@ function charCount(text: string): number {
 }
 
 const ok = <T>(value: T): Outcome<T> => ({ ok: true, value });
+
+// PostgreSQL text cannot hold U+0000: left in, the batch would be refused by the database after
+// it was begun, instead of the cell here with its row.
+const NUL = '\u0000';
+const hasNul: Outcome<never> = {
+  ok: false,
+  code: 'malformed_csv',
+  reason: 'contains a NUL character (U+0000), which cannot be stored: remove it',
+};
+
+function text(max: number, t: string): Outcome<string> {
+  if (t.includes(NUL)) return hasNul;
+  return tooLong<string>(max, t) ?? ok(t);
+}
 const required: Outcome<never> = { ok: false, code: 'required', reason: 'is required' };
 
 function tooLong<T>(max: number, text: string): Outcome<T> | null {
@@ -85,10 +99,9 @@ function rules(settings: RowSettings): {
   const optionalText =
     (max: number) =>
     (t: string): Outcome<string | null> =>
-      t === '' ? ok(null) : (tooLong<string | null>(max, t) ?? ok(t));
+      t === '' ? ok(null) : text(max, t);
   return {
-    transaction_number: (t) =>
-      t === '' ? required : (tooLong<string>(MAX_LENGTH.transaction_number, t) ?? ok(t)),
+    transaction_number: (t) => (t === '' ? required : text(MAX_LENGTH.transaction_number, t)),
     user_id: uuid,
     sku_id: uuid,
     purchased_at: (t) => (t === '' ? required : parseTimestamp(t, settings)),
@@ -169,10 +182,16 @@ function isAsciiEdge(c: number): boolean {
   return c > 32 && c < 127;
 }
 
-/** Text with nothing to trim and within `max` UTF-16 units (so within max characters). */
+/** Text with nothing to trim, within `max` UTF-16 units (so within max characters), no NUL. */
 function plainText(raw: string, max: number): boolean {
   const n = raw.length;
-  return n > 0 && n <= max && isAsciiEdge(raw.charCodeAt(0)) && isAsciiEdge(raw.charCodeAt(n - 1));
+  return (
+    n > 0 &&
+    n <= max &&
+    isAsciiEdge(raw.charCodeAt(0)) &&
+    isAsciiEdge(raw.charCodeAt(n - 1)) &&
+    !raw.includes(NUL)
+  );
 }
 
 export interface RowValidator {

@@ -26,15 +26,23 @@ interface Decoder {
 
 /**
  * Picks the decoder from the byte order mark; UTF-8 (with or without BOM) otherwise.
- * StringDecoder keeps a character split across two reads intact and is ~2x faster than
- * TextDecoder here; UTF-16BE, which it lacks, goes through TextDecoder.
+ * For UTF-8, StringDecoder keeps a character split across two reads intact and is ~2x faster
+ * than TextDecoder here.
  */
 function decoderFor(head: Buffer): Decoder {
-  if (head[0] === 0xfe && head[1] === 0xff) {
-    const text = new TextDecoder('utf-16be');
+  // UTF-16 goes through TextDecoder: StringDecoder passes an unpaired surrogate through as is,
+  // where TextDecoder gives U+FFFD, which the analyser refuses with its row.
+  const utf16 =
+    head[0] === 0xfe && head[1] === 0xff
+      ? 'utf-16be'
+      : head[0] === 0xff && head[1] === 0xfe
+        ? 'utf-16le'
+        : null;
+  if (utf16) {
+    const text = new TextDecoder(utf16);
     return { write: (b) => text.decode(b, { stream: true }), end: () => text.decode() };
   }
-  const decoder = new StringDecoder(head[0] === 0xff && head[1] === 0xfe ? 'utf16le' : 'utf8');
+  const decoder = new StringDecoder('utf8');
   return { write: (b) => decoder.write(b), end: () => decoder.end() };
 }
 

@@ -304,6 +304,7 @@ export function createSessionService(deps: SessionServiceDeps) {
         (function* () {
           for (const raw of s.state.rawRows) yield columns.map((c) => raw.cells[c]);
         })(),
+        { neutralise: false },
       );
     },
 
