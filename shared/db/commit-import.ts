@@ -155,6 +155,9 @@ export async function commitImport(
  * Commits, and when the answer is lost (connection dropped, statement timed out), reads the batch
  * back: completed or failed is the answer; still pending means the commit rolled back, so it is
  * safe to commit again (the database locks the batch and re-checks before inserting).
+ *
+ * A statement timeout is tried twice only: a commit too big for the server's time limit times out
+ * every time, and six attempts at 8 s each would keep the user waiting for nothing.
  */
 export async function commitOrReconcile(
   rpc: ImportRpc,
@@ -163,6 +166,7 @@ export async function commitOrReconcile(
   sleep: (ms: number) => Promise<void> = defaultSleep,
   onReconcile: () => void = () => undefined,
 ): Promise<BatchDetail> {
+  let timeouts = 0;
   for (let attempt = 1; ; attempt++) {
     try {
       return await rpc.call('import_commit_batch', { p_batch_id: batchId });
@@ -174,7 +178,28 @@ export async function commitOrReconcile(
         rpc.call('import_get_batch', { p_batch_id: batchId }),
       );
       if (state.status === 'completed' || state.status === 'failed') return state;
+      if (error instanceof RpcError && error.kind === 'timeout' && ++timeouts >= MAX_TIMEOUTS) {
+        throw new CommitTimeoutError(batchId, state.stagedRows, error);
+      }
     }
+  }
+}
+
+const MAX_TIMEOUTS = 2;
+
+/** The commit outlasted the database's statement time limit every time; it rolled back. */
+export class CommitTimeoutError extends RpcError {
+  readonly batchId: string;
+
+  constructor(batchId: string, rows: number, cause: RpcError) {
+    super(
+      'timeout',
+      `The database stopped the commit of batch ${batchId} (${rows} rows) twice at its time limit for one statement and rolled it back: nothing was imported, and the batch stays pending in History. ` +
+        'Commit it again when the database is less busy, or raise the statement timeout of the role that imports (see the README, "Supabase"), or import the file in parts.',
+      { code: cause.code, cause },
+    );
+    this.name = 'CommitTimeoutError';
+    this.batchId = batchId;
   }
 }
 

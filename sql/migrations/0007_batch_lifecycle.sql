@@ -25,11 +25,19 @@ begin
   if p_idempotency_key is null or btrim(p_idempotency_key) = '' then
     raise exception 'An idempotency key is required to begin an import batch.';
   end if;
-  if p_total_rows is null or p_total_rows < 0 then
-    raise exception 'Total rows must be zero or more (got %).', p_total_rows;
+  -- Bounds, so a forged call cannot declare a batch no file could fill (files are ~1M rows).
+  if p_total_rows is null or p_total_rows < 0 or p_total_rows > 10000000 then
+    raise exception using
+      errcode = '22023',
+      message = format('Total rows must be between 0 and 10000000 (got %s).', p_total_rows);
   end if;
-  if p_chunk_count is null or p_chunk_count < 0 then
-    raise exception 'Chunk count must be zero or more (got %).', p_chunk_count;
+  if p_chunk_count is null or p_chunk_count < 0 or p_chunk_count > greatest(p_total_rows, 1) then
+    raise exception using
+      errcode = '22023',
+      message = format(
+        'Chunk count must be between 0 and the number of rows (got %s for %s rows).',
+        p_chunk_count, p_total_rows
+      );
   end if;
   if not exists (select 1 from public.merchants m where m.id = p_merchant_id) then
     raise exception using
@@ -100,6 +108,12 @@ begin
     raise exception 'The rows of a chunk must be a JSON array.';
   end if;
   v_count := jsonb_array_length(p_rows);
+  -- A bound on one call's work (the app sends about 5,000 rows): a bigger chunk is refused whole.
+  if v_count > 50000 then
+    raise exception using
+      errcode = '22023',
+      message = format('A chunk holds at most 50000 rows (got %s): send the batch in smaller chunks.', v_count);
+  end if;
   -- jsonb's text form is canonical (key order, spacing), so an identical resend hashes the same.
   v_hash := encode(sha256(convert_to(p_rows::text, 'UTF8')), 'hex');
 

@@ -43,7 +43,8 @@ begin
             v_pattern is null
             or s.code ilike v_pattern
             or s.name ilike v_pattern
-            or s.id::text like lower(btrim(p_search)) || '%'
+            -- starts_with, not LIKE: a search for % or _ must not match every id.
+            or starts_with(s.id::text, lower(btrim(p_search)))
           )
         order by s.code, s.name, s.id
         limit v_limit
@@ -83,7 +84,7 @@ begin
             v_pattern is null
             or a.email ilike v_pattern
             or a.display_name ilike v_pattern
-            or a.id::text like lower(btrim(p_search)) || '%'
+            or starts_with(a.id::text, lower(btrim(p_search)))
           )
         order by a.email, a.id
         limit v_limit

@@ -2,12 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createImportRpc } from '../../shared/db/import-rpc';
+import { CommitTimeoutError, commitOrReconcile } from '../../shared/db/commit-import';
+import { createImportRpc, type ImportRpc } from '../../shared/db/import-rpc';
 import { RpcError } from '../../shared/db/rpc-transport';
 import { createPgTransport, toRpcError } from '../../electron/main/services/db/pg-transport';
 import {
   beginAndStage,
   buildRows,
+  countImported,
   openTestDb,
   seedMerchant,
   type SeededMerchant,
@@ -129,6 +131,36 @@ describe('createPgTransport', () => {
       await pool.end();
     }
     expect((await db.rpc.call('import_get_batch', { p_batch_id: batchId })).status).toBe('pending');
+  });
+
+  it('gives up on a commit the statement timeout cuts twice, with a message that says nothing was imported', async () => {
+    const rows = buildRows(merchant, { purchases: 2 });
+    const { batchId } = await beginAndStage(db.rpc, merchant, rows);
+    const holder = await holdCommitLock(merchant.merchantId);
+    const pool = new pg.Pool({ connectionString: inject('databaseUrl'), statement_timeout: 300 });
+    const inner = createImportRpc(createPgTransport({ pool }));
+    let commits = 0;
+    const rpc: ImportRpc = {
+      transport: inner.transport,
+      call: (fn, args) => {
+        if (fn === 'import_commit_batch') commits++;
+        return inner.call(fn, args);
+      },
+    };
+    try {
+      const error = await failure(commitOrReconcile(rpc, batchId, { attempts: 6, baseDelayMs: 1 }));
+      expect(error).toBeInstanceOf(CommitTimeoutError);
+      expect(error.kind).toBe('timeout');
+      expect(error.message).toContain(`batch ${batchId} (${rows.length} rows)`);
+      expect(error.message).toContain('nothing was imported');
+      expect(commits).toBe(2);
+    } finally {
+      await holder.query('rollback');
+      await holder.end();
+      await pool.end();
+    }
+    expect((await db.rpc.call('import_get_batch', { p_batch_id: batchId })).status).toBe('pending');
+    expect(await countImported(db.pool, batchId)).toEqual({ purchases: 0, items: 0 });
   });
 
   it('reports a connection killed mid-call as unreachable; the batch stays pending', async () => {

@@ -214,23 +214,36 @@ export function createConnectionManager(deps: ConnectionDeps): ConnectionManager
     error: message,
   });
 
-  const targetOf = async (profile: Profile): Promise<DatabaseTarget | string> => {
+  // A tagged result, never a bare string: a stored connection string must not be mistaken for
+  // the reason a profile cannot connect (it would reach the renderer with its password).
+  type Resolved =
+    | { kind: 'database'; target: DatabaseTarget }
+    | { kind: 'supabase' }
+    | { kind: 'unavailable'; reason: string };
+
+  const targetOf = async (profile: Profile): Promise<Resolved> => {
     switch (profile.kind) {
       case 'sandbox':
-        return deps.sandboxTarget?.() ?? { kind: 'sandbox', dataDir: deps.dataDir };
+        return {
+          kind: 'database',
+          target: deps.sandboxTarget?.() ?? { kind: 'sandbox', dataDir: deps.dataDir },
+        };
       case 'environment':
         return deps.environmentUrl
-          ? { kind: 'postgres', url: deps.environmentUrl }
-          : 'PURCHASE_IMPORT_DB is not set any more.';
+          ? { kind: 'database', target: { kind: 'postgres', url: deps.environmentUrl } }
+          : { kind: 'unavailable', reason: 'PURCHASE_IMPORT_DB is not set any more.' };
       case 'postgres': {
         const url = await deps.settings.secretFor(profile.id).read();
-        return (
-          url ??
-          'The connection string of this profile is not stored on this computer (no keychain is available, so it is kept only until the app quits). Edit the profile and enter it again.'
-        );
+        return url
+          ? { kind: 'database', target: { kind: 'postgres', url } }
+          : {
+              kind: 'unavailable',
+              reason:
+                'The connection string of this profile is not stored on this computer (no keychain is available, so it is kept only until the app quits). Edit the profile and enter it again.',
+            };
       }
       case 'supabase':
-        return 'supabase';
+        return { kind: 'supabase' };
     }
   };
 
@@ -306,10 +319,9 @@ export function createConnectionManager(deps: ConnectionDeps): ConnectionManager
       });
       await deps.settings.profiles.setActive(profile.id);
       try {
-        const target = await targetOf(profile);
-        if (typeof target === 'string' && target !== 'supabase')
-          return publish(failed(profile, target));
-        if (target === 'supabase') {
+        const resolved = await targetOf(profile);
+        if (resolved.kind === 'unavailable') return publish(failed(profile, resolved.reason));
+        if (resolved.kind === 'supabase') {
           const service = createSupabaseAuth(
             { url: profile.supabaseUrl ?? '', anonKey: profile.supabaseAnonKey ?? '' },
             { store: deps.authStore(profile.id) },
@@ -326,7 +338,7 @@ export function createConnectionManager(deps: ConnectionDeps): ConnectionManager
           if (!user) return publish(signedOutState(profile));
           return publish(await describe(service.rpc, profile, { label: service.label }));
         }
-        const opened = await openDatabase(target, { log: deps.log });
+        const opened = await openDatabase(resolved.target, { log: deps.log });
         if (mine !== generation) {
           await opened.close();
           return state;
