@@ -2,18 +2,40 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { runDbBench, type DbBenchResult } from './db-bench';
 import { runParseBench, type ParseBenchResult } from './parse-bench';
+import {
+  describePhases,
+  runParallelBench,
+  runScaleBench,
+  type ParallelBenchResult,
+  type ScaleBenchResult,
+} from './scale-bench';
 import { runSupabaseBench, type SupabaseBenchResult } from './supabase-bench';
 
 // `npm run bench`: every performance target of the import, each against a baseline measured in
 // the same run on this machine. Each part runs in its own process so one part's heap and peak
-// RSS do not colour the next.
+// RSS do not colour the next. `npm run bench -- scale-1m parallel-5x100k` runs only those parts.
 
-type Part = 'parse-100k' | 'parse-1m' | 'db-100k' | 'supabase-100k';
+const PARTS = [
+  'parse-100k',
+  'parse-1m',
+  'db-100k',
+  'supabase-100k',
+  'scale-1m',
+  'parallel-5x100k',
+] as const;
+type Part = (typeof PARTS)[number];
 const MARKER = 'BENCH_RESULT ';
 
-async function runPart(
-  part: Part,
-): Promise<ParseBenchResult | DbBenchResult | SupabaseBenchResult> {
+interface Results {
+  'parse-100k'?: ParseBenchResult;
+  'parse-1m'?: ParseBenchResult;
+  'db-100k'?: DbBenchResult;
+  'supabase-100k'?: SupabaseBenchResult;
+  'scale-1m'?: ScaleBenchResult;
+  'parallel-5x100k'?: ParallelBenchResult;
+}
+
+async function runPart(part: Part): Promise<Results[Part]> {
   const log = (line: string): void => console.error(line);
   switch (part) {
     case 'parse-100k':
@@ -24,10 +46,14 @@ async function runPart(
       return runDbBench(100_000);
     case 'supabase-100k':
       return runSupabaseBench(100_000);
+    case 'scale-1m':
+      return runScaleBench(1_000_000, { log });
+    case 'parallel-5x100k':
+      return runParallelBench(5, 100_000, { log });
   }
 }
 
-function inChild<T>(part: Part): T {
+function inChild<P extends Part>(part: P): NonNullable<Results[P]> {
   const self = fileURLToPath(import.meta.url);
   const child = spawnSync(process.execPath, ['--import', 'tsx', self, '--part', part], {
     encoding: 'utf8',
@@ -36,77 +62,197 @@ function inChild<T>(part: Part): T {
   });
   const line = child.stdout.split('\n').find((l) => l.startsWith(MARKER));
   if (child.status !== 0 || !line) throw new Error(`bench part ${part} failed (${child.status})`);
-  return JSON.parse(line.slice(MARKER.length)) as T;
+  return JSON.parse(line.slice(MARKER.length)) as NonNullable<Results[P]>;
 }
 
-const verdict = (ok: boolean): string => (ok ? 'PASS' : 'FAIL');
+type Verdict = 'PASS' | 'FAIL' | 'INFO';
+type Row = [Verdict, string, string, string];
+
+const verdict = (ok: boolean): Verdict => (ok ? 'PASS' : 'FAIL');
 const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 const mb = (bytes: number): string => `${Math.round(bytes / 1024 / 1024)} MB`;
 
-async function main(): Promise<void> {
-  const partIndex = process.argv.indexOf('--part');
-  if (partIndex >= 0) {
-    const result = await runPart(process.argv[partIndex + 1] as Part);
-    process.stdout.write(`${MARKER}${JSON.stringify(result)}\n`);
-    return;
-  }
-  console.log('Purchase import benchmark (2 cores here; medians where repeated)\n');
-  const p100 = inChild<ParseBenchResult>('parse-100k');
-  const p1m = inChild<ParseBenchResult>('parse-1m');
-  const db = inChild<DbBenchResult>('db-100k');
-  const supa = inChild<SupabaseBenchResult>('supabase-100k');
-
-  const rows: [string, string, string, string][] = [
-    [
+/** The table rows of the parts that ran; a row comparing two parts needs both. */
+function rowsOf(r: Results): Row[] {
+  const rows: Row[] = [];
+  const { 'parse-100k': p100, 'parse-1m': p1m, 'db-100k': db, 'supabase-100k': supa } = r;
+  if (p100) {
+    rows.push([
+      verdict(p100.ratio <= 3),
       `parse+validate+group ${p100.rows} rows vs raw papaparse`,
       `${s(p100.bundled.endToEndMs)} vs ${s(p100.rawMs)}`,
       `ratio ${p100.ratio.toFixed(2)} (target <= 3)`,
-      verdict(p100.ratio <= 3),
-    ],
-    [
-      `commit path ${db.rows} rows / ${db.purchases} purchases vs psql COPY`,
-      `${s(db.commitMs)} vs ${s(db.copyMs)}`,
-      `ratio ${db.commitRatio.toFixed(2)} (target <= 3)`,
-      verdict(db.commitRatio <= 3),
-    ],
-    [
-      `slowest single RPC call (${db.slowestCall})`,
-      s(db.slowestCallMs),
-      'target far below 8 s',
-      verdict(db.slowestCallMs < 4000),
-    ],
-    [
-      `same commit path through supabase-js + PostgREST double (${supa.rows} rows)`,
-      `${s(supa.totalMs)} vs direct ${s(db.commitMs)}`,
-      `slowest call ${supa.slowestCall} ${s(supa.slowestCallMs)} (limit 8 s)`,
+    ]);
+  }
+  if (db) {
+    rows.push(
+      [
+        verdict(db.commitRatio <= 3),
+        `commit path ${db.rows} rows / ${db.purchases} purchases vs psql COPY`,
+        `${s(db.commitMs)} vs ${s(db.copyMs)}`,
+        `ratio ${db.commitRatio.toFixed(2)} (target <= 3)`,
+      ],
+      [
+        verdict(db.slowestCallMs < 4000),
+        `slowest single RPC call (${db.slowestCall})`,
+        s(db.slowestCallMs),
+        'target far below 8 s',
+      ],
+    );
+  }
+  if (supa) {
+    rows.push([
       verdict(supa.slowestCallMs < 8000),
-    ],
-    [
+      `same commit path through supabase-js + PostgREST double (${supa.rows} rows)`,
+      db ? `${s(supa.totalMs)} vs direct ${s(db.commitMs)}` : s(supa.totalMs),
+      `slowest call ${supa.slowestCall} ${s(supa.slowestCallMs)} (limit 8 s)`,
+    ]);
+  }
+  if (db) {
+    rows.push([
+      verdict(db.endToEndMs < 5000),
       `end to end ${db.rows} rows (file → committed)`,
       s(db.endToEndMs),
       'target < 5 s (the old system: ~10 min)',
-      verdict(db.endToEndMs < 5000),
+    ]);
+  }
+  if (p1m) {
+    const peak = Math.max(p1m.bundled.maxRssBytes, p1m.hostMaxRssBytes);
+    rows.push(
+      [
+        verdict(p1m.bundled.endToEndMs < 10_000),
+        `parse+validate ${p1m.rows} rows (${mb(p1m.bytes)})`,
+        s(p1m.bundled.endToEndMs),
+        'target < 10 s',
+      ],
+      [verdict(peak < 2 * 1024 ** 3), `peak RSS at ${p1m.rows} rows`, mb(peak), 'target < 2 GB'],
+    );
+  }
+  const scale = r['scale-1m'];
+  if (scale) rows.push(...scaleRows(scale));
+  const parallel = r['parallel-5x100k'];
+  if (parallel) rows.push(...parallelRows(parallel));
+  return rows;
+}
+
+function scaleRows(scale: ScaleBenchResult): Row[] {
+  const { big, baseline, cli } = scale;
+  const p = big.run.phases;
+  const rows: Row[] = [
+    [
+      verdict(scale.perRowRatio <= 1.5),
+      `end to end ${scale.rows} rows (${mb(scale.bytes)}, ${big.run.purchases} purchases)`,
+      `${s(p.totalMs)} vs ${baseline.run.rows} rows ${s(baseline.run.phases.totalMs)}`,
+      `per-row ratio ${scale.perRowRatio.toFixed(2)} (linear 1.0; target <= 1.5)`,
+    ],
+    ['INFO', `  where the time goes at ${scale.rows} rows`, describePhases(p), ''],
+    [
+      verdict(p.commitMs < 8000),
+      `  commit call at ${scale.rows} rows (one statement)`,
+      s(p.commitMs),
+      'Supabase statement limit 8 s',
     ],
     [
-      `parse+validate ${p1m.rows} rows (${mb(p1m.bytes)})`,
-      s(p1m.bundled.endToEndMs),
-      'target < 10 s',
-      verdict(p1m.bundled.endToEndMs < 10_000),
+      verdict(big.maxRssBytes < 2 * 1024 ** 3),
+      `  peak RSS of the importing process (worker thread included)`,
+      mb(big.maxRssBytes),
+      `target < 2 GB (at ${baseline.run.rows} rows: ${mb(baseline.maxRssBytes)})`,
     ],
     [
-      `peak RSS at ${p1m.rows} rows`,
-      mb(Math.max(p1m.bundled.maxRssBytes, p1m.hostMaxRssBytes)),
-      'target < 2 GB',
-      verdict(Math.max(p1m.bundled.maxRssBytes, p1m.hostMaxRssBytes) < 2 * 1024 ** 3),
+      'INFO',
+      `  peak PostgreSQL footprint (all server processes)`,
+      mb(scale.server.peakFootprintBytes),
+      `largest single process ${mb(scale.server.peakProcessHwmBytes)}; shared_buffers 512 MB`,
     ],
   ];
-  const width = Math.max(...rows.map((r) => r[0].length));
-  for (const [what, measured, target, ok] of rows) {
-    console.log(`${ok}  ${what.padEnd(width)}  ${measured.padEnd(18)}  ${target}`);
+  if (cli) {
+    rows.push([
+      verdict(cli.exact && cli.maxRssBytes < 2 * 1024 ** 3),
+      `  same file through the CLI (spawn → exit, --json)`,
+      `${s(cli.wallMs)}, peak RSS ${mb(cli.maxRssBytes)}`,
+      `phases at ${Object.entries(cli.phaseAt)
+        .map(([phase, at]) => `${phase} ${s(at)}`)
+        .join(', ')}`,
+    ]);
   }
+  rows.push([
+    verdict(big.exact && baseline.exact),
+    `  every ${scale.rows}-row batch landed exactly`,
+    `${big.landed.purchases} purchases, ${big.landed.items} items`,
+    'counts and amount = the generator',
+  ]);
+  return rows;
+}
+
+function parallelRows(par: ParallelBenchResult): Row[] {
+  const slowest = Math.max(...par.parallel.map((p) => p.run.phases.totalMs));
+  return [
+    [
+      verdict(par.wallRatio <= par.count),
+      `${par.count} x ${par.rows} rows in parallel (${par.count} merchants, ${par.count} processes)`,
+      `${s(par.wallMs)} vs one alone ${s(par.alone.wallMs)}`,
+      `ratio ${par.wallRatio.toFixed(2)} (${par.count}.0 = one after another)`,
+    ],
+    [
+      'INFO',
+      `  slowest of the ${par.count} imports vs alone (importFile total)`,
+      `${s(slowest)} vs ${s(par.alone.run.phases.totalMs)}`,
+      `ratio ${par.slowestRatio.toFixed(2)}; server peak ${mb(par.server.peakFootprintBytes)}`,
+    ],
+    [
+      verdict(par.allExact),
+      `  every batch completed with exact counts`,
+      `${par.parallel.filter((p) => p.exact).length + (par.alone.exact ? 1 : 0)} of ${par.count + 1}`,
+      'counts and amount = the generator',
+    ],
+  ];
+}
+
+function selectedParts(args: readonly string[]): Part[] {
+  if (args.length === 0) return [...PARTS];
+  const unknown = args.filter((arg) => !(PARTS as readonly string[]).includes(arg));
+  if (unknown.length > 0) {
+    console.error(`unknown bench part ${unknown.join(', ')}; parts: ${PARTS.join(', ')}`);
+    process.exit(2);
+  }
+  return PARTS.filter((part) => args.includes(part));
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  if (args[0] === '--part') {
+    const [part] = selectedParts(args.slice(1, 2));
+    if (!part) throw new Error('--part needs a part name');
+    const result = await runPart(part);
+    process.stdout.write(`${MARKER}${JSON.stringify(result)}\n`);
+    return;
+  }
+  const parts = selectedParts(args);
   console.log(
-    `\nend-to-end speed-up over the ~10 minutes of the system this replaces: ${(600_000 / db.endToEndMs).toFixed(0)}x`,
+    `Purchase import benchmark (2 cores here; medians where repeated): ${parts.join(', ')}\n`,
   );
+  const results: Results = {};
+  for (const part of parts) Object.assign(results, { [part]: inChild(part) });
+
+  const rows = rowsOf(results);
+  const width = Math.max(...rows.map((r) => r[1].length));
+  const measuredWidth = Math.min(40, Math.max(18, ...rows.map((r) => r[2].length)));
+  for (const [ok, what, measured, target] of rows) {
+    console.log(
+      `${ok}  ${what.padEnd(width)}  ${measured.padEnd(measuredWidth)}  ${target}`.trimEnd(),
+    );
+  }
+  if (results['db-100k']) {
+    console.log(
+      `\nend-to-end speed-up over the ~10 minutes of the system this replaces: ${(600_000 / results['db-100k'].endToEndMs).toFixed(0)}x`,
+    );
+  }
+  const scale = results['scale-1m'];
+  if (scale) {
+    console.log(
+      `${scale.rows} rows end to end took ${s(scale.big.run.phases.totalMs)}; the old system took ~10 min for 100k rows`,
+    );
+  }
 }
 
 await main();
