@@ -15,7 +15,6 @@ import {
   prepareServer,
   readImportState,
   seededRandom,
-  seedFromEnv,
   sleep,
   terminateImporter,
   waitUntilRunning,
@@ -23,7 +22,7 @@ import {
   type KillReport,
   type KillTarget,
 } from './support/fault-kit';
-import { printFigures, runCount } from './support/mode';
+import { printFigures, runCount, seedFromEnv } from './support/mode';
 
 // Issue #5, faults on a real PostgreSQL: the importing connection is terminated
 // (pg_terminate_backend) at random points of staging and of the commit, and the server itself is

@@ -36,7 +36,7 @@ import {
   roundTripText,
   type RoundTripFile,
 } from './support/csv-fuzz-roundtrip';
-import { LONG_RUN, printFigures, runCount } from './support/mode';
+import { LONG_RUN, printFigures, runCount, seedFromEnv } from './support/mode';
 
 // Issue #5, fuzzed input. Thousands of generated and mutated CSV files (valid files from
 // test/fixtures/generate-purchases.ts with the merchant's real ids, then broken cell by cell,
@@ -47,10 +47,10 @@ import { LONG_RUN, printFigures, runCount } from './support/mode';
 // and must give the same report; a sample goes through checkFile and importFile against the
 // real database, which must not be written to by a check or by a file refused locally.
 //
-// fast-check draws the cases from FUZZ_SEED (random when unset, printed); a failure shrinks to
+// fast-check draws the cases from FUZZ_SEED (fixed in CI, random otherwise, printed); a failure shrinks to
 // a small file and names the seed and path to replay it.
 
-const SEED = seedFromEnv();
+const SEED = seedFromEnv('FUZZ_SEED');
 const RUNS: Record<(typeof FUZZ_CATEGORIES)[number], number> = {
   valid: runCount(800, 8_000),
   cell: runCount(2_000, 20_000),
@@ -70,16 +70,6 @@ const ROUND_TRIP_WORKER_RUNS = runCount(60, 600);
 const HUGE_MB = LONG_RUN ? [1, 2, 3, 4, 5, 1.5, 2.5, 3.5, 4.5, 5] : [1, 2, 1, 5, 1];
 /** A small file that takes longer than this is treated as a hang. */
 const SMALL_CASE_LIMIT_MS = 2_000;
-
-function seedFromEnv(): number {
-  const given = process.env.FUZZ_SEED;
-  if (given !== undefined && given !== '') {
-    const seed = Number.parseInt(given, 10);
-    if (!Number.isInteger(seed)) throw new Error(`FUZZ_SEED must be an integer (got ${given})`);
-    return seed | 0;
-  }
-  return Math.floor(Math.random() * 2 ** 31);
-}
 
 interface CategoryFigures {
   runs: number;

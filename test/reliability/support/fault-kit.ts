@@ -22,16 +22,6 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-export function seedFromEnv(name: string): number {
-  const given = process.env[name];
-  if (given !== undefined && given !== '') {
-    const seed = Number.parseInt(given, 10);
-    if (!Number.isInteger(seed)) throw new Error(`${name} must be an integer (got ${given})`);
-    return seed >>> 0;
-  }
-  return Math.floor(Math.random() * 4_294_967_296);
-}
-
 export interface Importer {
   rpc: ImportRpc;
   appName: string;
