@@ -423,6 +423,10 @@ function signedOutState(profile: Profile): ConnectionState {
 export function describeError(error: unknown): string {
   if (error instanceof RpcError) {
     if (error.kind === 'unreachable') return `The database did not answer: ${error.message}`;
+    // SQLSTATE class 28: the server refused the login itself.
+    if (error.code?.startsWith('28')) {
+      return `${error.message}. Edit the profile and check the user name and password.`;
+    }
     return error.message;
   }
   const message = error instanceof Error ? error.message : String(error);
