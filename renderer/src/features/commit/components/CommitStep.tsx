@@ -1,4 +1,5 @@
 import { useEffect } from 'react';
+import { useConnectionStore } from '../../connection/store';
 import { useShellStore } from '../../shell/store';
 import { useHistoryStore } from '../../history/store';
 import { useImportStore } from '../../import/store';
@@ -12,6 +13,9 @@ const PHASE_TEXT = {
   reconciling: 'The connection dropped; reading the batch back to see whether it landed…',
   done: 'Finishing…',
 } as const;
+
+/** Rows above which a commit through Supabase's API may outlast its 8 s statement timeout. */
+const SUPABASE_COMMIT_ROWS_HINT = 100_000;
 
 export function CommitStep(): React.JSX.Element | null {
   const view = useImportStore((s) => s.view);
@@ -28,6 +32,7 @@ export function CommitStep(): React.JSX.Element | null {
   const cancelRequested = useCommitStore((s) => s.cancelRequested);
   const reset = useCommitStore((s) => s.reset);
   const screenChosen = useShellStore((s) => s.screenChosen);
+  const connectionKind = useConnectionStore((s) => s.state?.kind ?? null);
   const sessionId = view?.sessionId;
   const fileName = view?.fileName;
 
@@ -110,6 +115,16 @@ export function CommitStep(): React.JSX.Element | null {
                   Shown in History, so people can find this import later.
                 </span>
               </label>
+              {connectionKind === 'supabase' &&
+                view.committable.items > SUPABASE_COMMIT_ROWS_HINT && (
+                  <div className="callout callout--warning" role="status">
+                    <strong>Large for Supabase&rsquo;s API.</strong> The commit is one statement,
+                    and Supabase stops API statements after 8 seconds unless the project raised the
+                    limit; {formatCount(view.committable.items)} rows may take longer. If it is
+                    stopped, nothing is imported and the batch stays pending: import through a
+                    direct PostgreSQL profile, or split the file.
+                  </div>
+                )}
               <p className="muted">
                 All {plural(view.committable.purchases, 'purchase')} land in one database
                 transaction: either all of them are imported, or none is.
