@@ -6,7 +6,14 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['shared/**/*.test.ts', 'electron/**/*.test.ts', 'renderer/**/*.test.{ts,tsx}'],
+          include: [
+            'shared/**/*.test.ts',
+            'electron/**/*.test.ts',
+            'renderer/**/*.test.{ts,tsx}',
+            // the start check and the UI tests' browser lookup (plain Node, no browser)
+            'build/**/*.test.ts',
+            'test/e2e/support/**/*.test.ts',
+          ],
           environment: 'node',
         },
       },
