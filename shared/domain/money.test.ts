@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fastCents, formatCents, parseCents, parseQuantity } from './money';
+import { referenceCents, referenceQuantity } from '../../test/oracles/decimal';
+import { fastCents, fastQuantity, formatCents, parseCents, parseQuantity } from './money';
 
 describe('parseCents', () => {
   it.each([
@@ -58,13 +59,68 @@ describe('parseCents', () => {
     );
   });
 
-  it('fast path accepts only what the full rules accept, with the same value', () => {
+  // Strings shaped like amounts (sign, up to 12 digits, a separator, up to 4 decimals) hit every
+  // branch of the rules; free strings over the same characters hit the odd cases.
+  const amountText = fc.oneof(
+    fc
+      .tuple(
+        fc.constantFrom('', '', '', '+', '-'),
+        fc.stringMatching(/^[0-9]{0,12}$/),
+        fc.constantFrom('', '.', '.', ','),
+        fc.stringMatching(/^[0-9]{0,4}$/),
+      )
+      .map((parts) => parts.join('')),
+    fc.stringMatching(/^[-+ 0-9.,e]{0,14}$/),
+  );
+
+  it('accepts and values exactly what a plainly written decimal reader does', () => {
     fc.assert(
-      fc.property(fc.stringMatching(/^[-+ 0-9.,e]{0,14}$/), fc.boolean(), (text, comma) => {
-        const fast = fastCents(text, comma);
-        if (fast >= 0) expect(parseCents(text, comma)).toEqual({ ok: true, value: fast });
+      fc.property(amountText, fc.boolean(), (text, comma) => {
+        const expected = referenceCents(text, comma);
+        const actual = parseCents(text, comma);
+        expect({ text, comma, cents: actual.ok ? BigInt(actual.value) : null }).toEqual({
+          text,
+          comma,
+          cents: expected,
+        });
       }),
-      { numRuns: 2000 },
+      { numRuns: 5000 },
+    );
+  });
+
+  it('fast path: whenever it answers, the answer is the reference value', () => {
+    let answered = 0;
+    fc.assert(
+      fc.property(amountText, fc.boolean(), (text, comma) => {
+        const fast = fastCents(text, comma);
+        if (fast < 0) return;
+        answered++;
+        expect({ text, comma, cents: BigInt(fast) }).toEqual({
+          text,
+          comma,
+          cents: referenceCents(text, comma),
+        });
+      }),
+      { numRuns: 5000 },
+    );
+    // The property above says nothing if the fast path never answers.
+    expect(answered).toBeGreaterThan(500);
+  });
+
+  it('fast path answers the common shape (up to 10 digits, up to 2 decimals)', () => {
+    fc.assert(
+      fc.property(
+        fc.stringMatching(/^[1-9][0-9]{0,9}$/),
+        fc.stringMatching(/^[0-9]{1,2}$/),
+        fc.boolean(),
+        (whole, decimals, comma) => {
+          const text = `${whole}${comma ? ',' : '.'}${decimals}`;
+          expect({ text, cents: BigInt(fastCents(text, comma)) }).toEqual({
+            text,
+            cents: referenceCents(text, comma),
+          });
+        },
+      ),
     );
   });
 });
@@ -96,6 +152,40 @@ describe('parseQuantity', () => {
     const r = parseQuantity(text, comma);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.code).toBe(code);
+  });
+
+  const quantityText = fc.oneof(
+    fc
+      .tuple(
+        fc.constantFrom('', '', '+', '-'),
+        fc.stringMatching(/^[0-9]{0,11}$/),
+        fc.constantFrom('', '', '.', ','),
+        fc.stringMatching(/^[0-9]{0,3}$/),
+      )
+      .map((parts) => parts.join('')),
+    fc.stringMatching(/^[-+ 0-9.,e]{0,12}$/),
+  );
+
+  it('accepts and values exactly what a plainly written decimal reader does', () => {
+    fc.assert(
+      fc.property(quantityText, fc.boolean(), (text, comma) => {
+        const actual = parseQuantity(text, comma);
+        const fast = fastQuantity(text);
+        expect({
+          text,
+          comma,
+          value: actual.ok ? BigInt(actual.value) : null,
+          fast: fast >= 0 ? BigInt(fast) : 'declined',
+        }).toEqual({
+          text,
+          comma,
+          value: referenceQuantity(text, comma),
+          // The fast path may decline anything; when it answers, it answers the reference.
+          fast: fast >= 0 ? referenceQuantity(text, comma) : 'declined',
+        });
+      }),
+      { numRuns: 5000 },
+    );
   });
 });
 
