@@ -15,6 +15,7 @@ import {
 import workerPath from './services/parse/parse-worker?modulePath';
 import { createSafeStorageSecretStore } from './services/auth/secret-store';
 import { defaultDataDir } from './services/app-paths';
+import { createFileGrants } from './services/files/file-grants';
 import { disposeParseWorkers, prewarmParseWorker } from './services/parse/parse-file';
 import { createConnectionManager } from './services/session/connection-manager';
 import { createSessionService } from './services/session/session-service';
@@ -101,6 +102,7 @@ async function start(): Promise<void> {
     connection,
     sessions,
     settings,
+    files: createFileGrants({ dataDir, recents: settings.recentFiles }),
     appInfo: { platform: process.platform, version: app.getVersion(), dataDir },
     prewarm: () => prewarmParseWorker(workerUrl),
     dialogs: {

@@ -2,8 +2,9 @@ import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'ele
 import type { Api, IpcResult } from '../../shared/ipc/api';
 import type { Channel, ChannelOutput, EventName, EventPayload } from '../../shared/ipc/contract';
 
-// window.api: one named function per channel of shared/ipc/contract.ts, nothing generic, so the
-// page can reach exactly the channels listed there. Type-only imports: a sandboxed preload
+// window.api: one named function per page channel of shared/ipc/contract.ts, nothing generic,
+// so the page can reach exactly the channels listed there (files:record-drop only through
+// fileDropped, which takes a File, never a path). Type-only imports: a sandboxed preload
 // cannot load packages (zod stays in main, which validates every call).
 
 async function call<C extends Channel>(channel: C, input?: unknown): Promise<ChannelOutput<C>> {
@@ -33,6 +34,7 @@ const api = {
   connectionSelectMerchant: (input) => call('connection:select-merchant', input),
 
   importChooseFile: () => call('import:choose-file'),
+  filesRecent: () => call('files:recent'),
   importOpen: (input) => call('import:open', input),
   importCancelOpen: () => call('import:cancel-open'),
   importView: () => call('import:view'),
@@ -69,7 +71,12 @@ const api = {
   onMenu: listen('event:menu'),
   onConnectionChanged: listen('event:connection-changed'),
 
-  pathForFile: (file) => webUtils.getPathForFile(file),
+  // The page hands over what the user dropped; only the preload sees its path (webUtils answers
+  // '' for a File the page made itself) and main records it as a handle.
+  fileDropped: async (file) => {
+    const path = webUtils.getPathForFile(file);
+    return path ? call('files:record-drop', { path }) : null;
+  },
 } satisfies Api;
 
-contextBridge.exposeInMainWorld('api', api);
+contextBridge.exposeInMainWorld('api', Object.freeze(api));

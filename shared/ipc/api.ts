@@ -4,6 +4,7 @@ import type {
   ChannelOutput,
   EventName,
   EventPayload,
+  FileRef,
   IpcContract,
 } from './contract';
 import { channels, eventNames } from './contract';
@@ -27,19 +28,30 @@ type Invoker<C extends Channel> = IpcContract[C]['input'] extends { _zod: { outp
   ? () => Promise<ChannelOutput<C>>
   : (input: ChannelInput<C>) => Promise<ChannelOutput<C>>;
 
-export type ChannelMethods = { [C in Channel as MethodName<C>]: Invoker<C> };
+/**
+ * Channels only the preload calls: the page gets a preload function that takes what the user
+ * did (a dropped File), never one that takes a path.
+ */
+export const PRELOAD_ONLY_CHANNELS = ['files:record-drop'] as const satisfies readonly Channel[];
+export type PreloadOnlyChannel = (typeof PRELOAD_ONLY_CHANNELS)[number];
+export type PageChannel = Exclude<Channel, PreloadOnlyChannel>;
+
+export type ChannelMethods = { [C in PageChannel as MethodName<C>]: Invoker<C> };
 export type EventListeners = {
   [E in EventName as ListenerName<E>]: (listener: (payload: EventPayload<E>) => void) => () => void;
 };
 
-/** Not IPC: reads the path of a dropped file (Electron's webUtils, in the preload). */
 export interface PreloadExtras {
-  pathForFile(file: File): string;
+  /**
+   * A dropped file: the preload resolves its path through Electron's webUtils and main records
+   * it (files:record-drop). Resolves to null for a File with no file on disk (one the page made).
+   */
+  fileDropped(file: File): Promise<FileRef | null>;
 }
 
 export type Api = ChannelMethods & EventListeners & PreloadExtras;
 
-export const PRELOAD_EXTRAS = ['pathForFile'] as const satisfies readonly (keyof PreloadExtras)[];
+export const PRELOAD_EXTRAS = ['fileDropped'] as const satisfies readonly (keyof PreloadExtras)[];
 
 function camel(text: string): string {
   return text.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
@@ -58,9 +70,18 @@ export function listenerName<E extends EventName>(event: E): ListenerName<E> {
   return `on${capitalize(camel(event.slice('event:'.length)))}` as ListenerName<E>;
 }
 
+/** The channels the page reaches through window.api (one named function each). */
+export const pageChannels = channels.filter(
+  (c): c is PageChannel => !(PRELOAD_ONLY_CHANNELS as readonly Channel[]).includes(c),
+);
+
 /** Every key window.api has, sorted: the security spec checks the page against this. */
 export function apiKeys(): string[] {
-  return [...channels.map(methodName), ...eventNames.map(listenerName), ...PRELOAD_EXTRAS].sort();
+  return [
+    ...pageChannels.map(methodName),
+    ...eventNames.map(listenerName),
+    ...PRELOAD_EXTRAS,
+  ].sort();
 }
 
 /** What a handler sends back over IPC: errors travel as data so their message stays readable. */

@@ -22,6 +22,19 @@ const id = z.string().min(1).max(200);
 const cellText = z.string().max(10_000);
 
 // ---------------------------------------------------------------------------------------------
+// ---------------------------------------------------------------------------------------------
+// Files
+
+/**
+ * A file the user chose, by capability: an opaque handle main issued (its open dialog, a drop,
+ * its recent list) and the file's name for display. The renderer never sends or receives a path.
+ */
+export const fileHandleSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{32}$/, 'a file handle issued by the app');
+export const fileRefSchema = z.object({ handle: fileHandleSchema, name: z.string() });
+export type FileRef = z.infer<typeof fileRefSchema>;
+
 // Connection
 
 export const profileKindSchema = z.enum(['sandbox', 'postgres', 'supabase', 'environment']);
@@ -123,7 +136,7 @@ export type MappingTemplate = z.infer<typeof mappingTemplateSchema>;
 
 export const needsMappingSchema = z.object({
   kind: z.literal('needs-mapping'),
-  path: z.string(),
+  file: fileRefSchema,
   fileName: z.string(),
   headers: z.array(z.string()),
   suggestions: z.array(headerSuggestionSchema),
@@ -256,10 +269,21 @@ export const ipcContract = {
     output: connectionStateSchema,
   },
 
-  'import:choose-file': { input: none, output: z.object({ path: z.string().nullable() }) },
+  /** Main's open dialog: a handle for the chosen file, or null when cancelled. */
+  'import:choose-file': { input: none, output: z.object({ file: fileRefSchema.nullable() }) },
+  /**
+   * A dropped file, recorded by main. Only the preload calls it, with the path webUtils gives
+   * for a File the user dropped; the page gets `fileDropped(file)` instead (PRELOAD_ONLY).
+   */
+  'files:record-drop': {
+    input: z.object({ path: z.string().min(1).max(4096) }),
+    output: fileRefSchema,
+  },
+  /** Main's recent-files list, each with a handle. */
+  'files:recent': { input: none, output: z.object({ files: z.array(fileRefSchema) }) },
   'import:open': {
     input: z.object({
-      path: z.string().min(1).max(4096),
+      file: fileHandleSchema,
       options: parseOptionsSchema.optional(),
       /** false: show the mapping step even when every header matched. */
       autoMap: z.boolean().optional(),

@@ -37,6 +37,26 @@ test('security: window.api is exactly the contract; navigation, window.open and 
   );
   expect(refused).toMatch(/Invalid request/);
 
+  // Files by capability: the page cannot name a path, and a handle main did not issue is refused
+  // before anything is read.
+  const fileRefusals = await page.evaluate(async () => {
+    const api = (globalThis as unknown as { api: { importOpen(i: unknown): Promise<unknown> } })
+      .api;
+    const attempt = (input: unknown): Promise<string> =>
+      api.importOpen(input).then(
+        () => 'accepted',
+        (e: Error & { code?: string }) => `${e.code ?? ''}: ${e.message}`,
+      );
+    return {
+      path: await attempt({ path: '/etc/passwd' }),
+      pathAsHandle: await attempt({ file: '/etc/passwd' }),
+      forged: await attempt({ file: 'A'.repeat(32) }),
+    };
+  });
+  expect(fileRefusals.path).toMatch(/^invalid_input: Invalid request/);
+  expect(fileRefusals.pathAsHandle).toMatch(/^invalid_input: Invalid request/);
+  expect(fileRefusals.forged).toMatch(/^unknown_file: That file was not chosen/);
+
   // window.open opens nothing, with or without a user gesture. Electron's deny makes it return
   // null; in the chromium project (no Electron main) the new window's request for the external
   // page is refused by the same request policy and no window stays open.

@@ -941,7 +941,9 @@ describe('exported error CSVs', () => {
     ];
     const valid = { ...base(14), quantity: '1' };
     const path = await folder.write([...cases.map((c) => c.record), valid]);
-    expect(await host.value('import:open', { path })).toMatchObject({ kind: 'opened' });
+    expect(await host.value('import:open', { file: await host.choose(path) })).toMatchObject({
+      kind: 'opened',
+    });
     const out = folder.path(`errors-${randomUUID()}.csv`);
     host.answerSaveDialog(out);
     expect(await host.value('import:export-errors')).toEqual({ path: out, rows: cases.length });
@@ -1032,7 +1034,9 @@ describe('secrets', () => {
       // An import that the database refuses: one transaction lands elsewhere meanwhile.
       const rows = buildRows(a, { purchases: 3, itemsPerPurchase: 2 });
       const path = await folder.write(recordsOf(rows));
-      expect(await app.value('import:open', { path })).toMatchObject({ kind: 'opened' });
+      expect(await app.value('import:open', { file: await app.choose(path) })).toMatchObject({
+        kind: 'opened',
+      });
       await env.db.pool.query(
         `insert into public.purchases (merchant_id, user_id, transaction_number, purchased_at, total_amount)
          values ($1, $2, $3, now(), 1)`,

@@ -1,5 +1,6 @@
 import type { Channel, ChannelOutput, IpcContract } from '../../../shared/ipc/contract';
 import type { z } from 'zod';
+import type { FileGrants } from '../services/files/file-grants';
 import type { ConnectionManager } from '../services/session/connection-manager';
 import type { SessionService } from '../services/session/session-service';
 import type { SettingsStore } from '../services/settings/settings';
@@ -13,6 +14,8 @@ export interface HandlerDeps {
   sessions: SessionService;
   settings: SettingsStore;
   dialogs: Dialogs;
+  /** Handles for the files the user chose: the only way a file channel reaches a file. */
+  files: FileGrants;
   appInfo: { platform: string; version: string; dataDir: string };
   /** Starts the parse worker while the user is still choosing a file. */
   prewarm?: () => void;
@@ -29,7 +32,7 @@ function stem(fileName: string): string {
 }
 
 export function createHandlers(deps: HandlerDeps): Handlers {
-  const { connection, sessions, settings, dialogs } = deps;
+  const { connection, sessions, settings, dialogs, files } = deps;
   return {
     'app:info': () => deps.appInfo,
 
@@ -51,10 +54,23 @@ export function createHandlers(deps: HandlerDeps): Handlers {
 
     'import:choose-file': async () => {
       deps.prewarm?.();
-      return { path: await dialogs.openCsv() };
+      const path = await dialogs.openCsv();
+      return { file: path ? await files.grant(path, 'dialog') : null };
     },
-    'import:open': ({ path, options, autoMap }) =>
-      sessions.open(path, options ?? {}, autoMap ?? true),
+    'files:record-drop': ({ path }) => files.grant(path, 'drop'),
+    'files:recent': async () => ({ files: await files.recent() }),
+    'import:open': async ({ file, options, autoMap }) => {
+      // resolve() refuses a handle main did not issue before anything is read.
+      const path = files.resolve(file);
+      const result = await sessions.open(
+        path,
+        files.describe(file),
+        options ?? {},
+        autoMap ?? true,
+      );
+      if (result.kind !== 'cancelled') await files.remember(file).catch(() => undefined);
+      return result;
+    },
     'import:cancel-open': () => ({ cancelled: sessions.cancelOpen() }),
     'import:view': () => sessions.view(),
     'import:rows': ({ filter, offset, limit }) => sessions.current().rows(filter, offset, limit),

@@ -1,9 +1,12 @@
 import { useEffect, useState } from 'react';
 import { useImportStore } from '../features/import/store';
 import { notify, useShellStore } from '../features/shell/store';
-import { api } from '../lib/api';
+import { api, errorMessage } from '../lib/api';
 
-/** Dropping a file anywhere on the window opens it (its path comes from the preload). */
+/**
+ * Dropping a file anywhere on the window opens it: the preload resolves the dropped File and
+ * main records it as a handle (the page never sees or sends its path).
+ */
 export function useFileDrop(): boolean {
   const [dragging, setDragging] = useState(false);
   useEffect(() => {
@@ -23,19 +26,25 @@ export function useFileDrop(): boolean {
       // Without this the drop would navigate the window to the file.
       event.preventDefault();
     };
+    const opened = async (file: File): Promise<void> => {
+      try {
+        const ref = await api().fileDropped(file);
+        if (!ref) {
+          notify('error', 'That item has no file on disk: drop a CSV file from a folder.');
+          return;
+        }
+        useShellStore.getState().screenChosen('import');
+        await useImportStore.getState().fileChosen(ref);
+      } catch (error) {
+        notify('error', errorMessage(error));
+      }
+    };
     const onDrop = (event: DragEvent): void => {
       event.preventDefault();
       depth = 0;
       setDragging(false);
       const file = event.dataTransfer?.files[0];
-      if (!file) return;
-      const path = api().pathForFile(file);
-      if (!path) {
-        notify('error', 'That item has no file on disk: drop a CSV file from a folder.');
-        return;
-      }
-      useShellStore.getState().screenChosen('import');
-      void useImportStore.getState().fileChosen(path);
+      if (file) void opened(file);
     };
     window.addEventListener('dragenter', onEnter);
     window.addEventListener('dragleave', onLeave);

@@ -1,6 +1,6 @@
 import type { BrowserContext, Page } from '@playwright/test';
-import { listenerName, methodName, PRELOAD_EXTRAS } from '../../../shared/ipc/api';
-import { channels, eventNames } from '../../../shared/ipc/contract';
+import { listenerName, methodName, pageChannels, PRELOAD_EXTRAS } from '../../../shared/ipc/api';
+import { eventNames } from '../../../shared/ipc/contract';
 import {
   isAllowedNavigation,
   isAllowedRequest,
@@ -61,7 +61,7 @@ export async function installBridge(
     host.call(String(channel), input),
   );
   const spec: BridgeSpec = {
-    methods: channels.map((c) => [methodName(c), c]),
+    methods: pageChannels.map((c) => [methodName(c), c]),
     listeners: eventNames.map((e) => [listenerName(e), e]),
     extras: [...PRELOAD_EXTRAS],
   };
@@ -91,13 +91,21 @@ export async function installBridge(
         return () => set.delete(listener);
       };
     }
-    // A browser File has no path on disk (the Electron preload asks webUtils): a spec that drops
-    // a file names the disk file it stands for in __piDropPaths, keyed by file name.
-    if (bridge.extras.includes('pathForFile'))
-      api['pathForFile'] = (file: File) =>
-        (globalThis as unknown as { __piDropPaths?: Record<string, string> }).__piDropPaths?.[
-          file.name
-        ] ?? '';
+    // As the preload's fileDropped: resolve the File's path (webUtils there; here a browser File
+    // has no path, so a spec that drops a file names the disk file it stands for in
+    // __piDropPaths, keyed by file name) and have main record it (files:record-drop).
+    if (bridge.extras.includes('fileDropped'))
+      api['fileDropped'] = async (file: File) => {
+        const path =
+          (globalThis as unknown as { __piDropPaths?: Record<string, string> }).__piDropPaths?.[
+            file.name
+          ] ?? '';
+        if (!path) return null;
+        const result = await w.__piIpc('files:record-drop', { path });
+        if (!result.ok)
+          throw Object.assign(new Error(result.error.message), { code: result.error.code });
+        return result.value;
+      };
     Object.defineProperty(globalThis, 'api', { value: Object.freeze(api), enumerable: false });
     Object.defineProperty(globalThis, '__piEmit', {
       value: (event: string, payload: unknown) => {

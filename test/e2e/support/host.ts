@@ -3,11 +3,13 @@ import { createMemorySecretStore } from '../../../electron/main/services/auth/se
 import { createConnectionManager } from '../../../electron/main/services/session/connection-manager';
 import { createSessionService } from '../../../electron/main/services/session/session-service';
 import { createSettingsStore } from '../../../electron/main/services/settings/settings';
+import { createFileGrants } from '../../../electron/main/services/files/file-grants';
 import { createHandlers, type Handlers } from '../../../electron/main/ipc/handlers';
 import { dispatch } from '../../../electron/main/ipc/dispatch';
 
 // The main process without Electron: the same services and handlers the app registers, hosted in
-// the test process. Dialogs and notifications are the only stand-ins (tests answer them).
+// the test process. Dialogs and notifications are the only stand-ins (tests answer them); files
+// reach the handlers by the handles main issues, as in the app.
 
 export interface Host {
   handlers: Handlers;
@@ -62,6 +64,7 @@ export async function createHost(options: { dataDir: string; databaseUrl: string
     connection,
     sessions,
     settings,
+    files: createFileGrants({ dataDir: options.dataDir, recents: settings.recentFiles }),
     appInfo: { platform: process.platform, version: 'e2e', dataDir: options.dataDir },
     dialogs: {
       openCsv: async () => openAnswers.shift() ?? null,

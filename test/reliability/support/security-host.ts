@@ -19,6 +19,7 @@ import {
   type SessionService,
 } from '../../../electron/main/services/session/session-service';
 import { createSettingsStore } from '../../../electron/main/services/settings/settings';
+import { createFileGrants } from '../../../electron/main/services/files/file-grants';
 import { createHandlers } from '../../../electron/main/ipc/handlers';
 import { dispatch } from '../../../electron/main/ipc/dispatch';
 
@@ -37,6 +38,9 @@ export interface CapturingHost {
   /** Like call, but returns the value (checked by the contract) and throws when it failed. */
   value<C extends Channel>(channel: C, input?: ChannelInput<C>): Promise<ChannelOutput<C>>;
   answerSaveDialog(path: string | null): void;
+  answerOpenDialog(path: string | null): void;
+  /** The user chooses this file in main's open dialog: returns the handle main issued. */
+  choose(path: string): Promise<string>;
   readonly log: string[];
   readonly exchanges: Exchange[];
   readonly events: { event: EventName; payload: unknown }[];
@@ -58,6 +62,7 @@ export function createCapturingHost(options: {
   const events: { event: EventName; payload: unknown }[] = [];
   const secretWrites: string[] = [];
   const saveAnswers: (string | null)[] = [];
+  const openAnswers: (string | null)[] = [];
   const write = (line: string): void => {
     log.push(line);
   };
@@ -104,9 +109,10 @@ export function createCapturingHost(options: {
     connection,
     sessions,
     settings,
+    files: createFileGrants({ dataDir: options.dataDir, recents: settings.recentFiles }),
     appInfo: { platform: process.platform, version: 'security', dataDir: options.dataDir },
     dialogs: {
-      openCsv: async () => null,
+      openCsv: async () => openAnswers.shift() ?? null,
       saveCsv: async () => saveAnswers.shift() ?? null,
     },
   });
@@ -124,6 +130,15 @@ export function createCapturingHost(options: {
       return result.value as ChannelOutput<C>;
     },
     answerSaveDialog: (path) => saveAnswers.push(path),
+    answerOpenDialog: (path) => openAnswers.push(path),
+    async choose(path) {
+      openAnswers.push(path);
+      const result = await call('import:choose-file');
+      if (!result.ok) throw new Error(`import:choose-file: ${result.error.message}`);
+      const { file } = result.value as ChannelOutput<'import:choose-file'>;
+      if (!file) throw new Error('import:choose-file: no file');
+      return file.handle;
+    },
     log,
     exchanges,
     events,

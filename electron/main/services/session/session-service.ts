@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { basename } from 'node:path';
 import {
   commitImport,
   commitOrReconcile,
@@ -21,6 +20,7 @@ import type {
   CommitResult,
   ImportProgress,
   OpenResult,
+  FileRef,
   PickOption,
   RecheckView,
   SessionView,
@@ -114,7 +114,13 @@ export function createSessionService(deps: SessionServiceDeps) {
     view: (): SessionView | null => session?.view() ?? null,
     current,
 
-    async open(path: string, options: ParseOptions = {}, autoMap = true): Promise<OpenResult> {
+    /** Opens a file the user chose (main resolved its handle to `path`; `file` goes back). */
+    async open(
+      path: string,
+      file: FileRef,
+      options: ParseOptions = {},
+      autoMap = true,
+    ): Promise<OpenResult> {
       const { state } = deps.connection.active();
       if (!state.permissions.preview) {
         throw new Error(
@@ -124,7 +130,7 @@ export function createSessionService(deps: SessionServiceDeps) {
       opening?.abort();
       const controller = new AbortController();
       opening = controller;
-      const fileName = basename(path);
+      const fileName = file.name;
       try {
         let parseOptions = options;
         if (!options.columnMapping) {
@@ -157,7 +163,7 @@ export function createSessionService(deps: SessionServiceDeps) {
           if (needsMapping) {
             return {
               kind: 'needs-mapping',
-              path,
+              file,
               fileName,
               headers: head.headers,
               suggestions: suggestion.headers,

@@ -43,6 +43,12 @@ const profilesFileSchema = z.object({
 });
 type ProfilesFile = z.infer<typeof profilesFileSchema>;
 
+/** Files the user opened, newest first: main's own list (the renderer never sends a path). */
+const recentFilesSchema = z.object({
+  version: z.literal(1),
+  paths: z.array(z.string().min(1).max(4096)).max(50),
+});
+
 export interface SettingsStore {
   readonly dir: string;
   window: JsonFile<WindowState>;
@@ -59,6 +65,10 @@ export interface SettingsStore {
     remove(id: string): Promise<boolean>;
     setActive(id: string | null): Promise<void>;
     rememberMerchant(profileId: string, merchantId: string): Promise<void>;
+  };
+  recentFiles: {
+    read(): Promise<string[]>;
+    write(paths: string[]): Promise<void>;
   };
   /** Where a profile's connection string is kept (encrypted by the app's store factory). */
   secretFor(profileId: string): SecretStore;
@@ -98,6 +108,12 @@ export function createSettingsStore(
     join(dir, 'profiles.json'),
     profilesFileSchema,
     (): ProfilesFile => ({ version: 1, profiles: [], activeId: null, merchantByProfile: {} }),
+    damaged,
+  );
+  const recentFiles = jsonFile(
+    join(dir, 'recent-files.json'),
+    recentFilesSchema,
+    () => ({ version: 1 as const, paths: [] }),
     damaged,
   );
   const secrets = new Map<string, SecretStore>();
@@ -177,6 +193,12 @@ export function createSettingsStore(
           ...file,
           merchantByProfile: { ...file.merchantByProfile, [profileId]: merchantId },
         }));
+      },
+    },
+    recentFiles: {
+      read: async () => (await recentFiles.read()).paths,
+      write: async (paths) => {
+        await recentFiles.write({ version: 1, paths });
       },
     },
     secretFor,

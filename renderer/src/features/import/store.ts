@@ -1,6 +1,7 @@
 import { create } from 'zustand';
 import type { CanonicalColumn, ParseOptions } from '../../../../shared/domain/types';
 import type {
+  FileRef,
   GridRow,
   ImportProgress,
   NeedsMapping,
@@ -22,7 +23,10 @@ export interface ActiveCell {
 
 interface ImportState {
   phase: ImportPhase;
-  path: string | null;
+  /** The open file: a handle main issued and its name (the renderer never holds a path). */
+  file: FileRef | null;
+  /** Main's recent-files list, each with its handle. */
+  recent: FileRef[];
   options: ParseOptions;
   progress: ImportProgress | null;
   mapping: NeedsMapping | null;
@@ -38,7 +42,8 @@ interface ImportState {
   busy: boolean;
   replace: { column: CanonicalColumn; from: string } | null;
   openRequested(): Promise<void>;
-  fileChosen(path: string, options?: ParseOptions): Promise<void>;
+  fileChosen(file: FileRef, options?: ParseOptions): Promise<void>;
+  recentRequested(): Promise<void>;
   progressReceived(progress: ImportProgress): void;
   openCancelled(): Promise<void>;
   mappingConfirmed(
@@ -74,7 +79,7 @@ interface ImportState {
 
 const initial = {
   phase: 'idle' as ImportPhase,
-  path: null,
+  file: null,
   options: {},
   progress: null,
   mapping: null,
@@ -122,21 +127,22 @@ export const useImportStore = create<ImportState>()((set, get) => {
 
   return {
     ...initial,
+    recent: [],
 
     openRequested: async () => {
       try {
-        const { path } = await api().importChooseFile();
-        if (path) await get().fileChosen(path);
+        const { file } = await api().importChooseFile();
+        if (file) await get().fileChosen(file);
       } catch (error) {
         notify('error', errorMessage(error));
       }
     },
 
-    fileChosen: async (path, options = {}) => {
+    fileChosen: async (file, options = {}) => {
       if (get().phase === 'opening') return;
-      set({ ...initial, phase: 'opening', path, options, version: get().version + 1 });
+      set({ ...initial, phase: 'opening', file, options, version: get().version + 1 });
       try {
-        const result = await api().importOpen({ path, options });
+        const result = await api().importOpen({ file: file.handle, options });
         if (result.kind === 'cancelled') {
           set({ phase: get().view ? 'preview' : 'idle', progress: null });
           notify('info', 'Opening the file was cancelled.');
@@ -151,6 +157,14 @@ export const useImportStore = create<ImportState>()((set, get) => {
       }
     },
 
+    recentRequested: async () => {
+      try {
+        set({ recent: (await api().filesRecent()).files });
+      } catch {
+        // The list is a convenience: without it the open button still works.
+      }
+    },
+
     progressReceived: (progress) => {
       if (get().phase === 'opening') set({ progress });
     },
@@ -160,8 +174,8 @@ export const useImportStore = create<ImportState>()((set, get) => {
     },
 
     mappingConfirmed: async (mapping, templateName) => {
-      const { path, mapping: pending, options } = get();
-      if (!path || !pending) return;
+      const { file, mapping: pending, options } = get();
+      if (!file || !pending) return;
       if (templateName) {
         try {
           await api().templatesSave({ name: templateName, mapping, headers: pending.headers });
@@ -173,7 +187,7 @@ export const useImportStore = create<ImportState>()((set, get) => {
           notify('error', errorMessage(error));
         }
       }
-      await get().fileChosen(path, { ...options, columnMapping: mapping });
+      await get().fileChosen(file, { ...options, columnMapping: mapping });
     },
 
     mappingAbandoned: () => set({ ...initial, version: get().version + 1 }),

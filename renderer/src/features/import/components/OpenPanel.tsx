@@ -1,8 +1,15 @@
+import { useEffect } from 'react';
 import { useImportStore } from '../store';
 
 export function OpenPanel(): React.JSX.Element {
   const openRequested = useImportStore((s) => s.openRequested);
   const error = useImportStore((s) => s.error);
+  const recent = useImportStore((s) => s.recent);
+  const recentRequested = useImportStore((s) => s.recentRequested);
+  const fileChosen = useImportStore((s) => s.fileChosen);
+  useEffect(() => {
+    void recentRequested();
+  }, [recentRequested]);
   return (
     <div className="open-panel">
       {error && (
@@ -26,6 +33,21 @@ export function OpenPanel(): React.JSX.Element {
         >
           Choose a CSV file…
         </button>
+        {recent.length > 0 && (
+          <nav className="recent-files" aria-label="Recent files">
+            <span className="muted small">Recent:</span>
+            {recent.map((file) => (
+              <button
+                key={file.handle}
+                type="button"
+                className="button"
+                onClick={() => void fileChosen(file)}
+              >
+                {file.name}
+              </button>
+            ))}
+          </nav>
+        )}
         <p className="muted small">
           One row per line item: transaction_number, user_id, purchased_at, sku_id, quantity,
           unit_price (currency, total_amount, store_code and notes are optional). Other header

@@ -3,13 +3,13 @@ import { useImportStore } from '../store';
 
 export function ProgressPanel(): React.JSX.Element {
   const progress = useImportStore((s) => s.progress);
-  const path = useImportStore((s) => s.path);
+  const file = useImportStore((s) => s.file);
   const openCancelled = useImportStore((s) => s.openCancelled);
   const fraction =
     progress && progress.phase === 'reading' && progress.totalBytes > 0
       ? progress.bytesRead / progress.totalBytes
       : null;
-  const name = progress?.fileName ?? path?.split(/[\\/]/).pop() ?? 'the file';
+  const name = progress?.fileName ?? file?.name ?? 'the file';
   return (
     <div className="progress-panel" aria-busy="true">
       <h1>Reading {name}</h1>
