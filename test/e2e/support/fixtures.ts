@@ -15,12 +15,13 @@ import {
 } from '@playwright/test';
 import { openTestDb, seedMerchant, type SeededMerchant, type TestDb } from '../../support/seed';
 import { installBridge } from './bridge';
+import { findBrowser } from './find-browser';
 import { createHost, type Host } from './host';
 import { serveDirectory } from './static-server';
 
 // Two ways to run the same specs:
-// - project `chromium`: the built renderer in Debian's Chromium, main-process handlers hosted
-//   here and bridged into the page (Electron cannot run on these machines);
+// - project `chromium`: the built renderer in Chromium (see find-browser.ts), main-process
+//   handlers hosted here and bridged into the page (Electron cannot run on these machines);
 // - project `electron`: the packaged-layout app through _electron.launch, where the binary exists.
 // Every test gets its own data folder and its own merchant in the shared PostgreSQL.
 
@@ -81,7 +82,7 @@ export const test = base.extend<
         return;
       }
       const browser = await chromium.launch({
-        executablePath: process.env['E2E_CHROMIUM'] ?? '/usr/bin/chromium',
+        executablePath: findBrowser().path,
         args: CHROMIUM_ARGS,
         // Playwright turns Chromium's popup blocker off by default; the app denies popups.
         ignoreDefaultArgs: ['--disable-popup-blocking'],
