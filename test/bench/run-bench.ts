@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { runDbBench, type DbBenchResult } from './db-bench';
 import { runParseBench, type ParseBenchResult } from './parse-bench';
+import { runReferenceBench, type ReferenceBenchResult } from './reference-bench';
 import {
   describePhases,
   runParallelBench,
@@ -19,6 +20,7 @@ const PARTS = [
   'parse-100k',
   'parse-1m',
   'db-100k',
+  'refcheck-30k',
   'supabase-100k',
   'scale-1m',
   'parallel-5x100k',
@@ -30,6 +32,7 @@ interface Results {
   'parse-100k'?: ParseBenchResult;
   'parse-1m'?: ParseBenchResult;
   'db-100k'?: DbBenchResult;
+  'refcheck-30k'?: ReferenceBenchResult;
   'supabase-100k'?: SupabaseBenchResult;
   'scale-1m'?: ScaleBenchResult;
   'parallel-5x100k'?: ParallelBenchResult;
@@ -44,6 +47,8 @@ async function runPart(part: Part): Promise<Results[Part]> {
       return runParseBench(1_000_000, { repetitions: 2, tsx: false, log });
     case 'db-100k':
       return runDbBench(100_000);
+    case 'refcheck-30k':
+      return runReferenceBench(30_000);
     case 'supabase-100k':
       return runSupabaseBench(100_000);
     case 'scale-1m':
@@ -99,6 +104,15 @@ function rowsOf(r: Results): Row[] {
         'target far below 8 s',
       ],
     );
+  }
+  const ref = r['refcheck-30k'];
+  if (ref) {
+    rows.push([
+      verdict(ref.ratio <= 3),
+      `reference check, ${ref.ids} ids of each kind vs the same lookups as plain SQL`,
+      `${s(ref.rpcMs)} vs ${s(ref.plainSqlMs)}`,
+      `ratio ${ref.ratio.toFixed(2)} (target <= 3)`,
+    ]);
   }
   if (supa) {
     rows.push([

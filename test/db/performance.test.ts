@@ -10,12 +10,13 @@ import {
   type TestDb,
 } from '../support/seed';
 
-// Supabase cancels statements after 8 s: every call must stay far below that at the largest
-// batch we accept. Figures are printed so regressions show up in the log, not only as failures.
+// The largest batch we accept, end to end through the RPCs: every call answers correctly and the
+// batch lands exactly. How long the calls take is printed, not asserted (a loaded 2-core machine
+// must not fail this): the budgets (slowest call far below Supabase's 8 s statement timeout,
+// commit vs COPY) are `npm run bench` (db-100k, supabase-100k), ratios against the same run.
 
 const ROWS = 100_000;
 const PURCHASES = 30_000;
-const LIMIT_MS = 8_000;
 
 let db: TestDb;
 let merchant: SeededMerchant;
@@ -29,7 +30,7 @@ afterAll(async () => {
 });
 
 describe('100k rows / 30k purchases', () => {
-  it('stages in 5,000-row chunks and commits well under the statement timeout', async () => {
+  it('stages in 5,000-row chunks, commits once, and a repeated commit or recheck changes nothing', async () => {
     // 10k purchases of 4 items + 20k of 3 = 100k rows.
     const rows = buildRows(merchant, {
       purchases: PURCHASES,
@@ -73,9 +74,5 @@ describe('100k rows / 30k purchases', () => {
     expect(recheckDone.ok).toBe(true);
     expect(recheckDone.existingTransactions).toEqual([]);
     expect(await countImported(db.pool, batchId)).toEqual({ purchases: PURCHASES, items: ROWS });
-
-    expect(stageMax).toBeLessThan(LIMIT_MS / 4);
-    expect(recheckMs).toBeLessThan(LIMIT_MS / 2);
-    expect(commitMs).toBeLessThan(LIMIT_MS);
   });
 });

@@ -64,7 +64,7 @@ describe('import_check_references', () => {
     expect(result).toEqual({ unknownUserIds: [], unknownSkuIds: [], existingTransactions: [] });
   });
 
-  it('checks 30k ids of each kind in well under a second', async () => {
+  it('checks 30k ids of each kind in one call, answering each list exactly', async () => {
     const big = await seedMerchant(db.pool, { users: 20_000, skus: 5_000 });
     // 10k of the merchant's transaction numbers already exist, 20k are new.
     await db.pool.query(
@@ -91,7 +91,6 @@ describe('import_check_references', () => {
       result = await db.rpc.call('import_check_references', args);
       timings.push(performance.now() - started);
     }
-    const best = Math.min(...timings);
     console.log(
       `[perf] reference check, 30k user + 30k SKU ids + 30k transaction numbers: ` +
         timings.map((ms) => `${ms.toFixed(0)} ms`).join(', '),
@@ -101,6 +100,7 @@ describe('import_check_references', () => {
     expect(result.unknownSkuIds).toHaveLength(25_000);
     expect(result.existingTransactions).toHaveLength(10_000);
     expect(result.existingTransactions.every((t) => t.batchId === null)).toBe(true);
-    expect(best).toBeLessThan(1_000);
+    // The time is printed, not asserted: the budget is `npm run bench` (refcheck-30k, a ratio
+    // against the same lookups written as plain SQL in the same run).
   });
 });

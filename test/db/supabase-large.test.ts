@@ -11,7 +11,7 @@ import { openSupabaseTestEnv, type SupabaseTestEnv } from '../support/supabase-e
 // double enforces the 8 s statement timeout for `authenticated` and drops connections on cue.
 
 describe('100k rows through supabase-js', () => {
-  it('stays under the 8 s statement timeout on every call', async () => {
+  it('lands through the API with every call inside the statement timeout and the body limit', async () => {
     const result = await runSupabaseBench(100_000, inject('databaseUrl'));
     console.log(
       `[supabase] ${result.rows} rows / ${result.purchases} purchases as a signed-in operator: ` +
@@ -21,7 +21,9 @@ describe('100k rows through supabase-js', () => {
         `${(result.largestRequestBytes / 1024 / 1024).toFixed(2)} MB`,
     );
     expect(result.rows).toBe(100_000);
-    expect(result.slowestCallMs).toBeLessThan(8_000);
+    // No stopwatch here: the double enforces the 8 s statement timeout itself, so a call that
+    // outlasted it would have been cancelled and the import refused. The margin under 8 s is
+    // `npm run bench` (supabase-100k).
     expect(result.largestRequestBytes).toBeLessThan(4 * 1024 * 1024);
   });
 });

@@ -68,8 +68,12 @@ const IMPORT_RUNS = runCount(100, 500);
 const ROUND_TRIP_RUNS = runCount(1_500, 15_000);
 const ROUND_TRIP_WORKER_RUNS = runCount(60, 600);
 const HUGE_MB = LONG_RUN ? [1, 2, 3, 4, 5, 1.5, 2.5, 3.5, 4.5, 5] : [1, 2, 1, 5, 1];
-/** A small file that takes longer than this is treated as a hang. */
-const SMALL_CASE_LIMIT_MS = 2_000;
+/**
+ * A case that takes longer than this is treated as a hang. Deliberately minutes, not seconds: a
+ * small file takes milliseconds, and a loaded 2-core machine must never fail a case for being
+ * slow. Parsing speed is `npm run bench`'s business (parse-100k, parse-1m: ratios).
+ */
+const HANG_MS = 120_000;
 
 interface CategoryFigures {
   runs: number;
@@ -328,7 +332,7 @@ describe('fuzzed CSV files, in process', () => {
       const arb = caseArbs(ids)[category];
       fc.assert(
         fc.property(arb, (c) => {
-          runInProcess(c, SMALL_CASE_LIMIT_MS);
+          runInProcess(c, HANG_MS);
         }),
         { numRuns: RUNS[category], seed: SEED + i },
       );
@@ -342,18 +346,18 @@ describe('fuzzed CSV files through the worker thread, from disk', () => {
     const arb = fc.oneof(...FUZZ_CATEGORIES.map((c) => all[c]));
     await fc.assert(
       fc.asyncProperty(arb, async (c) => {
-        await runInWorker(c, 10_000);
+        await runInWorker(c, HANG_MS);
       }),
       { numRuns: WORKER_RUNS, seed: SEED + 100 },
     );
   });
 
-  it('huge fields (1-5 MB) are refused with their row, in bounded time, through both doors', async () => {
+  it('huge fields (1-5 MB) are refused with their row, without hanging, through both doors', async () => {
     const started = performance.now();
     for (const c of hugeCases(ids, HUGE_MB)) {
       const size = c.text.length / (1024 * 1024);
-      // Generous: a loaded two-core box parses ~20 MB/s here; a hang is minutes, not seconds.
-      const limit = 5_000 + size * 3_000;
+      // A hang is minutes, not seconds: a loaded two-core box parses ~20 MB/s here.
+      const limit = HANG_MS + size * 10_000;
       runInProcess(c, limit);
       await runInWorker(c, limit);
     }
@@ -556,7 +560,7 @@ describe('round trip: purchases -> CSV -> engine -> the same purchases', () => {
           const path = join(dir, `round-trip-${++fileNo}.csv`);
           await writeFile(path, bytes);
           const { report } = await parseCsvFile(path, parseOptionsFor(file), {
-            signal: AbortSignal.timeout(10_000),
+            signal: AbortSignal.timeout(HANG_MS),
           });
           expectSame(file, report);
         },

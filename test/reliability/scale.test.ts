@@ -24,8 +24,11 @@ import { LONG_RUN, printFigures, runCount } from './support/mode';
 const PARALLEL = 5;
 const PARALLEL_ROWS = runCount(20_000, 100_000);
 const BIG_ROWS = runCount(100_000, 1_000_000);
-/** Generous: 100k rows take ~10 s here on a loaded box, 1M rows ~2 min; a blow-up shows. */
-const BIG_LIMIT_MS = runCount(60_000, 600_000);
+/**
+ * A hang ceiling, not a budget: 100k rows take ~10 s here on a loaded box, 1M rows ~2 min. Speed
+ * is `npm run bench` (scale-1m: per-row ratio against 100k rows in the same run).
+ */
+const BIG_LIMIT_MS = runCount(240_000, 1_800_000);
 
 let db: TestDb;
 let dir: string;
@@ -130,7 +133,7 @@ describe('several merchants importing at once', () => {
 });
 
 describe('one big file end to end', () => {
-  it(`${BIG_ROWS} rows through importFile land exactly, within ${BIG_LIMIT_MS / 1000} s`, async () => {
+  it(`${BIG_ROWS} rows through importFile land exactly, without hanging`, async () => {
     const big = await prepare(BIG_ROWS, 300);
     const run = await importAlone(big);
     await expectLandedExactly(run, big);
