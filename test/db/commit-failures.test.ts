@@ -251,6 +251,83 @@ describe('database refusals during the insert', () => {
     expect(await countImported(db.pool, batchId)).toEqual({ purchases: 6_000, items: 18_000 });
   });
 
+  // Atomicity, seen directly in the tables (test/reliability/cdc.test.ts sees it in the change
+  // stream): purchases are inserted before their items, so a refused item must take every
+  // purchase of the batch with it, in both commit paths.
+  it.each([
+    ['staged per chunk (ids assigned at staging)', false],
+    ['a purchase split across chunks (numbered at commit)', true],
+  ])('keeps no purchase when the database refuses an item: %s', async (_path, split) => {
+    const sku = await db.pool.query<{ id: string }>(
+      'insert into public.skus (merchant_id, name) values ($1, $2) returning id::text',
+      [merchant.merchantId, 'refused by a CRM rule'],
+    );
+    const refusedSku = sku.rows[0]!.id;
+    const rows = buildRows(merchant, { purchases: 40, itemsPerPurchase: 3 });
+    rows[rows.length - 1]!.sku_id = refusedSku; // the very last item of the batch
+    let batchId: string;
+    if (split) {
+      // Two chunks, the cut inside purchase 20: the commit numbers the batch as a whole.
+      const cut = 20 * 3 + 1;
+      const begun = await db.rpc.call('import_begin_batch', {
+        p_merchant_id: merchant.merchantId,
+        p_idempotency_key: randomUUID(),
+        p_name: null,
+        p_file_name: 'split.csv',
+        p_file_sha256: null,
+        p_total_rows: rows.length,
+        p_chunk_count: 2,
+      });
+      batchId = begun.id;
+      for (const [chunkNo, chunk] of [rows.slice(0, cut), rows.slice(cut)].entries()) {
+        await db.rpc.call('import_stage_chunk', {
+          p_batch_id: batchId,
+          p_chunk_no: chunkNo,
+          p_rows: chunk,
+        });
+      }
+    } else {
+      batchId = (await beginAndStage(db.rpc, merchant, rows, { chunkSize: 30 })).batchId;
+    }
+    const trigger = `refuse_item_${randomUUID().replaceAll('-', '')}`;
+    await db.pool.query(`
+        create or replace function public.test_refuse_item() returns trigger
+        language plpgsql as $fn$
+        begin
+          if new.sku_id::text = tg_argv[0] then
+            raise exception 'item with SKU % refused by a CRM rule', new.sku_id
+              using errcode = 'check_violation';
+          end if;
+          return new;
+        end;
+        $fn$`);
+    await db.pool.query(
+      `create trigger ${trigger} before insert on public.purchase_items
+         for each row execute function public.test_refuse_item('${refusedSku}')`,
+    );
+    try {
+      const failed = await db.rpc.call('import_commit_batch', { p_batch_id: batchId });
+      expect(failed).toMatchObject({
+        status: 'failed',
+        importedPurchases: 0,
+        importedItems: 0,
+        errorMessage: `item with SKU ${refusedSku} refused by a CRM rule (SQLSTATE 23514)`,
+      });
+      expect(await countImported(db.pool, batchId)).toEqual({ purchases: 0, items: 0 });
+      expect(await purchasesNamed([...new Set(rows.map((r) => r.transaction_number))])).toBe(0);
+    } finally {
+      await db.pool.query(`drop trigger if exists ${trigger} on public.purchase_items`);
+    }
+    // Nothing half-done stands in the way: once the rule allows it, the retry lands it whole.
+    const retried = await db.rpc.call('import_commit_batch', { p_batch_id: batchId });
+    expect(retried).toMatchObject({
+      status: 'completed',
+      importedPurchases: 40,
+      importedItems: 120,
+    });
+    expect(await countImported(db.pool, batchId)).toEqual({ purchases: 40, items: 120 });
+  });
+
   it('records a unique violation from a concurrent writer and keeps nothing of the batch', async () => {
     const rows = buildRows(merchant, { purchases: 50, itemsPerPurchase: 2 });
     const contested = rows[rows.length - 1]!.transaction_number;

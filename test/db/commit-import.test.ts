@@ -5,6 +5,7 @@ import { retryBatch } from '../../electron/main/services/import-service';
 import { createImportRpc } from '../../shared/db/import-rpc';
 import type { RpcArgs, RpcFunctionName } from '../../shared/db/rpc-contract';
 import { RpcError, type RpcTransport } from '../../shared/db/rpc-transport';
+import { analyseCsvText } from '../../shared/domain/analyse';
 import type { Purchase } from '../../shared/domain/types';
 import {
   countImported,
@@ -241,5 +242,54 @@ describe('commitImport', () => {
     );
     const cancelled = await db.rpc.call('import_cancel_batch', { p_batch_id: batch.id });
     expect(cancelled).toMatchObject({ id: batch.id, status: 'completed', importedPurchases: 3 });
+  });
+});
+
+// Row numbers are what a user acts on ("row 6: unknown SKU"): from the file through staging to
+// the batch's errors, each row keeps the number the spreadsheet shows, with no shift anywhere.
+describe('spreadsheet row numbers', () => {
+  it('reach the database as the file numbers them: staged rows and a refused row', async () => {
+    const [u1, u2] = merchant.userIds as [string, string];
+    const [s1, s2] = merchant.skuIds as [string, string];
+    const unknownSku = randomUUID();
+    const tag = `ROWS${randomUUID().slice(0, 6)}`;
+    const csv = [
+      'transaction_number,user_id,purchased_at,sku_id,quantity,unit_price,currency,total_amount,store_code,notes',
+      `${tag}-A,${u1},2026-03-04T10:15:00Z,${s1},2,12.50,EUR,,S1,`, // row 2
+      `${tag}-A,${u1},2026-03-04T10:15:00Z,${s2},1,10,EUR,,S1,`, // row 3
+      `${tag}-B,${u2},2026-03-04T10:20:00Z,${s1},0,1.99,EUR,,S1,`, // row 4: refused here
+      `${tag}-C,${u1},2026-03-04T11:00:00Z,${s2},1,0.10,EUR,,S2,`, // row 5
+      `${tag}-C,${u1},2026-03-04T11:00:00Z,${unknownSku},1,0.10,EUR,,S2,`, // row 6: the db knows
+      `${tag}-D,${u2},2026-03-04T12:00:00Z,${s1},3,1.00,EUR,,S3,`, // row 7
+    ].join('\n');
+    const report = analyseCsvText(csv, {}, 'rows.csv');
+    expect(report.errors.map((e) => [e.row, e.column])).toEqual([[4, 'quantity']]);
+    expect(report.purchases.map((p) => p.rows)).toEqual([[2, 3], [5, 6], [7]]);
+
+    const batch = await commitImport(db.rpc, {
+      merchantId: merchant.merchantId,
+      name: 'row numbers',
+      fileName: 'rows.csv',
+      fileSha256: null,
+      purchases: report.purchases,
+      idempotencyKey: randomUUID(),
+      chunkRows: 2, // one purchase per chunk: numbers cross chunk boundaries too
+    });
+    expect(batch.status).toBe('failed');
+    expect(batch.errors.map((e) => [e.row, e.column, e.code, e.value])).toEqual([
+      [6, 'sku_id', 'unknown_sku', unknownSku],
+    ]);
+    const staged = await db.pool.query<{ row_number: number; sku_id: string }>(
+      `select row_number, sku_id::text from public.bulk_import_staged_rows
+       where batch_id = $1 order by row_number`,
+      [batch.id],
+    );
+    expect(staged.rows.map((r) => [r.row_number, r.sku_id])).toEqual([
+      [2, s1],
+      [3, s2],
+      [5, s2],
+      [6, unknownSku],
+      [7, s1],
+    ]);
   });
 });
