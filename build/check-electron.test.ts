@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -87,6 +87,9 @@ describe('npm start without the Electron binary', () => {
         ' package downloads it from GitHub when `npm ci` runs, and that download failed or was' +
         ' skipped',
     );
+    // The README shows this paragraph as printed.
+    const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
+    expect(readme).toContain(`\n\`\`\`text\n${result.stderr}\`\`\`\n`);
   });
 
   it('prints the paragraph when path.txt names a binary that is not there', async () => {
