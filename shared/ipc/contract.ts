@@ -8,6 +8,7 @@ import {
 import { parseOptionsSchema } from '../domain/parse-options';
 import { ERROR_CODES, importSummarySchema, rowErrorSchema } from '../domain/report-schema';
 import { CANONICAL_COLUMNS, type CanonicalColumn } from '../domain/types';
+import { projectUrlProblem } from '../net/hosts';
 
 // Every IPC channel between the renderer and the main process: channel -> {input, output}.
 // Main parses each input as unknown with `input` and each result with `output` before it is
@@ -72,7 +73,12 @@ export const saveProfileInputSchema = z.discriminatedUnion('kind', [
     id: id.optional(),
     kind: z.literal('supabase'),
     name: z.string().trim().min(1).max(100),
-    url: z.url({ protocol: /^https?$/ }).max(500),
+    url: z
+      .url({ protocol: /^https?$/ })
+      .max(500)
+      .refine((url) => projectUrlProblem(url) === null, {
+        message: 'a project URL starts with https:// (http:// only for this computer)',
+      }),
     anonKey: z.string().trim().min(20).max(2000),
   }),
 ]);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { AuthApiError, AuthRetryableFetchError, type SupabaseClient } from '@supabase/supabase-js';
 import { z } from 'zod';
 import { createImportRpc, type ImportRpc } from '../../../../shared/db/import-rpc';
@@ -72,18 +73,35 @@ export interface SupabaseAuthOptions {
 }
 
 const STORAGE_KEY = 'purchase-import-auth';
-const storedItemsSchema = z.record(z.string(), z.string());
+const storedSessionSchema = z.object({
+  /** projectBinding() of the project that issued the session. */
+  project: z.string(),
+  items: z.record(z.string(), z.string()),
+});
+
+/**
+ * What a stored session is bound to: the project URL and its key. A session is only ever sent
+ * to the project that issued it; a profile edited to point elsewhere finds no session.
+ */
+export function projectBinding(project: SupabaseProject): string {
+  const url = project.url.replace(/\/+$/, '');
+  return createHash('sha256').update(`${url}\n${project.anonKey}`).digest('base64url');
+}
 
 /**
  * supabase-js's storage interface over a SecretStore: all items in one encrypted blob, written
- * through (in order) on every change, read once on start.
+ * through (in order) on every change, read once on start. The blob names the project it belongs
+ * to; a blob of another project (or an older format) is deleted, never used.
  */
 class SessionStorage {
   private items = new Map<string, string>();
   private readonly loaded: Promise<void>;
   private writes: Promise<void> = Promise.resolve();
 
-  constructor(private readonly store: SecretStore) {
+  constructor(
+    private readonly store: SecretStore,
+    private readonly binding: string,
+  ) {
     this.loaded = this.load();
   }
 
@@ -96,9 +114,12 @@ class SessionStorage {
     } catch {
       parsed = null;
     }
-    const items = storedItemsSchema.safeParse(parsed);
-    if (items.success) this.items = new Map(Object.entries(items.data));
-    else await this.store.clear();
+    const stored = storedSessionSchema.safeParse(parsed);
+    if (stored.success && stored.data.project === this.binding) {
+      this.items = new Map(Object.entries(stored.data.items));
+    } else {
+      await this.store.clear();
+    }
   }
 
   async getItem(key: string): Promise<string | null> {
@@ -126,7 +147,10 @@ class SessionStorage {
   }
 
   private persist(): Promise<void> {
-    const snapshot = JSON.stringify(Object.fromEntries(this.items));
+    const snapshot = JSON.stringify({
+      project: this.binding,
+      items: Object.fromEntries(this.items),
+    });
     const empty = this.items.size === 0;
     this.writes = this.writes
       .catch(() => undefined)
@@ -139,7 +163,7 @@ export function createSupabaseAuth(
   project: SupabaseProject,
   options: SupabaseAuthOptions,
 ): SupabaseAuthService {
-  const storage = new SessionStorage(options.store);
+  const storage = new SessionStorage(options.store, projectBinding(project));
   const client: SupabaseClient = createSupabaseClient(project.url, project.anonKey, {
     auth: {
       storage,

@@ -7,6 +7,7 @@ import type {
   Profile,
   SaveProfileInput,
 } from '../../../../shared/ipc/contract';
+import { projectUrlProblem } from '../../../../shared/net/hosts';
 import type { SecretStore } from '../auth/secret-store';
 import { createSupabaseAuth, hostOf, type SupabaseAuthService } from '../auth/supabase-auth';
 import { openDatabase, redactUrl, type DatabaseTarget, type OpenDatabase } from '../connection';
@@ -160,6 +161,42 @@ export function createConnectionManager(deps: ConnectionDeps): ConnectionManager
 
   const rpcOf = (): ImportRpc | null => database?.rpc ?? auth?.rpc ?? null;
 
+  /**
+   * Signs a profile's session out and deletes it, before the profile's URL or key changes: the
+   * session is revoked at the project that issued it (never sent anywhere else), and deleted
+   * locally whether or not that project answers.
+   */
+  const unbindSession = async (profile: StoredProfile): Promise<void> => {
+    if (state.profileId === profile.id) {
+      generation++;
+      await closeCurrent();
+      publish(disconnected());
+    }
+    const store = deps.authStore(profile.id);
+    if (
+      profile.kind === 'supabase' &&
+      profile.supabaseUrl &&
+      profile.supabaseAnonKey &&
+      (await store.read().catch(() => null)) !== null
+    ) {
+      let old: SupabaseAuthService | null = null;
+      try {
+        old = createSupabaseAuth(
+          { url: profile.supabaseUrl, anonKey: profile.supabaseAnonKey },
+          { store, requestTimeoutMs: REVOKE_TIMEOUT_MS },
+        );
+        const revoke = old.signOut();
+        await Promise.race([revoke, delay(REVOKE_TIMEOUT_MS)]);
+      } catch (error) {
+        deps.log(`sign-out before a profile change: ${describeError(error)}`);
+      } finally {
+        await old?.dispose().catch(() => undefined);
+      }
+    }
+    await store.clear();
+    deps.log(`profile ${profile.id}: project changed, its session was signed out and deleted`);
+  };
+
   /** Who is connected and which merchants they may use, asked of the database. */
   const describe = async (
     rpc: ImportRpc,
@@ -281,12 +318,24 @@ export function createConnectionManager(deps: ConnectionDeps): ConnectionManager
         }
         return toProfile(stored);
       }
+      const problem = projectUrlProblem(input.url);
+      if (problem) throw new Error(problem);
+      const supabaseUrl = input.url.replace(/\/+$/, '');
+      if (
+        existing &&
+        (existing.kind !== 'supabase' ||
+          existing.supabaseUrl !== supabaseUrl ||
+          existing.supabaseAnonKey !== input.anonKey)
+      ) {
+        // The session belongs to the project that issued it: another URL or key signs out.
+        await unbindSession(existing);
+      }
       const stored = await deps.settings.profiles.upsert({
         ...(input.id ? { id: input.id } : {}),
         name: input.name,
         kind: 'supabase',
-        label: hostOf(input.url),
-        supabaseUrl: input.url.replace(/\/+$/, ''),
+        label: hostOf(supabaseUrl),
+        supabaseUrl,
         supabaseAnonKey: input.anonKey,
       });
       return toProfile(stored);
@@ -406,6 +455,13 @@ export function createConnectionManager(deps: ConnectionDeps): ConnectionManager
     },
   };
   return manager;
+}
+
+/** How long a sign-out at a project the profile leaves may take before the session is deleted. */
+const REVOKE_TIMEOUT_MS = 5_000;
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 function signedOutState(profile: Profile): ConnectionState {
