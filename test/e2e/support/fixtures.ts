@@ -98,7 +98,12 @@ export const test = base.extend<
       throw new Error('E2E_DATABASE_URL is not set: run through playwright.config.ts');
     const mode = testInfo.project.name === 'electron' ? 'electron' : 'chromium';
     if (mode === 'electron')
-      test.skip(electronBinary() === null, 'the Electron binary is not installed here');
+      test.skip(
+        electronBinary() === null,
+        "Electron's binary is not installed (ELECTRON_SKIP_BINARY_DOWNLOAD=1 or no access to " +
+          'github.com); the same specs ran in the chromium project. To run them in Electron: ' +
+          '`node node_modules/electron/install.js`, then `npx playwright test --project electron`',
+      );
 
     const dataDir = await mkdtemp(join(tmpdir(), 'pi-e2e-'));
     const filesDir = join(dataDir, 'files');
