@@ -62,3 +62,24 @@ create index if not exists purchases_import_batch_id_idx
 create index if not exists purchase_items_sku_id_idx on public.purchase_items (sku_id);
 -- Items of a batch are found through its purchases; an items index on import_batch_id would only
 -- slow every import down.
+
+-- Locked like the import's own tables: nothing here is for the API roles (the import reads and
+-- writes these only inside its own functions).
+alter table public.merchants enable row level security;
+alter table public.user_accounts enable row level security;
+alter table public.skus enable row level security;
+alter table public.purchases enable row level security;
+alter table public.purchase_items enable row level security;
+revoke all on table public.merchants, public.user_accounts, public.skus, public.purchases,
+  public.purchase_items from public;
+-- On a fresh PostgreSQL the API roles come with the first migration, after this file; where they
+-- exist already, default privileges may have granted them these tables.
+do $$
+begin
+  if exists (select 1 from pg_catalog.pg_roles r where r.rolname = 'anon')
+    and exists (select 1 from pg_catalog.pg_roles r where r.rolname = 'authenticated') then
+    revoke all on table public.merchants, public.user_accounts, public.skus, public.purchases,
+      public.purchase_items from anon, authenticated;
+  end if;
+end;
+$$;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { BatchStatus } from '../../shared/db/rpc-contract';
 import { RpcError } from '../../shared/db/rpc-transport';
+import { ensureAuthenticatorRole } from '../support/supabase-gateway';
 import {
   beginAndStage,
   buildRows,
@@ -152,9 +153,13 @@ describe('import_get_batch', () => {
   it('names the caller from the JWT claims when PostgREST supplies them', async () => {
     const client = await db.pool.connect();
     try {
+      await ensureAuthenticatorRole(db.pool);
       await client.query('begin');
+      // As PostgREST's session with the service key: claims count only on its sessions.
+      await client.query('set local session authorization authenticator');
       await client.query(
-        `select set_config('request.jwt.claims', '{"sub":"0b7c","email":"ops@example.test"}', true)`,
+        `select set_config('role', 'service_role', true),
+                set_config('request.jwt.claims', '{"sub":"0b7c","email":"ops@example.test"}', true)`,
       );
       const result = await client.query<{ r: { createdBy: string } }>(
         `select public.import_begin_batch(p_merchant_id => $1, p_idempotency_key => $2,
@@ -164,6 +169,28 @@ describe('import_get_batch', () => {
       );
       await client.query('commit');
       expect(result.rows[0]?.r.createdBy).toBe('ops@example.test');
+    } finally {
+      client.release();
+    }
+  });
+});
+
+describe('import_begin_batch outside PostgREST', () => {
+  it('ignores JWT claims a direct connection sets itself', async () => {
+    const client = await db.pool.connect();
+    try {
+      await client.query('begin');
+      await client.query(
+        `select set_config('request.jwt.claims', '{"sub":"0b7c","email":"ops@example.test"}', true)`,
+      );
+      const result = await client.query<{ r: { createdBy: string }; me: string }>(
+        `select public.import_begin_batch(p_merchant_id => $1, p_idempotency_key => $2,
+           p_name => null, p_file_name => null, p_file_sha256 => null, p_total_rows => 0,
+           p_chunk_count => 0) as r, session_user::text as me`,
+        [other.merchantId, randomUUID()],
+      );
+      await client.query('commit');
+      expect(result.rows[0]?.r.createdBy).toBe(result.rows[0]?.me);
     } finally {
       client.release();
     }

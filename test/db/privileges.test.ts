@@ -25,18 +25,22 @@ const API: Record<RpcFunctionName, string> = {
   import_remove_operator: 'public.import_remove_operator(uuid, uuid)',
 };
 const INTERNAL = [
-  'public.import_assert_access(uuid, text)',
-  'public.import_iso_time(timestamptz)',
-  'public.import_current_actor()',
-  'public.import_batch_json(public.bulk_import_batches, boolean)',
-  'public.import_find_batch(uuid)',
-  'public.import_validate_staged(uuid)',
+  'import_private.assert_access(uuid, text)',
+  'import_private.iso_time(timestamptz)',
+  'import_private.current_actor()',
+  'import_private.caller_is_trusted()',
+  'import_private.batch_json(public.bulk_import_batches, boolean)',
+  'import_private.find_batch(uuid)',
+  'import_private.validate_staged(uuid)',
+  'import_private.check_staged_rows(uuid, integer, integer, integer)',
+  'import_private.guard_batch_status()',
+  'import_private.delete_staged_chunk_rows()',
 ];
 const TABLES = [
   'public.bulk_import_batches',
   'public.bulk_import_staged_chunks',
   'public.bulk_import_staged_rows',
-  'public.import_schema_migrations',
+  'public.import_operators',
 ];
 
 let db: TestDb;
@@ -108,16 +112,31 @@ describe('function privileges', () => {
     }
   });
 
-  it('all functions are security definer with an empty search_path', async () => {
+  it('keeps the migrations bookkeeping away from client roles', async () => {
+    for (const grantee of ['anon', 'authenticated', 'service_role']) {
+      const result = await db.pool.query<{ ok: boolean }>(
+        `select has_table_privilege($1, 'import_private.schema_migrations', 'select, insert') as ok`,
+        [grantee],
+      );
+      expect({ grantee, ok: result.rows[0]?.ok }).toEqual({ grantee, ok: false });
+    }
+  });
+
+  it('exposes security invoker functions that call security definer bodies, all with an empty search_path', async () => {
     const result = await db.pool.query<{ name: string; definer: boolean; config: string[] | null }>(
-      `select p.oid::regprocedure::text as name, p.prosecdef as definer, p.proconfig as config
-       from pg_proc p where p.pronamespace = 'public'::regnamespace and p.proname like 'import\\_%'`,
+      `select format('%s.%s', p.pronamespace::regnamespace, p.proname) as name,
+              p.prosecdef as definer, p.proconfig as config
+       from pg_proc p
+       where (p.pronamespace = 'public'::regnamespace and p.proname like 'import\\_%')
+          or p.pronamespace = 'import_private'::regnamespace`,
     );
-    const byName = new Map(result.rows.map((row) => [row.name, row]));
     for (const name of Object.keys(API)) {
-      const fn = [...byName.values()].find((row) => row.name.startsWith(`${name}(`));
-      expect(fn?.definer, name).toBe(true);
-      expect(fn?.config, name).toContain('search_path=""');
+      const api = result.rows.find((row) => row.name === `public.${name}`);
+      const body = result.rows.find(
+        (row) => row.name === `import_private.${name.replace(/^import_/, '')}`,
+      );
+      expect({ name, definer: api?.definer }).toEqual({ name, definer: false });
+      expect({ name, definer: body?.definer }).toEqual({ name, definer: true });
     }
     for (const row of result.rows) {
       expect(row.config, row.name).toContain('search_path=""');
@@ -208,7 +227,7 @@ describe('a role without grants', () => {
         );
         expect(error).toBeInstanceOf(RpcError);
         expect((error as RpcError).kind).toBe('permission');
-        expect((error as RpcError).message).toContain('without a signed-in user');
+        expect((error as RpcError).message).toContain('accepted only through the API');
       }
     } finally {
       await db.pool.query(`revoke authenticated from ${role}`);
@@ -227,6 +246,53 @@ describe('a role without grants', () => {
       });
     } finally {
       await client.end();
+    }
+  });
+});
+
+describe('JWT claims from outside PostgREST', () => {
+  it('are refused: a login role granted authenticated cannot impersonate an admin', async () => {
+    const forger = `import_forger_${randomBytes(4).toString('hex')}`;
+    const forgerPassword = `pw-${randomBytes(12).toString('hex')}`;
+    const admin = await db.pool.query<{ id: string }>(
+      `insert into auth.users (email) values ($1) returning id`,
+      [`admin-${randomBytes(4).toString('hex')}@example.test`],
+    );
+    const adminId = admin.rows[0]?.id;
+    await db.pool.query(
+      `insert into public.import_operators (user_id, merchant_id, role) values ($1, $2, 'admin')`,
+      [adminId, merchant.merchantId],
+    );
+    await db.pool.query(`create role ${forger} login password '${forgerPassword}'`);
+    await db.pool.query(`grant authenticated to ${forger}`);
+    const url = new URL(inject('databaseUrl'));
+    url.username = forger;
+    url.password = forgerPassword;
+    const client = new pg.Client({ connectionString: url.toString() });
+    await client.connect();
+    try {
+      const claims = JSON.stringify({ sub: adminId, role: 'authenticated', email: 'x@y.test' });
+      await client.query('set role authenticated');
+      await client.query(`select set_config('request.jwt.claims', $1, false)`, [claims]);
+      await client.query(`select set_config('request.jwt.claim.sub', $1, false)`, [adminId]);
+      for (const sql of [
+        'select public.import_list_operators($1)',
+        `select public.import_set_operator($1, 'forger@example.test', 'admin')`,
+        'select import_private.list_operators($1)',
+        `select public.import_list_batches($1, null, null, 10, 0)`,
+      ]) {
+        const error = await client.query(sql, [merchant.merchantId]).then(
+          () => null,
+          (e: unknown) => e,
+        );
+        expect({ sql, error }).toMatchObject({
+          sql,
+          error: { code: '42501', message: expect.stringContaining('only through the API') },
+        });
+      }
+    } finally {
+      await client.end();
+      await db.pool.query(`drop role if exists ${forger}`);
     }
   });
 });

@@ -482,6 +482,8 @@ describe('direct connections and row-level security', () => {
       await client.query(
         'grant select on public.bulk_import_batches, public.bulk_import_staged_rows to authenticated',
       );
+      // As PostgREST's session: logged in as authenticator, switched to the JWT's role.
+      await client.query('set local session authorization authenticator');
       await client.query("select set_config('role', 'authenticated', true)");
       await client.query("select set_config('request.jwt.claims', $1, true)", [
         JSON.stringify({ sub: user.id, role: 'authenticated' }),

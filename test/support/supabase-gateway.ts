@@ -13,10 +13,16 @@
 // - POST /rest/v1/rpc/<fn> with the named arguments as a JSON object. `Authorization: Bearer
 //   <jwt>` is verified (HS256, exp with PostgREST's 30 s clock-skew allowance): missing → anon;
 //   invalid → 401 PGRST301; expired → 401 PGRST303 "JWT expired", with WWW-Authenticate.
-//   Per request one transaction (read only for stable/immutable functions, as PostgREST does):
-//   set_config('role', <role claim>), request.jwt.claims (and the legacy request.jwt.claim.sub/
-//   .role), request.method/path/headers, and the statement_timeout Supabase gives the role
-//   (authenticated 8 s, anon 3 s, service_role none). The function is looked up in pg_proc by
+//   The database is reached as Supabase sets PostgREST up: logged in as the `authenticator`
+//   role (login, noinherit, granted anon, authenticated and service_role; created here when
+//   missing), never as the superuser. Per request one transaction (read only for
+//   stable/immutable functions, as PostgREST does): set_config('role', <role claim>) — the
+//   role switch — request.jwt.claims (and the legacy request.jwt.claim.sub/.role),
+//   request.method/path/headers, and the statement_timeout Supabase gives the role
+//   (authenticated 8 s, anon 3 s, service_role none). Settings of the called function that
+//   PostgREST hoists (db-hoisted-tx-settings, 12.2+: statement_timeout,
+//   plan_filter.statement_cost_limit, default_transaction_isolation) are applied to the
+//   request's transaction after the role's, so they win. The function is looked up in pg_proc by
 //   name and argument names (PGRST202 / 404 when none matches) and called with its arguments
 //   read through json_to_record with the declared types, as PostgREST does. Errors are PostgREST's
 //   body {code, message, details, hint} with its status table (42501 → 401 for anon, else 403;
@@ -140,12 +146,28 @@ const procRowSchema = z.object({
   argtypes: z.array(z.string()),
   retset: z.boolean(),
   volatile: z.string(),
+  config: z.array(z.string()).nullable(),
 });
 interface ProcInfo {
   args: { name: string; type: string }[];
   retset: boolean;
   readOnly: boolean;
+  /** The function's own settings that PostgREST hoists into the transaction. */
+  hoisted: { name: string; value: string }[];
 }
+
+/** PostgREST's default db-hoisted-tx-settings. */
+const HOISTED_SETTINGS = new Set([
+  'statement_timeout',
+  'plan_filter.statement_cost_limit',
+  'default_transaction_isolation',
+]);
+const ISOLATION_LEVELS = new Set(['read committed', 'repeatable read', 'serializable']);
+
+/** PostgREST's login role on Supabase; the import trusts JWT claims only on its sessions. */
+export const AUTHENTICATOR_ROLE = 'authenticator';
+// A throwaway loopback cluster's test role: the password guards nothing of value.
+const AUTHENTICATOR_PASSWORD = 'authenticator-test-double';
 
 interface Session {
   id: string;
@@ -177,7 +199,14 @@ export async function startSupabaseGateway(options: GatewayOptions): Promise<Sup
   const skew = options.clockSkewSeconds ?? 30;
   let ttl = options.accessTokenTtlSeconds ?? 3600;
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.statementTimeouts };
-  const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
+  // GoTrue's own connection (auth.users) stays the owner's; the API's is PostgREST's login role.
+  const authPool = new pg.Pool({ connectionString: options.databaseUrl, max: 2 });
+  authPool.on('error', () => undefined);
+  await ensureAuthenticatorRole(authPool);
+  const pool = new pg.Pool({
+    connectionString: authenticatorUrl(options.databaseUrl),
+    max: options.poolSize ?? 10,
+  });
   pool.on('error', () => undefined);
 
   const now = (): number => Math.floor(Date.now() / 1000);
@@ -254,7 +283,7 @@ export async function startSupabaseGateway(options: GatewayOptions): Promise<Sup
     const result = await pool.query(
       `select p.proargnames as argnames,
               array(select format_type(t, null) from unnest(p.proargtypes::oid[]) as t) as argtypes,
-              p.proretset as retset, p.provolatile::text as volatile
+              p.proretset as retset, p.provolatile::text as volatile, p.proconfig as config
        from pg_catalog.pg_proc p
        where p.pronamespace = 'public'::regnamespace and p.proname = $1`,
       [fn],
@@ -268,6 +297,11 @@ export async function startSupabaseGateway(options: GatewayOptions): Promise<Sup
         })),
         retset: parsed.retset,
         readOnly: parsed.volatile !== 'v',
+        hoisted: (parsed.config ?? []).flatMap((entry) => {
+          const at = entry.indexOf('=');
+          const name = entry.slice(0, at);
+          return at > 0 && HOISTED_SETTINGS.has(name) ? [{ name, value: entry.slice(at + 1) }] : [];
+        }),
       };
     });
     procs.set(fn, infos);
@@ -559,7 +593,7 @@ export async function startSupabaseGateway(options: GatewayOptions): Promise<Sup
       return tokensIssued;
     },
     async createUser(email, password) {
-      const result = await pool.query<{ id: string }>(
+      const result = await authPool.query<{ id: string }>(
         'insert into auth.users (email) values ($1) returning id',
         [email],
       );
@@ -591,8 +625,32 @@ export async function startSupabaseGateway(options: GatewayOptions): Promise<Sup
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await pool.end();
+      await authPool.end();
     },
   };
+}
+
+/** The same server and database, logged in as PostgREST is. */
+export function authenticatorUrl(databaseUrl: string): string {
+  const url = new URL(databaseUrl);
+  url.username = AUTHENTICATOR_ROLE;
+  url.password = AUTHENTICATOR_PASSWORD;
+  return url.toString();
+}
+
+/** Creates PostgREST's login role where the cluster lacks it, as Supabase's setup has it. */
+export async function ensureAuthenticatorRole(admin: pg.Pool | pg.Client): Promise<void> {
+  await admin.query(`
+    do $$
+    begin
+      if not exists (select 1 from pg_catalog.pg_roles where rolname = '${AUTHENTICATOR_ROLE}') then
+        create role ${AUTHENTICATOR_ROLE} login noinherit password '${AUTHENTICATOR_PASSWORD}';
+      end if;
+    exception when duplicate_object or unique_violation then
+      null; -- a gateway of another test file created it meanwhile (roles are cluster-wide)
+    end;
+    $$`);
+  await admin.query(`grant anon, authenticated, service_role to ${AUTHENTICATOR_ROLE}`);
 }
 
 interface TransactionInput {
@@ -625,8 +683,11 @@ async function runInTransaction(
   const client = await pool.connect();
   let broken = false;
   try {
+    const isolation = input.proc.hoisted.find(
+      (setting) => setting.name === 'default_transaction_isolation',
+    )?.value;
     await client.query(
-      `begin isolation level read committed ${input.proc.readOnly ? 'read only' : 'read write'}`,
+      `begin isolation level ${isolation && ISOLATION_LEVELS.has(isolation) ? isolation : 'read committed'} ${input.proc.readOnly ? 'read only' : 'read write'}`,
     );
     try {
       await client.query(
@@ -647,6 +708,10 @@ async function runInTransaction(
           input.timeout ?? '0',
         ],
       );
+      for (const setting of input.proc.hoisted) {
+        if (setting.name === 'default_transaction_isolation') continue;
+        await client.query('select set_config($1, $2, true)', [setting.name, setting.value]);
+      }
       const result = await client.query<{ result: string | null }>(
         callSql(input.fn, input.proc),
         input.proc.args.length ? [JSON.stringify(input.args)] : [],

@@ -1,9 +1,9 @@
 -- Managing a merchant's operators from the app: list, grant or change a role (by the e-mail the
 -- person signs in with), remove. Admins of that merchant only (or the owner / service_role).
 -- A merchant never loses its last admin through these calls, so it cannot lock itself out; the
--- database owner can always repair by SQL. Safe to re-run.
+-- database owner can always repair by SQL.
 
-create or replace function public.import_operator_json(p_user_id uuid, p_merchant_id uuid)
+create or replace function import_private.operator_json(p_user_id uuid, p_merchant_id uuid)
 returns jsonb
 language sql
 stable
@@ -14,16 +14,17 @@ as $$
     'email', u.email,
     'merchantId', o.merchant_id,
     'role', o.role,
-    'createdAt', public.import_iso_time(o.created_at),
+    'createdAt', import_private.iso_time(o.created_at),
     'createdBy', o.created_by
   )
   from public.import_operators o
   left join auth.users u on u.id = o.user_id
   where o.user_id = p_user_id and o.merchant_id = p_merchant_id
 $$;
+revoke all on function import_private.operator_json(uuid, uuid) from public, anon, authenticated;
 
 -- Raises unless the merchant keeps an admin other than p_user_id.
-create or replace function public.import_assert_other_admin(p_merchant_id uuid, p_user_id uuid)
+create or replace function import_private.assert_other_admin(p_merchant_id uuid, p_user_id uuid)
 returns void
 language plpgsql
 stable
@@ -41,8 +42,10 @@ begin
   end if;
 end;
 $$;
+revoke all on function import_private.assert_other_admin(uuid, uuid)
+  from public, anon, authenticated;
 
-create or replace function public.import_list_operators(p_merchant_id uuid)
+create or replace function import_private.list_operators(p_merchant_id uuid)
 returns jsonb
 language plpgsql
 stable
@@ -50,10 +53,10 @@ security definer
 set search_path = ''
 as $$
 begin
-  perform public.import_assert_access(p_merchant_id, 'manage_operators');
+  perform import_private.assert_access(p_merchant_id, 'manage_operators');
   return jsonb_build_object(
     'operators', coalesce((
-      select jsonb_agg(public.import_operator_json(o.user_id, o.merchant_id)
+      select jsonb_agg(import_private.operator_json(o.user_id, o.merchant_id)
         order by u.email, o.user_id)
       from public.import_operators o
       left join auth.users u on u.id = o.user_id
@@ -62,8 +65,18 @@ begin
   );
 end;
 $$;
+revoke all on function import_private.list_operators(uuid)
+  from public, anon, authenticated, service_role;
+grant execute on function import_private.list_operators(uuid) to authenticated, service_role;
 
-create or replace function public.import_set_operator(
+create or replace function public.import_list_operators(p_merchant_id uuid)
+returns jsonb language sql stable security invoker set search_path = ''
+as $$ select import_private.list_operators(p_merchant_id) $$;
+revoke all on function public.import_list_operators(uuid)
+  from public, anon, authenticated, service_role;
+grant execute on function public.import_list_operators(uuid) to authenticated, service_role;
+
+create or replace function import_private.set_operator(
   p_merchant_id uuid,
   p_email text,
   p_role text
@@ -78,7 +91,7 @@ declare
   v_user_id uuid;
   v_old_role text;
 begin
-  perform public.import_assert_access(p_merchant_id, 'manage_operators');
+  perform import_private.assert_access(p_merchant_id, 'manage_operators');
   if p_role is null or p_role not in ('operator', 'admin', 'support') then
     raise exception 'Unknown role %: use operator, admin or support.', coalesce(p_role, 'null');
   end if;
@@ -106,17 +119,29 @@ begin
   from public.import_operators o
   where o.user_id = v_user_id and o.merchant_id = p_merchant_id;
   if v_old_role = 'admin' and p_role <> 'admin' then
-    perform public.import_assert_other_admin(p_merchant_id, v_user_id);
+    perform import_private.assert_other_admin(p_merchant_id, v_user_id);
   end if;
 
   insert into public.import_operators as o (user_id, merchant_id, role, created_by)
-  values (v_user_id, p_merchant_id, p_role, public.import_current_actor())
+  values (v_user_id, p_merchant_id, p_role, import_private.current_actor())
   on conflict (user_id, merchant_id) do update set role = excluded.role;
-  return public.import_operator_json(v_user_id, p_merchant_id);
+  return import_private.operator_json(v_user_id, p_merchant_id);
 end;
 $$;
+revoke all on function import_private.set_operator(uuid, text, text)
+  from public, anon, authenticated, service_role;
+grant execute on function import_private.set_operator(uuid, text, text)
+  to authenticated, service_role;
 
-create or replace function public.import_remove_operator(p_merchant_id uuid, p_user_id uuid)
+create or replace function public.import_set_operator(p_merchant_id uuid, p_email text, p_role text)
+returns jsonb language sql volatile security invoker set search_path = ''
+as $$ select import_private.set_operator(p_merchant_id, p_email, p_role) $$;
+revoke all on function public.import_set_operator(uuid, text, text)
+  from public, anon, authenticated, service_role;
+grant execute on function public.import_set_operator(uuid, text, text)
+  to authenticated, service_role;
+
+create or replace function import_private.remove_operator(p_merchant_id uuid, p_user_id uuid)
 returns jsonb
 language plpgsql
 volatile
@@ -126,7 +151,7 @@ as $$
 declare
   v_role text;
 begin
-  perform public.import_assert_access(p_merchant_id, 'manage_operators');
+  perform import_private.assert_access(p_merchant_id, 'manage_operators');
   perform pg_advisory_xact_lock(
     hashtextextended('public.import_operators:' || p_merchant_id::text, 0)
   );
@@ -134,38 +159,20 @@ begin
   from public.import_operators o
   where o.user_id = p_user_id and o.merchant_id = p_merchant_id;
   if v_role = 'admin' then
-    perform public.import_assert_other_admin(p_merchant_id, p_user_id);
+    perform import_private.assert_other_admin(p_merchant_id, p_user_id);
   end if;
   delete from public.import_operators o
   where o.user_id = p_user_id and o.merchant_id = p_merchant_id;
   return jsonb_build_object('removed', v_role is not null);
 end;
 $$;
+revoke all on function import_private.remove_operator(uuid, uuid)
+  from public, anon, authenticated, service_role;
+grant execute on function import_private.remove_operator(uuid, uuid) to authenticated, service_role;
 
-do $$
-declare
-  v_api text[] := array[
-    'public.import_list_operators(uuid)',
-    'public.import_set_operator(uuid, text, text)',
-    'public.import_remove_operator(uuid, uuid)'
-  ];
-  v_internal text[] := array[
-    'public.import_operator_json(uuid, uuid)',
-    'public.import_assert_other_admin(uuid, uuid)'
-  ];
-  v_fn text;
-  v_role text;
-begin
-  foreach v_fn in array v_api || v_internal loop
-    execute format('revoke all on function %s from public', v_fn);
-    foreach v_role in array array['anon', 'authenticated', 'service_role'] loop
-      execute format('revoke all on function %s from %I', v_fn, v_role);
-    end loop;
-  end loop;
-  foreach v_fn in array v_api loop
-    foreach v_role in array array['authenticated', 'service_role'] loop
-      execute format('grant execute on function %s to %I', v_fn, v_role);
-    end loop;
-  end loop;
-end;
-$$;
+create or replace function public.import_remove_operator(p_merchant_id uuid, p_user_id uuid)
+returns jsonb language sql volatile security invoker set search_path = ''
+as $$ select import_private.remove_operator(p_merchant_id, p_user_id) $$;
+revoke all on function public.import_remove_operator(uuid, uuid)
+  from public, anon, authenticated, service_role;
+grant execute on function public.import_remove_operator(uuid, uuid) to authenticated, service_role;

@@ -1,10 +1,10 @@
 -- The server-side check of a batch's staged rows against current data. Commit and recheck both
--- call import_validate_staged, so "recheck says ok" means "commit would insert". Set-based: a
--- handful of scans over the batch's rows, no per-row loops. Safe to re-run.
+-- call import_private.validate_staged, so "recheck says ok" means "commit would insert".
+-- Set-based: a handful of scans over the batch's rows, no per-row loops.
 --
--- Returns {errors: [{row, column, code, message, value}], summary: text | null,
---          unknownUserIds, unknownSkuIds, existingTransactions: [{transactionNumber, batchId}],
---          chunksComplete: boolean (internal: the per-chunk results covered the whole batch)}.
+-- validate_staged returns {errors: [{row, column, code, message, value}], summary: text | null,
+--   unknownUserIds, unknownSkuIds, existingTransactions: [{transactionNumber, batchId}],
+--   chunksComplete: boolean (the per-chunk results covered the whole batch)}.
 -- Purchases imported by this same batch are not conflicts (a completed batch rechecks clean).
 
 -- The rules that depend only on the batch's own rows, over the staged rows of one chunk (staging
@@ -12,7 +12,7 @@
 -- batch. A transaction's rows must all be in the range for its result to be complete.
 -- Returns [{row, column, code, message, value, subject}] in no particular order; subject is what
 -- the summary counts (the transaction, or the row and column).
-create or replace function public.import_check_staged_rows(
+create or replace function import_private.check_staged_rows(
   p_batch_id uuid,
   p_chunk_no integer,
   p_first_row integer,
@@ -90,7 +90,7 @@ as $$
       ) as message,
       case d.col
         when 'user_id' then f.user_id::text
-        when 'purchased_at' then public.import_iso_time(f.purchased_at)
+        when 'purchased_at' then import_private.iso_time(f.purchased_at)
         when 'currency' then f.currency
         when 'total_amount' then f.total_amount::text
         else f.store_code
@@ -141,8 +141,10 @@ as $$
   )
   from errs e
 $$;
+revoke all on function import_private.check_staged_rows(uuid, integer, integer, integer)
+  from public, anon, authenticated;
 
-create or replace function public.import_validate_staged(p_batch_id uuid)
+create or replace function import_private.validate_staged(p_batch_id uuid)
 returns jsonb
 language plpgsql
 stable
@@ -206,7 +208,7 @@ begin
           cross join lateral jsonb_array_elements(c.errors) as e(value)
           where c.batch_id = p_batch_id and jsonb_array_length(c.errors) > 0
         )
-        else public.import_check_staged_rows(p_batch_id, null, null, null)
+        else import_private.check_staged_rows(p_batch_id, null, null, null)
       end
     ) as o("row" int, "column" text, code text, message text, value text, subject text)
   ),
@@ -338,22 +340,4 @@ begin
   );
 end;
 $$;
-
--- Internal: reachable only through the import's functions (see the grants migration).
-do $$
-declare
-  v_role text;
-begin
-  revoke all on function public.import_check_staged_rows(uuid, integer, integer, integer)
-    from public;
-  foreach v_role in array array['anon', 'authenticated', 'service_role'] loop
-    if exists (select 1 from pg_catalog.pg_roles r where r.rolname = v_role) then
-      execute format(
-        'revoke all on function public.import_check_staged_rows(uuid, integer, integer, integer) '
-        'from %I',
-        v_role
-      );
-    end if;
-  end loop;
-end;
-$$;
+revoke all on function import_private.validate_staged(uuid) from public, anon, authenticated;

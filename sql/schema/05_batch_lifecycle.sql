@@ -1,8 +1,8 @@
 -- Sending a batch: begin (idempotent per merchant + key) → stage chunks (idempotent per chunk
--- number) → commit (one transaction: all purchases of the batch land, or none). Every step can
--- be resent after a lost answer without doing anything twice. Safe to re-run.
+-- number) → commit (one transaction: all purchases of the batch land, or none) or cancel. Every
+-- step can be resent after a lost answer without doing anything twice.
 
-create or replace function public.import_begin_batch(
+create or replace function import_private.begin_batch(
   p_merchant_id uuid,
   p_idempotency_key text,
   p_name text,
@@ -20,7 +20,7 @@ as $$
 declare
   v_batch public.bulk_import_batches;
 begin
-  perform public.import_assert_access(p_merchant_id, 'import');
+  perform import_private.assert_access(p_merchant_id, 'import');
 
   if p_idempotency_key is null or btrim(p_idempotency_key) = '' then
     raise exception 'An idempotency key is required to begin an import batch.';
@@ -51,7 +51,7 @@ begin
   )
   values (
     p_merchant_id, p_idempotency_key, p_name, p_file_name, p_file_sha256, p_total_rows,
-    p_chunk_count, public.import_current_actor(), now()
+    p_chunk_count, import_private.current_actor(), clock_timestamp()
   )
   on conflict (merchant_id, idempotency_key) do nothing
   returning b.* into v_batch;
@@ -75,11 +75,29 @@ begin
     end if;
   end if;
 
-  return public.import_batch_json(v_batch, false);
+  return import_private.batch_json(v_batch, false);
 end;
 $$;
+revoke all on function import_private.begin_batch(uuid, text, text, text, text, integer, integer)
+  from public, anon, authenticated, service_role;
+grant execute on function import_private.begin_batch(uuid, text, text, text, text, integer, integer)
+  to authenticated, service_role;
 
-create or replace function public.import_stage_chunk(
+create or replace function public.import_begin_batch(
+  p_merchant_id uuid, p_idempotency_key text, p_name text, p_file_name text,
+  p_file_sha256 text, p_total_rows integer, p_chunk_count integer
+)
+returns jsonb language sql volatile security invoker set search_path = ''
+as $$ select import_private.begin_batch(
+  p_merchant_id, p_idempotency_key, p_name, p_file_name, p_file_sha256, p_total_rows,
+  p_chunk_count
+) $$;
+revoke all on function public.import_begin_batch(uuid, text, text, text, text, integer, integer)
+  from public, anon, authenticated, service_role;
+grant execute on function public.import_begin_batch(uuid, text, text, text, text, integer, integer)
+  to authenticated, service_role;
+
+create or replace function import_private.stage_chunk(
   p_batch_id uuid,
   p_chunk_no integer,
   p_rows jsonb
@@ -101,8 +119,8 @@ declare
   v_suspect boolean;
   v_ms bigint := floor(extract(epoch from clock_timestamp()) * 1000);
 begin
-  v_batch := public.import_find_batch(p_batch_id);
-  perform public.import_assert_access(v_batch.merchant_id, 'import');
+  v_batch := import_private.find_batch(p_batch_id);
+  perform import_private.assert_access(v_batch.merchant_id, 'import');
 
   if p_rows is null or jsonb_typeof(p_rows) <> 'array' then
     raise exception 'The rows of a chunk must be a JSON array.';
@@ -266,7 +284,7 @@ begin
     p_batch_id, p_chunk_no, v_count, v_hash,
     case
       when v_suspect
-        then public.import_check_staged_rows(p_batch_id, p_chunk_no, v_first_row, v_last_row)
+        then import_private.check_staged_rows(p_batch_id, p_chunk_no, v_first_row, v_last_row)
       else '[]'::jsonb
     end
   );
@@ -282,8 +300,20 @@ begin
   );
 end;
 $$;
+revoke all on function import_private.stage_chunk(uuid, integer, jsonb)
+  from public, anon, authenticated, service_role;
+grant execute on function import_private.stage_chunk(uuid, integer, jsonb)
+  to authenticated, service_role;
 
-create or replace function public.import_commit_batch(p_batch_id uuid)
+create or replace function public.import_stage_chunk(p_batch_id uuid, p_chunk_no integer, p_rows jsonb)
+returns jsonb language sql volatile security invoker set search_path = ''
+as $$ select import_private.stage_chunk(p_batch_id, p_chunk_no, p_rows) $$;
+revoke all on function public.import_stage_chunk(uuid, integer, jsonb)
+  from public, anon, authenticated, service_role;
+grant execute on function public.import_stage_chunk(uuid, integer, jsonb)
+  to authenticated, service_role;
+
+create or replace function import_private.commit_batch(p_batch_id uuid)
 returns jsonb
 language plpgsql
 volatile
@@ -306,10 +336,10 @@ declare
   v_message text;
   v_detail text;
 begin
-  v_batch := public.import_find_batch(p_batch_id);
+  v_batch := import_private.find_batch(p_batch_id);
   -- Committing a failed batch again is a retry, which support staff may do; committing a new
   -- batch is part of importing.
-  perform public.import_assert_access(
+  perform import_private.assert_access(
     v_batch.merchant_id,
     case when v_batch.status = 'failed' then 'retry' else 'commit' end
   );
@@ -317,7 +347,7 @@ begin
   -- Concurrent commits of this batch queue here; the later ones then find it completed.
   select b.* into v_batch from public.bulk_import_batches b where b.id = p_batch_id for update;
   if v_batch.status = 'completed' then
-    return public.import_batch_json(v_batch, true);
+    return import_private.batch_json(v_batch, true);
   end if;
   if v_batch.status = 'cancelled' then
     raise exception using
@@ -342,7 +372,7 @@ begin
     hashtextextended('public.import_commit_batch:' || v_batch.merchant_id::text, 0)
   );
 
-  v_check := public.import_validate_staged(p_batch_id);
+  v_check := import_private.validate_staged(p_batch_id);
   if jsonb_array_length(v_check -> 'errors') > 0 then
     update public.bulk_import_batches b
     set status = 'failed',
@@ -350,10 +380,10 @@ begin
         errors = v_check -> 'errors',
         imported_purchases = 0,
         imported_items = 0,
-        completed_at = now()
+        completed_at = clock_timestamp()
     where b.id = p_batch_id
     returning b.* into v_batch;
-    return public.import_batch_json(v_batch, true);
+    return import_private.batch_json(v_batch, true);
   end if;
 
   -- The block is a subtransaction: if the database refuses anything (a constraint, a trigger,
@@ -450,10 +480,10 @@ begin
         )),
         imported_purchases = 0,
         imported_items = 0,
-        completed_at = now()
+        completed_at = clock_timestamp()
     where b.id = p_batch_id
     returning b.* into v_batch;
-    return public.import_batch_json(v_batch, true);
+    return import_private.batch_json(v_batch, true);
   end;
 
   update public.bulk_import_batches b
@@ -462,9 +492,126 @@ begin
       errors = '[]'::jsonb,
       imported_purchases = v_purchases,
       imported_items = v_items,
-      completed_at = now()
+      completed_at = clock_timestamp()
   where b.id = p_batch_id
   returning b.* into v_batch;
-  return public.import_batch_json(v_batch, true);
+  return import_private.batch_json(v_batch, true);
 end;
 $$;
+revoke all on function import_private.commit_batch(uuid)
+  from public, anon, authenticated, service_role;
+grant execute on function import_private.commit_batch(uuid) to authenticated, service_role;
+
+-- One statement for the whole batch: through the API it must not stop at the 8 s Supabase gives
+-- `authenticated`. PostgREST (12.2 and later) hoists this setting into the request's
+-- transaction; 60 s is also the most Supabase's API lets one request run.
+
+create or replace function public.import_commit_batch(p_batch_id uuid)
+returns jsonb language sql volatile security invoker set search_path = ''
+set statement_timeout = '60s'
+as $$ select import_private.commit_batch(p_batch_id) $$;
+revoke all on function public.import_commit_batch(uuid)
+  from public, anon, authenticated, service_role;
+grant execute on function public.import_commit_batch(uuid) to authenticated, service_role;
+
+-- Cancelling an import before its commit step. A cancelled batch is final: its staged rows are
+-- dropped, it accepts no rows, and committing it is refused (History never offers to retry what
+-- the user abandoned). A batch that already completed or failed is returned as it is, so the
+-- caller learns what really happened.
+create or replace function import_private.cancel_batch(p_batch_id uuid)
+returns jsonb
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+  v_batch public.bulk_import_batches;
+begin
+  v_batch := import_private.find_batch(p_batch_id);
+  -- Whoever may start an import may abandon one; support retries failed batches but starts none.
+  perform import_private.assert_access(v_batch.merchant_id, 'import');
+
+  -- Staging and committing lock the batch too: a cancel waits for a running commit and then
+  -- reports it completed, and a chunk that arrives after the cancel is refused.
+  select b.* into v_batch from public.bulk_import_batches b where b.id = p_batch_id for update;
+  if v_batch.status <> 'pending' then
+    return import_private.batch_json(v_batch, false);
+  end if;
+
+  -- The chunks' delete trigger removes their rows.
+  delete from public.bulk_import_staged_chunks c where c.batch_id = p_batch_id;
+  update public.bulk_import_batches b
+  set status = 'cancelled',
+      completed_at = clock_timestamp(),
+      error_message = format(
+        'Cancelled by %s before the commit step (%s of %s rows staged); nothing was imported.',
+        coalesce(import_private.current_actor(), 'the importer'),
+        to_char(v_batch.staged_rows, 'FM999,999,999,990'),
+        to_char(v_batch.total_rows, 'FM999,999,999,990')
+      )
+  where b.id = p_batch_id
+  returning b.* into v_batch;
+  return import_private.batch_json(v_batch, false);
+end;
+$$;
+revoke all on function import_private.cancel_batch(uuid)
+  from public, anon, authenticated, service_role;
+grant execute on function import_private.cancel_batch(uuid) to authenticated, service_role;
+
+create or replace function public.import_cancel_batch(p_batch_id uuid)
+returns jsonb language sql volatile security invoker set search_path = ''
+as $$ select import_private.cancel_batch(p_batch_id) $$;
+revoke all on function public.import_cancel_batch(uuid)
+  from public, anon, authenticated, service_role;
+grant execute on function public.import_cancel_batch(uuid) to authenticated, service_role;
+
+-- A chunk's rows go with it (they hold no foreign key to it: see migrations/0002).
+create or replace function import_private.delete_staged_chunk_rows()
+returns trigger
+language plpgsql
+set search_path = ''
+as $$
+begin
+  delete from public.bulk_import_staged_rows s
+  using gone g
+  where s.batch_id = g.batch_id and s.chunk_no = g.chunk_no;
+  return null;
+end;
+$$;
+
+drop trigger if exists bulk_import_staged_chunks_delete_rows on public.bulk_import_staged_chunks;
+create trigger bulk_import_staged_chunks_delete_rows
+  after delete on public.bulk_import_staged_chunks
+  referencing old table as gone
+  for each statement
+  execute function import_private.delete_staged_chunk_rows();
+revoke all on function import_private.delete_staged_chunk_rows() from public, anon, authenticated;
+
+-- import_commit_batch serves both a new import (operator, admin) and a retry of a failed batch
+-- (support, admin); which one it is shows only once the batch is locked. This guard checks the
+-- status change itself, so whichever function moves a batch out of pending or failed, the
+-- caller must hold the matching permission; a refusal rolls the whole commit back.
+create or replace function import_private.guard_batch_status()
+returns trigger
+language plpgsql
+set search_path = ''
+as $$
+begin
+  perform import_private.assert_access(
+    new.merchant_id,
+    case when old.status = 'failed' then 'retry' else 'commit_pending' end
+  );
+  return new;
+end;
+$$;
+
+drop trigger if exists bulk_import_batches_guard_status on public.bulk_import_batches;
+create trigger bulk_import_batches_guard_status
+  before update on public.bulk_import_batches
+  for each row
+  -- also a failed batch that fails again (its errors are rewritten): that is a retry too
+  when (old.status is distinct from new.status or old.status = 'failed')
+  execute function import_private.guard_batch_status();
+
+revoke all on function import_private.guard_batch_status() from public, anon, authenticated;

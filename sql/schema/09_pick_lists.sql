@@ -1,9 +1,9 @@
 -- Pick lists for the app's fix step (replace an unknown SKU or user id with a real one): a
 -- merchant's SKUs and members matching a search text, a page at a time. Read-only; the user
--- must be allowed 'lookup' for the merchant. Safe to re-run.
+-- must be allowed 'lookup' for the merchant.
 
 -- The user's text matched literally (LIKE wildcards escaped), or null for "no filter".
-create or replace function public.import_like_pattern(p_search text)
+create or replace function import_private.like_pattern(p_search text)
 returns text
 language sql
 immutable
@@ -14,8 +14,9 @@ as $$
     else '%' || replace(replace(replace(btrim(p_search), '\', '\\'), '%', '\%'), '_', '\_') || '%'
   end
 $$;
+revoke all on function import_private.like_pattern(text) from public, anon, authenticated;
 
-create or replace function public.import_list_skus(
+create or replace function import_private.list_skus(
   p_merchant_id uuid,
   p_search text,
   p_limit integer
@@ -27,10 +28,10 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_pattern text := public.import_like_pattern(p_search);
+  v_pattern text := import_private.like_pattern(p_search);
   v_limit int := least(greatest(coalesce(p_limit, 50), 1), 200);
 begin
-  perform public.import_assert_access(p_merchant_id, 'lookup');
+  perform import_private.assert_access(p_merchant_id, 'lookup');
   return jsonb_build_object(
     'skus', coalesce((
       select jsonb_agg(jsonb_build_object('id', k.id, 'code', k.code, 'name', k.name)
@@ -53,8 +54,20 @@ begin
   );
 end;
 $$;
+revoke all on function import_private.list_skus(uuid, text, integer)
+  from public, anon, authenticated, service_role;
+grant execute on function import_private.list_skus(uuid, text, integer)
+  to authenticated, service_role;
 
-create or replace function public.import_list_users(
+create or replace function public.import_list_skus(p_merchant_id uuid, p_search text, p_limit integer)
+returns jsonb language sql stable security invoker set search_path = ''
+as $$ select import_private.list_skus(p_merchant_id, p_search, p_limit) $$;
+revoke all on function public.import_list_skus(uuid, text, integer)
+  from public, anon, authenticated, service_role;
+grant execute on function public.import_list_skus(uuid, text, integer)
+  to authenticated, service_role;
+
+create or replace function import_private.list_users(
   p_merchant_id uuid,
   p_search text,
   p_limit integer
@@ -66,10 +79,10 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_pattern text := public.import_like_pattern(p_search);
+  v_pattern text := import_private.like_pattern(p_search);
   v_limit int := least(greatest(coalesce(p_limit, 50), 1), 200);
 begin
-  perform public.import_assert_access(p_merchant_id, 'lookup');
+  perform import_private.assert_access(p_merchant_id, 'lookup');
   return jsonb_build_object(
     'users', coalesce((
       select jsonb_agg(
@@ -93,26 +106,15 @@ begin
   );
 end;
 $$;
+revoke all on function import_private.list_users(uuid, text, integer)
+  from public, anon, authenticated, service_role;
+grant execute on function import_private.list_users(uuid, text, integer)
+  to authenticated, service_role;
 
-do $$
-declare
-  v_api text[] := array[
-    'public.import_list_skus(uuid, text, integer)',
-    'public.import_list_users(uuid, text, integer)'
-  ];
-  v_fn text;
-  v_role text;
-begin
-  foreach v_fn in array v_api || array['public.import_like_pattern(text)'] loop
-    execute format('revoke all on function %s from public', v_fn);
-    foreach v_role in array array['anon', 'authenticated', 'service_role'] loop
-      execute format('revoke all on function %s from %I', v_fn, v_role);
-    end loop;
-  end loop;
-  foreach v_fn in array v_api loop
-    foreach v_role in array array['authenticated', 'service_role'] loop
-      execute format('grant execute on function %s to %I', v_fn, v_role);
-    end loop;
-  end loop;
-end;
-$$;
+create or replace function public.import_list_users(p_merchant_id uuid, p_search text, p_limit integer)
+returns jsonb language sql stable security invoker set search_path = ''
+as $$ select import_private.list_users(p_merchant_id, p_search, p_limit) $$;
+revoke all on function public.import_list_users(uuid, text, integer)
+  from public, anon, authenticated, service_role;
+grant execute on function public.import_list_users(uuid, text, integer)
+  to authenticated, service_role;

@@ -1,8 +1,10 @@
 -- What a Supabase project already has and the import relies on, for plain PostgreSQL (the
--- sandbox, the tests): the API roles, the `auth` schema with `auth.uid()`, `auth.role()` and
--- `auth.jwt()` reading the request's JWT claims as PostgREST sets them, and a minimal
--- `auth.users`. Every object is created only where it is missing, so on Supabase this file
--- changes nothing. Safe to re-run.
+-- sandbox, the tests, a self-hosted CRM): the API roles PostgREST switches to, the `auth` schema
+-- with a minimal `auth.users`, and `auth.uid()` / `auth.role()` / `auth.jwt()`. Every object is
+-- created only where it is missing, so on Supabase this file changes nothing.
+--
+-- Migrations hold tables and data only, append-only; functions, policies and grants are in
+-- sql/schema (re-applied by every migrate run, in the same transaction).
 
 do $$
 declare
@@ -21,22 +23,20 @@ begin
           execute format('create role %I nologin noinherit', v_role);
         end if;
       exception when duplicate_object then
-        null; -- another migrator or test setup created it meanwhile (roles are cluster-wide)
+        null; -- another cluster user created it meanwhile (roles are cluster-wide)
       end;
     end if;
   end loop;
 end;
 $$;
 
+create schema if not exists auth;
+
 do $$
 begin
-  if not exists (select 1 from pg_catalog.pg_namespace n where n.nspname = 'auth') then
-    create schema auth;
-  end if;
-
   if pg_catalog.to_regclass('auth.users') is null then
     -- The few columns of Supabase's auth.users the import and its tests use. Supabase Auth owns
-    -- the real table; nothing here writes passwords.
+    -- the real table; nothing here stores passwords.
     create table auth.users (
       id uuid primary key default gen_random_uuid(),
       aud varchar(255) default 'authenticated',
@@ -48,11 +48,14 @@ begin
       updated_at timestamptz default now()
     );
     create unique index users_email_key on auth.users (email);
+    revoke all on table auth.users from public, anon, authenticated;
   end if;
 
-  -- The same definitions as Supabase's (they read the claims PostgREST sets per request).
+  -- Supabase's definitions (they read the claims PostgREST sets per request). The import itself
+  -- reads claims only through import_private.request_claims(), which trusts PostgREST's sessions
+  -- alone.
   if pg_catalog.to_regprocedure('auth.uid()') is null then
-    create function auth.uid() returns uuid language sql stable as $f$
+    create function auth.uid() returns uuid language sql stable set search_path = '' as $f$
       select coalesce(
         nullif(current_setting('request.jwt.claim.sub', true), ''),
         (nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub')
@@ -60,7 +63,7 @@ begin
     $f$;
   end if;
   if pg_catalog.to_regprocedure('auth.role()') is null then
-    create function auth.role() returns text language sql stable as $f$
+    create function auth.role() returns text language sql stable set search_path = '' as $f$
       select coalesce(
         nullif(current_setting('request.jwt.claim.role', true), ''),
         (nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'role')
@@ -68,26 +71,12 @@ begin
     $f$;
   end if;
   if pg_catalog.to_regprocedure('auth.jwt()') is null then
-    create function auth.jwt() returns jsonb language sql stable as $f$
+    create function auth.jwt() returns jsonb language sql stable set search_path = '' as $f$
       select coalesce(
         nullif(current_setting('request.jwt.claim', true), ''),
         nullif(current_setting('request.jwt.claims', true), '')
       )::jsonb
     $f$;
   end if;
-end;
-$$;
-
--- Supabase grants the API roles the use of auth's helpers (policies call auth.uid() as them).
-do $$
-declare
-  v_role text;
-begin
-  foreach v_role in array array['anon', 'authenticated', 'service_role'] loop
-    -- Checked first: on Supabase the grant exists and auth belongs to another role.
-    if not has_schema_privilege(v_role, 'auth', 'usage') then
-      execute format('grant usage on schema auth to %I', v_role);
-    end if;
-  end loop;
 end;
 $$;

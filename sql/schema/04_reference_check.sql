@@ -1,8 +1,8 @@
 -- Before anything is sent: which of a file's user ids and SKU ids the merchant does not have
 -- (an id of another merchant counts as unknown), and which transaction numbers it already has.
--- Set-based so 30k ids of each kind answer in well under a second. Safe to re-run.
+-- Set-based so 30k ids of each kind answer in well under a second.
 
-create or replace function public.import_check_references(
+create or replace function import_private.check_references(
   p_merchant_id uuid,
   p_user_ids uuid[],
   p_sku_ids uuid[],
@@ -15,7 +15,7 @@ security definer
 set search_path = ''
 as $$
 begin
-  perform public.import_assert_access(p_merchant_id, 'check');
+  perform import_private.assert_access(p_merchant_id, 'check');
 
   return jsonb_build_object(
     'unknownUserIds', coalesce((
@@ -46,3 +46,17 @@ begin
   );
 end;
 $$;
+revoke all on function import_private.check_references(uuid, uuid[], uuid[], text[])
+  from public, anon, authenticated, service_role;
+grant execute on function import_private.check_references(uuid, uuid[], uuid[], text[])
+  to authenticated, service_role;
+
+create or replace function public.import_check_references(
+  p_merchant_id uuid, p_user_ids uuid[], p_sku_ids uuid[], p_transaction_numbers text[]
+)
+returns jsonb language sql stable security invoker set search_path = ''
+as $$ select import_private.check_references(p_merchant_id, p_user_ids, p_sku_ids, p_transaction_numbers) $$;
+revoke all on function public.import_check_references(uuid, uuid[], uuid[], text[])
+  from public, anon, authenticated, service_role;
+grant execute on function public.import_check_references(uuid, uuid[], uuid[], text[])
+  to authenticated, service_role;
