@@ -23,7 +23,8 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv, cwd = ROOT
   return new Promise((done) => {
     execFile(command, args, { cwd, env, timeout: 60_000 }, (error, stdout, stderr) => {
       const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
-      done({ code, stdout, stderr });
+      // Paths as on POSIX, so the expectations (and the README's copy) hold on Windows too.
+      done({ code, stdout, stderr: stderr.replaceAll('\\', '/') });
     });
   });
 }
@@ -124,7 +125,7 @@ describe('npm start without the Electron binary', () => {
     expect(absent.code).toBe(1);
     expectParagraph(absent.stderr);
     expect(absent.stderr.replace(/\s+/g, ' ')).toContain(
-      `ELECTRON_EXEC_PATH points to ${missing}, which does not exist.`,
+      `ELECTRON_EXEC_PATH points to ${missing.replaceAll('\\', '/')}, which does not exist.`,
     );
 
     const present = await run(process.execPath, [SCRIPT], {
