@@ -116,6 +116,8 @@ export interface SupabaseGateway {
   injectFault(fault: Fault): void;
   clearFaults(): void;
   setAccessTokenTtl(seconds: number): void;
+  /** Changes a role's statement_timeout for later requests (as ALTER ROLE … SET and a reload). */
+  setStatementTimeout(role: ApiRole, timeout: string | null): void;
   close(): Promise<void>;
 }
 
@@ -617,6 +619,9 @@ export async function startSupabaseGateway(options: GatewayOptions): Promise<Sup
     },
     clearFaults() {
       faults.length = 0;
+    },
+    setStatementTimeout(role, timeout) {
+      timeouts[role] = timeout;
     },
     setAccessTokenTtl(seconds) {
       ttl = seconds;
