@@ -11,3 +11,56 @@
 
 revoke all on schema import_private from public, anon;
 grant usage on schema import_private to authenticated, service_role;
+
+-- The API: one security invoker function in public per exposed body, same name with an import_
+-- prefix, same named arguments (PostgREST matches them) and volatility (read-only transactions
+-- for stable ones), calling the body. Made here, once, with its grants: the body and its API are
+-- executable by signed-in users and the service role only. p_statement_timeout goes on the API
+-- function, where PostgREST (12.2+) hoists it into the request's transaction.
+create or replace procedure import_private.expose(
+  p_body regprocedure,
+  p_statement_timeout text default null
+)
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_proc pg_catalog.pg_proc;
+  v_api text;
+  v_params text;
+  v_args text;
+  v_types text;
+begin
+  select p.* into strict v_proc from pg_catalog.pg_proc p where p.oid = p_body;
+  if v_proc.pronamespace <> 'import_private'::regnamespace or not v_proc.prosecdef then
+    raise exception 'expose: % is not a security definer function of import_private', p_body;
+  end if;
+  v_api := 'import_' || v_proc.proname;
+  select
+    coalesce(string_agg(format('%I %s', a.name, pg_catalog.format_type(a.type, null)), ', '
+      order by a.n), ''),
+    coalesce(string_agg(format('%I', a.name), ', ' order by a.n), ''),
+    coalesce(string_agg(pg_catalog.format_type(a.type, null), ', ' order by a.n), '')
+  into v_params, v_args, v_types
+  from unnest(v_proc.proargtypes::oid[], v_proc.proargnames) with ordinality as a(type, name, n);
+
+  execute format(
+    'create or replace function public.%I(%s) returns %s language sql %s security invoker '
+      'set search_path = %L %s as %L',
+    v_api, v_params, pg_catalog.format_type(v_proc.prorettype, null),
+    case v_proc.provolatile when 'i' then 'immutable' when 's' then 'stable' else 'volatile' end,
+    '',
+    case when p_statement_timeout is null then ''
+      else format('set statement_timeout = %L', p_statement_timeout) end,
+    format('select import_private.%I(%s)', v_proc.proname, v_args)
+  );
+  execute format('comment on function public.%I(%s) is %L', v_api, v_types,
+    format('The API of %s (sql/schema/00_private_schema.sql: import_private.expose).', p_body));
+  execute format('revoke all on function public.%I(%s), %s from public, anon, authenticated, '
+    'service_role', v_api, v_types, p_body);
+  execute format('grant execute on function public.%I(%s), %s to authenticated, service_role',
+    v_api, v_types, p_body);
+end;
+$$;
+revoke all on procedure import_private.expose(regprocedure, text)
+  from public, anon, authenticated, service_role;

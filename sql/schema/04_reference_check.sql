@@ -46,17 +46,4 @@ begin
   );
 end;
 $$;
-revoke all on function import_private.check_references(uuid, uuid[], uuid[], text[])
-  from public, anon, authenticated, service_role;
-grant execute on function import_private.check_references(uuid, uuid[], uuid[], text[])
-  to authenticated, service_role;
-
-create or replace function public.import_check_references(
-  p_merchant_id uuid, p_user_ids uuid[], p_sku_ids uuid[], p_transaction_numbers text[]
-)
-returns jsonb language sql stable security invoker set search_path = ''
-as $$ select import_private.check_references(p_merchant_id, p_user_ids, p_sku_ids, p_transaction_numbers) $$;
-revoke all on function public.import_check_references(uuid, uuid[], uuid[], text[])
-  from public, anon, authenticated, service_role;
-grant execute on function public.import_check_references(uuid, uuid[], uuid[], text[])
-  to authenticated, service_role;
+call import_private.expose('import_private.check_references(uuid, uuid[], uuid[], text[])');

@@ -78,24 +78,7 @@ begin
   return import_private.batch_json(v_batch, false);
 end;
 $$;
-revoke all on function import_private.begin_batch(uuid, text, text, text, text, integer, integer)
-  from public, anon, authenticated, service_role;
-grant execute on function import_private.begin_batch(uuid, text, text, text, text, integer, integer)
-  to authenticated, service_role;
-
-create or replace function public.import_begin_batch(
-  p_merchant_id uuid, p_idempotency_key text, p_name text, p_file_name text,
-  p_file_sha256 text, p_total_rows integer, p_chunk_count integer
-)
-returns jsonb language sql volatile security invoker set search_path = ''
-as $$ select import_private.begin_batch(
-  p_merchant_id, p_idempotency_key, p_name, p_file_name, p_file_sha256, p_total_rows,
-  p_chunk_count
-) $$;
-revoke all on function public.import_begin_batch(uuid, text, text, text, text, integer, integer)
-  from public, anon, authenticated, service_role;
-grant execute on function public.import_begin_batch(uuid, text, text, text, text, integer, integer)
-  to authenticated, service_role;
+call import_private.expose('import_private.begin_batch(uuid, text, text, text, text, integer, integer)');
 
 create or replace function import_private.stage_chunk(
   p_batch_id uuid,
@@ -300,18 +283,7 @@ begin
   );
 end;
 $$;
-revoke all on function import_private.stage_chunk(uuid, integer, jsonb)
-  from public, anon, authenticated, service_role;
-grant execute on function import_private.stage_chunk(uuid, integer, jsonb)
-  to authenticated, service_role;
-
-create or replace function public.import_stage_chunk(p_batch_id uuid, p_chunk_no integer, p_rows jsonb)
-returns jsonb language sql volatile security invoker set search_path = ''
-as $$ select import_private.stage_chunk(p_batch_id, p_chunk_no, p_rows) $$;
-revoke all on function public.import_stage_chunk(uuid, integer, jsonb)
-  from public, anon, authenticated, service_role;
-grant execute on function public.import_stage_chunk(uuid, integer, jsonb)
-  to authenticated, service_role;
+call import_private.expose('import_private.stage_chunk(uuid, integer, jsonb)');
 
 create or replace function import_private.commit_batch(p_batch_id uuid)
 returns jsonb
@@ -498,21 +470,10 @@ begin
   return import_private.batch_json(v_batch, true);
 end;
 $$;
-revoke all on function import_private.commit_batch(uuid)
-  from public, anon, authenticated, service_role;
-grant execute on function import_private.commit_batch(uuid) to authenticated, service_role;
-
 -- One statement for the whole batch: through the API it must not stop at the 8 s Supabase gives
 -- `authenticated`. PostgREST (12.2 and later) hoists this setting into the request's
 -- transaction; 60 s is also the most Supabase's API lets one request run.
-
-create or replace function public.import_commit_batch(p_batch_id uuid)
-returns jsonb language sql volatile security invoker set search_path = ''
-set statement_timeout = '60s'
-as $$ select import_private.commit_batch(p_batch_id) $$;
-revoke all on function public.import_commit_batch(uuid)
-  from public, anon, authenticated, service_role;
-grant execute on function public.import_commit_batch(uuid) to authenticated, service_role;
+call import_private.expose('import_private.commit_batch(uuid)', p_statement_timeout => '60s');
 
 -- Cancelling an import before its commit step. A cancelled batch is final: its staged rows are
 -- dropped, it accepts no rows, and committing it is refused (History never offers to retry what
@@ -555,16 +516,7 @@ begin
   return import_private.batch_json(v_batch, false);
 end;
 $$;
-revoke all on function import_private.cancel_batch(uuid)
-  from public, anon, authenticated, service_role;
-grant execute on function import_private.cancel_batch(uuid) to authenticated, service_role;
-
-create or replace function public.import_cancel_batch(p_batch_id uuid)
-returns jsonb language sql volatile security invoker set search_path = ''
-as $$ select import_private.cancel_batch(p_batch_id) $$;
-revoke all on function public.import_cancel_batch(uuid)
-  from public, anon, authenticated, service_role;
-grant execute on function public.import_cancel_batch(uuid) to authenticated, service_role;
+call import_private.expose('import_private.cancel_batch(uuid)');
 
 -- A chunk's rows go with it (they hold no foreign key to it: see migrations/0002).
 create or replace function import_private.delete_staged_chunk_rows()

@@ -67,20 +67,7 @@ begin
   );
 end;
 $$;
-revoke all on function import_private.list_batches(uuid, text, text, integer, integer)
-  from public, anon, authenticated, service_role;
-grant execute on function import_private.list_batches(uuid, text, text, integer, integer)
-  to authenticated, service_role;
-
-create or replace function public.import_list_batches(
-  p_merchant_id uuid, p_status text, p_search text, p_limit integer, p_offset integer
-)
-returns jsonb language sql stable security invoker set search_path = ''
-as $$ select import_private.list_batches(p_merchant_id, p_status, p_search, p_limit, p_offset) $$;
-revoke all on function public.import_list_batches(uuid, text, text, integer, integer)
-  from public, anon, authenticated, service_role;
-grant execute on function public.import_list_batches(uuid, text, text, integer, integer)
-  to authenticated, service_role;
+call import_private.expose('import_private.list_batches(uuid, text, text, integer, integer)');
 
 create or replace function import_private.get_batch(p_batch_id uuid)
 returns jsonb
@@ -97,15 +84,7 @@ begin
   return import_private.batch_json(v_batch, true);
 end;
 $$;
-revoke all on function import_private.get_batch(uuid)
-  from public, anon, authenticated, service_role;
-grant execute on function import_private.get_batch(uuid) to authenticated, service_role;
-
-create or replace function public.import_get_batch(p_batch_id uuid)
-returns jsonb language sql stable security invoker set search_path = ''
-as $$ select import_private.get_batch(p_batch_id) $$;
-revoke all on function public.import_get_batch(uuid) from public, anon, authenticated, service_role;
-grant execute on function public.import_get_batch(uuid) to authenticated, service_role;
+call import_private.expose('import_private.get_batch(uuid)');
 
 -- What a commit would find today: support staff ask it after fixing the data ('recheck').
 create or replace function import_private.recheck_batch(p_batch_id uuid)
@@ -132,13 +111,4 @@ begin
   );
 end;
 $$;
-revoke all on function import_private.recheck_batch(uuid)
-  from public, anon, authenticated, service_role;
-grant execute on function import_private.recheck_batch(uuid) to authenticated, service_role;
-
-create or replace function public.import_recheck_batch(p_batch_id uuid)
-returns jsonb language sql stable security invoker set search_path = ''
-as $$ select import_private.recheck_batch(p_batch_id) $$;
-revoke all on function public.import_recheck_batch(uuid)
-  from public, anon, authenticated, service_role;
-grant execute on function public.import_recheck_batch(uuid) to authenticated, service_role;
+call import_private.expose('import_private.recheck_batch(uuid)');

@@ -31,16 +31,7 @@ begin
   );
 end;
 $$;
-revoke all on function import_private.list_merchants()
-  from public, anon, authenticated, service_role;
-grant execute on function import_private.list_merchants() to authenticated, service_role;
-
-create or replace function public.import_list_merchants()
-returns jsonb language sql stable security invoker set search_path = ''
-as $$ select import_private.list_merchants() $$;
-revoke all on function public.import_list_merchants()
-  from public, anon, authenticated, service_role;
-grant execute on function public.import_list_merchants() to authenticated, service_role;
+call import_private.expose('import_private.list_merchants()');
 
 -- The signed-in user and their role per merchant (the desktop app shows it and hides what the
 -- role may not do; the database enforces it regardless).
@@ -79,11 +70,4 @@ begin
   );
 end;
 $$;
-revoke all on function import_private.whoami() from public, anon, authenticated, service_role;
-grant execute on function import_private.whoami() to authenticated, service_role;
-
-create or replace function public.import_whoami()
-returns jsonb language sql stable security invoker set search_path = ''
-as $$ select import_private.whoami() $$;
-revoke all on function public.import_whoami() from public, anon, authenticated, service_role;
-grant execute on function public.import_whoami() to authenticated, service_role;
+call import_private.expose('import_private.whoami()');

@@ -65,16 +65,7 @@ begin
   );
 end;
 $$;
-revoke all on function import_private.list_operators(uuid)
-  from public, anon, authenticated, service_role;
-grant execute on function import_private.list_operators(uuid) to authenticated, service_role;
-
-create or replace function public.import_list_operators(p_merchant_id uuid)
-returns jsonb language sql stable security invoker set search_path = ''
-as $$ select import_private.list_operators(p_merchant_id) $$;
-revoke all on function public.import_list_operators(uuid)
-  from public, anon, authenticated, service_role;
-grant execute on function public.import_list_operators(uuid) to authenticated, service_role;
+call import_private.expose('import_private.list_operators(uuid)');
 
 create or replace function import_private.set_operator(
   p_merchant_id uuid,
@@ -128,18 +119,7 @@ begin
   return import_private.operator_json(v_user_id, p_merchant_id);
 end;
 $$;
-revoke all on function import_private.set_operator(uuid, text, text)
-  from public, anon, authenticated, service_role;
-grant execute on function import_private.set_operator(uuid, text, text)
-  to authenticated, service_role;
-
-create or replace function public.import_set_operator(p_merchant_id uuid, p_email text, p_role text)
-returns jsonb language sql volatile security invoker set search_path = ''
-as $$ select import_private.set_operator(p_merchant_id, p_email, p_role) $$;
-revoke all on function public.import_set_operator(uuid, text, text)
-  from public, anon, authenticated, service_role;
-grant execute on function public.import_set_operator(uuid, text, text)
-  to authenticated, service_role;
+call import_private.expose('import_private.set_operator(uuid, text, text)');
 
 create or replace function import_private.remove_operator(p_merchant_id uuid, p_user_id uuid)
 returns jsonb
@@ -166,13 +146,4 @@ begin
   return jsonb_build_object('removed', v_role is not null);
 end;
 $$;
-revoke all on function import_private.remove_operator(uuid, uuid)
-  from public, anon, authenticated, service_role;
-grant execute on function import_private.remove_operator(uuid, uuid) to authenticated, service_role;
-
-create or replace function public.import_remove_operator(p_merchant_id uuid, p_user_id uuid)
-returns jsonb language sql volatile security invoker set search_path = ''
-as $$ select import_private.remove_operator(p_merchant_id, p_user_id) $$;
-revoke all on function public.import_remove_operator(uuid, uuid)
-  from public, anon, authenticated, service_role;
-grant execute on function public.import_remove_operator(uuid, uuid) to authenticated, service_role;
+call import_private.expose('import_private.remove_operator(uuid, uuid)');

@@ -54,18 +54,7 @@ begin
   );
 end;
 $$;
-revoke all on function import_private.list_skus(uuid, text, integer)
-  from public, anon, authenticated, service_role;
-grant execute on function import_private.list_skus(uuid, text, integer)
-  to authenticated, service_role;
-
-create or replace function public.import_list_skus(p_merchant_id uuid, p_search text, p_limit integer)
-returns jsonb language sql stable security invoker set search_path = ''
-as $$ select import_private.list_skus(p_merchant_id, p_search, p_limit) $$;
-revoke all on function public.import_list_skus(uuid, text, integer)
-  from public, anon, authenticated, service_role;
-grant execute on function public.import_list_skus(uuid, text, integer)
-  to authenticated, service_role;
+call import_private.expose('import_private.list_skus(uuid, text, integer)');
 
 create or replace function import_private.list_users(
   p_merchant_id uuid,
@@ -106,15 +95,4 @@ begin
   );
 end;
 $$;
-revoke all on function import_private.list_users(uuid, text, integer)
-  from public, anon, authenticated, service_role;
-grant execute on function import_private.list_users(uuid, text, integer)
-  to authenticated, service_role;
-
-create or replace function public.import_list_users(p_merchant_id uuid, p_search text, p_limit integer)
-returns jsonb language sql stable security invoker set search_path = ''
-as $$ select import_private.list_users(p_merchant_id, p_search, p_limit) $$;
-revoke all on function public.import_list_users(uuid, text, integer)
-  from public, anon, authenticated, service_role;
-grant execute on function public.import_list_users(uuid, text, integer)
-  to authenticated, service_role;
+call import_private.expose('import_private.list_users(uuid, text, integer)');

@@ -109,8 +109,9 @@ describe('migrate', () => {
     const copy = await sqlCopy();
     await appendFile(
       join(copy, 'schema', '09_pick_lists.sql'),
-      `\ncreate function import_private.soon_gone() returns int language sql set search_path = ''
-       as 'select 1';\n`,
+      `\ncreate function import_private.soon_gone() returns int language sql security definer
+         set search_path = '' as 'select 1';
+       call import_private.expose('import_private.soon_gone()');\n`,
     );
     await migrate(url, { withReferenceSchema: true, sqlDir: copy });
     await writeFile(
@@ -127,10 +128,14 @@ describe('migrate', () => {
     expect(lines).toContain(
       'migrate: dropped import_private.soon_gone() (no schema file defines it)',
     );
+    expect(lines).toContain('migrate: dropped import_soon_gone() (no schema file defines it)');
     const left = await withClient(url, (client) =>
-      client.query("select to_regprocedure('import_private.soon_gone()') as fn"),
+      client.query(
+        `select to_regprocedure('import_private.soon_gone()') as body,
+                to_regprocedure('public.import_soon_gone()') as api`,
+      ),
     );
-    expect(left.rows[0]).toEqual({ fn: null });
+    expect(left.rows[0]).toEqual({ body: null, api: null });
   });
 
   it('refuses a migration that changed after it ran, and changes nothing', async () => {

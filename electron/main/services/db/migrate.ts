@@ -158,15 +158,20 @@ export async function migrate(
 }
 
 /**
- * Functions of the private schema that this transaction did not (re)create: a schema file that
- * no longer defines them. CREATE OR REPLACE rewrites a function's catalog row, so the rows this
+ * Functions of the private schema, and API functions made for them, that this transaction did not
+ * (re)create: a schema file that no longer defines them. CREATE OR REPLACE rewrites a function's catalog row, so the rows this
  * transaction wrote carry its transaction id.
  */
 async function dropUndeclaredFunctions(client: pg.Client): Promise<string[]> {
   const { rows } = await client.query<{ signature: string }>(
     `select p.oid::regprocedure::text as signature
      from pg_catalog.pg_proc p
-     where p.pronamespace = $1::regnamespace
+     where (
+         p.pronamespace = $1::regnamespace
+         -- the API functions import_private.expose made (it names itself in their comment)
+         or (p.pronamespace = 'public'::regnamespace
+           and pg_catalog.obj_description(p.oid, 'pg_proc') like '%import_private.expose%')
+       )
        and p.xmin::text::bigint <> (pg_catalog.txid_current() % 4294967296)`,
     [PRIVATE_SCHEMA],
   );
