@@ -90,7 +90,13 @@ export async function openSandbox(dataDir: string, options: SandboxOptions = {})
   await writeFile(configPath, JSON.stringify(config, null, 2), { mode: 0o600 });
   log('sandbox: starting');
   await server.start();
-  await ensureSeeded(url, config, configPath, options);
+  try {
+    await ensureSeeded(url, config, configPath, options);
+  } catch (error) {
+    // A server left running would be reused, unmigrated, by the next start.
+    await server.stop().catch(() => undefined);
+    throw error;
+  }
   return {
     url,
     dataDir,
@@ -107,8 +113,8 @@ async function ensureSeeded(
   configPath: string,
   options: SandboxOptions,
 ): Promise<void> {
-  // Migrations are idempotent and cheap to re-run; running them on every start keeps an older
-  // sandbox in step with a newer app.
+  // A no-op when nothing changed; on every start it keeps an older sandbox in step with a newer
+  // app.
   await migrate(url, {
     withReferenceSchema: true,
     ...(options.log ? { log: options.log } : {}),
