@@ -1,6 +1,14 @@
 // The security decisions as pure functions (no Electron import), so the e2e harness can enforce
 // exactly what the app enforces and unit tests can pin them down.
 
+/**
+ * The page's Content-Security-Policy: renderer/index.html carries it as a meta tag (the built
+ * page is a file, which has no headers) and main adds it as a header to every response it sees
+ * (the dev server). A test keeps the two equal.
+ */
+export const CONTENT_SECURITY_POLICY =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
 export interface RendererLocation {
   /** The dev server in `electron-vite dev`, or the built index.html. */
   url: string;
@@ -22,9 +30,34 @@ export function isAllowedRequest(url: string, location: RendererLocation): boole
   return url.startsWith(base);
 }
 
-/** window.open never opens a window in the app; https links go to the user's browser. */
+/**
+ * The only pages the app hands to the user's browser: its own documentation links. Anything
+ * else a page asks to open (a phishing link in a cell, a file: or custom-scheme URL that would
+ * start another program) is dropped.
+ */
+export const EXTERNAL_LINKS: readonly string[] = [
+  'https://www.postgresql.org/docs/current/libpq-ssl.html',
+  'https://supabase.com/docs/guides/platform/ssl-enforcement',
+  'https://supabase.com/docs/guides/database/connecting-to-postgres',
+];
+
+/** Whether a URL is one of EXTERNAL_LINKS (a #fragment allowed; nothing else may differ). */
+export function isAllowedExternalLink(url: string): boolean {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return false;
+  }
+  if (parsed.protocol !== 'https:' || parsed.username || parsed.password || parsed.search) {
+    return false;
+  }
+  return EXTERNAL_LINKS.includes(`${parsed.origin}${parsed.pathname}`);
+}
+
+/** window.open never opens a window in the app; the app's documentation links open in the browser. */
 export function windowOpenDecision(url: string): { action: 'deny'; openExternally: boolean } {
-  return { action: 'deny', openExternally: /^https:\/\//i.test(url) };
+  return { action: 'deny', openExternally: isAllowedExternalLink(url) };
 }
 
 /** IPC senders: the top frame showing our page, nothing else. */

@@ -1,6 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import { app, session, shell, type WebContents, type WebFrameMain } from 'electron';
 import {
+  CONTENT_SECURITY_POLICY,
   isAllowedNavigation,
   isAllowedRequest,
   isTrustedFrameUrl,
@@ -38,6 +39,17 @@ export function hardenSessions(location: RendererLocation): void {
   ses.webRequest.onBeforeRequest((details, callback) => {
     callback({ cancel: !isAllowedRequest(details.url, location) });
   });
+  // The policy of the page's meta tag, also as a header (whatever a response says of its own).
+  ses.webRequest.onHeadersReceived((details, callback) => {
+    const headers = Object.fromEntries(
+      Object.entries(details.responseHeaders ?? {}).filter(
+        ([name]) => name.toLowerCase() !== 'content-security-policy',
+      ),
+    );
+    callback({
+      responseHeaders: { ...headers, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] },
+    });
+  });
 }
 
 /** Applied to every web contents the app ever creates. */
@@ -45,7 +57,8 @@ export function hardenWebContents(location: RendererLocation): void {
   app.on('web-contents-created', (_event, contents: WebContents) => {
     contents.setWindowOpenHandler(({ url }) => {
       const decision = windowOpenDecision(url);
-      if (decision.openExternally) void shell.openExternal(url);
+      // Only the app's own documentation links reach the browser (security-policy's list).
+      if (decision.openExternally) void shell.openExternal(new URL(url).href);
       return { action: decision.action };
     });
     contents.on('will-navigate', (event, url) => {

@@ -50,6 +50,11 @@ export const profileSchema = z.object({
   label: z.string(),
   /** postgres: whether a connection string is stored (it may be kept in memory only). */
   hasSecret: z.boolean(),
+  /**
+   * postgres: why the connection may expose the password or data (sslmode disable, allow or
+   * prefer to another machine), or null.
+   */
+  warning: z.string().nullable(),
   /** supabase: the project URL and the publishable key (public by design). */
   supabaseUrl: z.string().nullable(),
   supabaseAnonKey: z.string().nullable(),

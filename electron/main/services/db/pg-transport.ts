@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { resolvePgTls } from './pg-tls';
 import type { RpcArgs, RpcFunctionName } from '../../../../shared/db/rpc-contract';
 import {
   RpcError,
@@ -80,7 +81,8 @@ export function createPgTransport(options: PgTransportOptions, label?: string): 
     'pool' in options
       ? options.pool
       : new pg.Pool({
-          connectionString: options.connectionString,
+          // TLS decided by pg-tls: verify-full by default for a database on another machine.
+          ...pgConnectionConfig(options.connectionString),
           max: 4,
           connectionTimeoutMillis: 15_000,
           idleTimeoutMillis: 30_000,
@@ -125,6 +127,15 @@ export function createPgTransport(options: PgTransportOptions, label?: string): 
   };
 }
 
+/** node-postgres settings for a connection string, with TLS as pg-tls decides it. */
+export function pgConnectionConfig(connectionString: string): {
+  connectionString: string;
+  ssl: pg.ClientConfig['ssl'];
+} {
+  const { connectionString: stripped, ssl } = resolvePgTls(connectionString);
+  return { connectionString: stripped, ssl };
+}
+
 function toJsonText(value: unknown): string | null {
   return value === undefined || value === null ? null : JSON.stringify(value);
 }
@@ -159,6 +170,8 @@ export function toRpcError(error: unknown, secret: string | null = null): RpcErr
     });
   }
   const nodeCode = errorCode(error);
+  const tls = tlsGuidance(nodeCode, message);
+  if (tls) return new RpcError('refused', tls, { code: nodeCode, cause: error });
   if (
     (nodeCode !== null && UNREACHABLE_NODE_CODES.has(nodeCode)) ||
     UNREACHABLE_MESSAGE.test(message)
@@ -174,6 +187,20 @@ export function toRpcError(error: unknown, secret: string | null = null): RpcErr
     code: nodeCode,
     cause: error,
   });
+}
+
+const CERTIFICATE_CODES =
+  /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS_CERT_ALTNAME_INVALID/;
+
+/** A refused TLS connection, said with what to change in the connection string. */
+function tlsGuidance(nodeCode: string | null, message: string): string | null {
+  if (/server does not support SSL/i.test(message)) {
+    return 'The database server does not offer TLS. Ask for TLS to be enabled, or (on a network you trust) add sslmode=disable to the connection string.';
+  }
+  if (nodeCode !== null && CERTIFICATE_CODES.test(nodeCode)) {
+    return `The database server's certificate was not accepted (${message}). Connections to another computer verify it (sslmode=verify-full): add sslrootcert=/path/to/ca.pem for a private certificate authority (Supabase: the CA from the project's database settings), or sslmode=require to encrypt without verifying.`;
+  }
+  return null;
 }
 
 function kindOfSqlState(sqlState: string | null): RpcErrorKind {

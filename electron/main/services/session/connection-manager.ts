@@ -11,6 +11,7 @@ import { projectUrlProblem } from '../../../../shared/net/hosts';
 import type { SecretStore } from '../auth/secret-store';
 import { createSupabaseAuth, hostOf, type SupabaseAuthService } from '../auth/supabase-auth';
 import { openDatabase, redactUrl, type DatabaseTarget, type OpenDatabase } from '../connection';
+import { tlsWarning } from '../db/pg-tls';
 import type { SettingsStore, StoredProfile } from '../settings/settings';
 
 // The app's one live database connection: which profile, who is connected, which merchant is
@@ -114,6 +115,7 @@ export function createConnectionManager(deps: ConnectionDeps): ConnectionManager
         kind: 'environment',
         label: redactUrl(deps.environmentUrl),
         hasSecret: true,
+        warning: tlsWarning(deps.environmentUrl),
         supabaseUrl: null,
         supabaseAnonKey: null,
       });
@@ -124,24 +126,28 @@ export function createConnectionManager(deps: ConnectionDeps): ConnectionManager
       kind: 'sandbox',
       label: 'built-in local database',
       hasSecret: false,
+      warning: null,
       supabaseUrl: null,
       supabaseAnonKey: null,
     });
     return list;
   };
 
-  const toProfile = async (stored: StoredProfile): Promise<Profile> => ({
-    id: stored.id,
-    name: stored.name,
-    kind: stored.kind,
-    label: stored.label,
-    hasSecret:
-      stored.kind === 'postgres'
-        ? (await deps.settings.secretFor(stored.id).read()) !== null
-        : false,
-    supabaseUrl: stored.supabaseUrl,
-    supabaseAnonKey: stored.supabaseAnonKey,
-  });
+  const toProfile = async (stored: StoredProfile): Promise<Profile> => {
+    const secret =
+      stored.kind === 'postgres' ? await deps.settings.secretFor(stored.id).read() : null;
+    return {
+      id: stored.id,
+      name: stored.name,
+      kind: stored.kind,
+      label: stored.label,
+      hasSecret: secret !== null,
+      // Derived from the connection string in main; the string itself never leaves.
+      warning: secret === null ? null : tlsWarning(secret),
+      supabaseUrl: stored.supabaseUrl,
+      supabaseAnonKey: stored.supabaseAnonKey,
+    };
+  };
 
   const findProfile = async (id: string): Promise<Profile | null> => {
     const builtIn = builtIns().find((p) => p.id === id);

@@ -131,6 +131,11 @@ export function ConnectionScreen(): React.JSX.Element {
                 {p.kind === 'postgres' && !p.hasSecret && (
                   <span className="tag tag--warning">connection string not stored</span>
                 )}
+                {p.warning && (
+                  <span className="tag tag--warning" role="note" title={p.warning}>
+                    {p.warning}
+                  </span>
+                )}
               </div>
               <div className="actions">
                 {(p.kind === 'postgres' || p.kind === 'supabase') && (

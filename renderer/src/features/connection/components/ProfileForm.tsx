@@ -57,13 +57,15 @@ export function ProfileForm({ kind, profile, onDone }: Props): React.JSX.Element
             placeholder={
               profile
                 ? 'Leave empty to keep the stored one'
-                : 'postgresql://user:password@host:5432/database'
+                : 'postgresql://user:password@host:5432/database?sslmode=verify-full'
             }
             required={!profile}
           />
           <span className="field-hint">
             Kept encrypted by the operating system’s keychain, in the main process only. Without a
-            keychain it is kept until the app quits.
+            keychain it is kept until the app quits. A database on another computer is reached over
+            TLS with its certificate verified (sslmode=verify-full) unless the string sets its own
+            sslmode; add sslrootcert=/path/to/ca.pem for a private certificate authority.
           </span>
         </label>
       ) : (
@@ -77,6 +79,10 @@ export function ProfileForm({ kind, profile, onDone }: Props): React.JSX.Element
               placeholder="https://your-project.supabase.co"
               required
             />
+            <span className="field-hint">
+              https:// only (http:// for a Supabase on this computer). Changing the URL or the key
+              signs you out of this profile.
+            </span>
           </label>
           <label className="field">
             <span className="field-label">Publishable (anon) key</span>
