@@ -518,7 +518,7 @@ describe('committed batches in the stream (test_decoding)', () => {
     const rows = buildRows(merchant, { purchases: runCount(120, 2_000), itemsPerPurchase: 3 });
     const batchId = await beginAndStageSplit(rows, 100);
     const check = await db.pool.query(
-      `select public.import_validate_staged($1) ->> 'chunksComplete' as complete`,
+      `select import_private.validate_staged($1) ->> 'chunksComplete' as complete`,
       [batchId],
     );
     // The commit takes its whole-batch path (one statement inserting purchases and items).
