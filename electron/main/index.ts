@@ -120,9 +120,10 @@ async function start(): Promise<void> {
           : await dialog.showOpenDialog(options);
         return result.canceled ? null : (result.filePaths[0] ?? null);
       },
-      async saveCsv({ title, defaultName }) {
+      async saveCsv({ title, defaultName, message }) {
         const options = {
           title,
+          ...(message ? { message } : {}),
           defaultPath: join(app.getPath('documents'), defaultName),
           filters: [{ name: 'CSV files', extensions: ['csv'] }],
         };

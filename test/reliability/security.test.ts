@@ -32,10 +32,12 @@ import {
 } from './support/security-host';
 import {
   containsText,
+  FORMULA_LEADING_SPACES,
   FORMULA_PREFIXES,
   LIKE_WILDCARDS,
   NUL,
   SQL_META_PAYLOADS,
+  startsAsFormula,
 } from './support/security-payloads';
 
 // Hostile input at every door the engine has: another merchant's ids, forged batch ids,
@@ -915,11 +917,13 @@ describe('exported error CSVs', () => {
     });
     // What each hostile cell must look like in the export.
     const cases: { record: CsvRecord; column: keyof CsvRecord; exported: string }[] = [
-      ...FORMULA_PREFIXES.map((prefix, i) => ({
-        record: { ...base(i), notes: `${prefix}1+1` },
-        column: 'notes' as const,
-        exported: `'${prefix}1+1`,
-      })),
+      ...FORMULA_PREFIXES.flatMap((prefix, i) =>
+        FORMULA_LEADING_SPACES.map((space, j) => ({
+          record: { ...base(100 + i * 10 + j), notes: `${space}${prefix}1+1` },
+          column: 'notes' as const,
+          exported: `'${space}${prefix}1+1`,
+        })),
+      ),
       {
         record: { ...base(10), store_code: '@SUM(A1:A9)' },
         column: 'store_code',
@@ -955,18 +959,17 @@ describe('exported error CSVs', () => {
       const column = header?.indexOf(c.column) ?? -1;
       expect({ case: i, cell: lines[i]?.[column] }).toEqual({ case: i, cell: c.exported });
     }
-    for (const cell of lines.flat()) {
-      expect(
-        FORMULA_PREFIXES.some((prefix) => cell.startsWith(prefix)),
-        cell,
-      ).toBe(false);
-    }
+    for (const cell of lines.flat()) expect(startsAsFormula(cell), cell).toBe(false);
     host.sessions.close();
-    figures['export: prefixes checked'] = FORMULA_PREFIXES.length;
+    figures['export: prefixes checked'] = FORMULA_PREFIXES.length * FORMULA_LEADING_SPACES.length;
   });
 
   it("neutralise a failed batch's error values in its export", async () => {
-    const values = [...FORMULA_PREFIXES.map((prefix) => `${prefix}AB`), '=cmd|"/C calc"!A0'];
+    const values = [
+      ...FORMULA_PREFIXES.map((prefix) => `${prefix}AB`),
+      ...FORMULA_PREFIXES.map((prefix) => ` ${prefix}AB`),
+      '=cmd|"/C calc"!A0',
+    ];
     const rows: StagedRow[] = values.map((currency, i) => ({
       ...(buildRows(a, { purchases: 1, itemsPerPurchase: 1, firstRow: 2 + i })[0] as StagedRow),
       currency,
@@ -992,12 +995,7 @@ describe('exported error CSVs', () => {
     const [header, ...lines] = parseCsvFile(await readFile(out, 'utf8'));
     expect(header).toEqual(['row', 'column', 'code', 'message', 'value']);
     expect(lines.map((line) => line[4])).toEqual([...values, '-12.50'].map((v) => `'${v}`));
-    for (const cell of lines.flat()) {
-      expect(
-        FORMULA_PREFIXES.some((prefix) => cell.startsWith(prefix)),
-        cell,
-      ).toBe(false);
-    }
+    for (const cell of lines.flat()) expect(startsAsFormula(cell), cell).toBe(false);
   });
 });
 

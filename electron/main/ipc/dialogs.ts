@@ -3,5 +3,10 @@ export interface Dialogs {
   /** Resolves to the chosen CSV path, or null when cancelled. */
   openCsv(): Promise<string | null>;
   /** Resolves to the chosen path to write, or null when cancelled. */
-  saveCsv(options: { title: string; defaultName: string }): Promise<string | null>;
+  saveCsv(options: {
+    title: string;
+    defaultName: string;
+    /** Shown in the dialog (macOS shows it under the title; elsewhere the title carries it). */
+    message?: string;
+  }): Promise<string | null>;
 }

@@ -27,6 +27,10 @@ export type Handler<C extends Channel> = (
 
 export type Handlers = { [C in Channel]: Handler<C> };
 
+/** What the save dialog of "Save fixed file" says about its cells. */
+export const FIXED_FILE_NOTICE =
+  'Every value is written exactly as it is in the preview, so the file imports unchanged. Unlike "Export error rows", cells starting with = + - or @ are not made safe for spreadsheets: open this file in the import, not in Excel.';
+
 function stem(fileName: string): string {
   return fileName.replace(/\.[^.]+$/, '');
 }
@@ -106,9 +110,12 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     },
     'import:save-fixed': async () => {
       const s = sessions.current();
+      // Verbatim is this file's promise (it must import exactly as previewed), so its cells are
+      // not neutralised like the error export's: the dialog says what that means.
       const path = await dialogs.saveCsv({
-        title: 'Save the fixed file',
+        title: 'Save the fixed file (values exactly as in the preview)',
         defaultName: `${stem(s.fileName)}-fixed.csv`,
+        message: FIXED_FILE_NOTICE,
       });
       return { path, rows: path ? await sessions.saveFixed(path) : 0 };
     },

@@ -26,8 +26,32 @@ export const LIKE_WILDCARDS: readonly string[] = ['%', '_'];
 
 export const NUL = String.fromCharCode(0);
 
-/** Text a spreadsheet would run as a formula (OWASP "CSV injection") when a cell starts so. */
-export const FORMULA_PREFIXES: readonly string[] = ['=', '+', '-', '@', '\t', '\r'];
+/**
+ * Text a spreadsheet would run as a formula (OWASP "CSV injection") when a cell starts so: OWASP's
+ * list, and the full-width forms spreadsheets also evaluate.
+ */
+export const FORMULA_PREFIXES: readonly string[] = [
+  '=',
+  '+',
+  '-',
+  '@',
+  '\t',
+  '\r',
+  '\n',
+  '\uff1d',
+  '\uff0b',
+  '\uff0d',
+  '\uff20',
+];
+
+/** Whitespace before a formula that spreadsheets skip (space, no-break space, ideographic). */
+export const FORMULA_LEADING_SPACES: readonly string[] = ['', ' ', '  ', '\u00a0', '\u3000'];
+
+/** Whether a cell of an export would still be run as a formula (leading whitespace skipped). */
+export function startsAsFormula(cell: string): boolean {
+  const rest = cell.replace(/^[ \u00a0\u3000]+/, '');
+  return FORMULA_PREFIXES.some((prefix) => rest.startsWith(prefix));
+}
 
 /** Case-insensitive substring test, as ILIKE '%text%' answers it for these payloads. */
 export function containsText(haystack: string | null | undefined, needle: string): boolean {

@@ -2,11 +2,13 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 
 /**
- * Writes CSV. Exports for people to open in a spreadsheet (error rows) neutralise a cell starting
- * with = + - @ tab or CR with an apostrophe: spreadsheets would otherwise run it as a formula
- * (OWASP "CSV injection"), and those cells come from untrusted input. A file meant to be imported
- * again (the fixed file) is written verbatim: an apostrophe would change its values ("-1001"
- * would come back as "'-1001").
+ * Writes CSV. Exports for people to open in a spreadsheet (error rows) neutralise formula cells
+ * as OWASP's CSV injection guidance says: a cell whose first character is = + - @, tab, carriage
+ * return or line feed (or NUL, from ASVS) gets an apostrophe in front, so spreadsheets show it as
+ * text instead of running it. Spreadsheets also evaluate these after leading whitespace and in
+ * their full-width forms (＝ ＋ － ＠), so those count too. A file meant to be imported again
+ * (the fixed file) is written verbatim: an apostrophe would change its values ("-1001" would come
+ * back as "'-1001"), and its save dialog says so.
  */
 export interface CsvWriteOptions {
   neutralise: boolean;
@@ -14,10 +16,34 @@ export interface CsvWriteOptions {
 
 const FOR_PEOPLE: CsvWriteOptions = { neutralise: true };
 
-const FORMULA_START = new Set(['=', '+', '-', '@', '\t', '\r']);
+/** OWASP's formula triggers, their full-width forms, and NUL. */
+export const FORMULA_TRIGGERS: readonly string[] = [
+  '=',
+  '+',
+  '-',
+  '@',
+  '\t',
+  '\r',
+  '\n',
+  '\0',
+  '\uff1d', // ＝ FULLWIDTH EQUALS SIGN
+  '\uff0b', // ＋ FULLWIDTH PLUS SIGN
+  '\uff0d', // － FULLWIDTH HYPHEN-MINUS
+  '\uff20', // ＠ FULLWIDTH COMMERCIAL AT
+];
+
+/** Whitespace a spreadsheet skips before it looks for a formula (incl. NBSP, ideographic space). */
+const LEADING_SPACE =
+  // eslint-disable-next-line no-control-regex -- vertical tab and form feed are whitespace too
+  /^[ \u000b\u000c\u00a0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff]*/u;
+
+export function isFormulaLike(value: string): boolean {
+  const rest = value.replace(LEADING_SPACE, '');
+  return rest.length > 0 && FORMULA_TRIGGERS.includes(rest.charAt(0));
+}
 
 export function neutraliseCell(value: string): string {
-  return value.length > 0 && FORMULA_START.has(value.charAt(0)) ? `'${value}` : value;
+  return isFormulaLike(value) ? `'${value}` : value;
 }
 
 export function csvCell(value: string, options: CsvWriteOptions = FOR_PEOPLE): string {
