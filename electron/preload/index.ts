@@ -66,6 +66,15 @@ const api = {
   batchesRetry: (input) => call('batches:retry', input),
   batchesExportErrors: (input) => call('batches:export-errors', input),
 
+  importRowNumbers: (input) => call('import:row-numbers', input),
+  importDeleteFilter: (input) => call('import:delete-filter', input),
+  importLeaveOutPreview: () => call('import:leave-out-preview'),
+  importLeaveOutErrors: () => call('import:leave-out-errors'),
+  importAudit: () => call('import:audit'),
+  importParseSettings: () => call('import:parse-settings'),
+  importReparse: (input) => call('import:reparse', input),
+  importIdLabels: (input) => call('import:id-labels', input),
+
   onImportProgress: listen('event:import-progress'),
   onCommitProgress: listen('event:commit-progress'),
   onMenu: listen('event:menu'),

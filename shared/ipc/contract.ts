@@ -23,7 +23,6 @@ const id = z.string().min(1).max(200);
 const cellText = z.string().max(10_000);
 
 // ---------------------------------------------------------------------------------------------
-// ---------------------------------------------------------------------------------------------
 // Files
 
 /**
@@ -36,6 +35,7 @@ export const fileHandleSchema = z
 export const fileRefSchema = z.object({ handle: fileHandleSchema, name: z.string() });
 export type FileRef = z.infer<typeof fileRefSchema>;
 
+// ---------------------------------------------------------------------------------------------
 // Connection
 
 export const profileKindSchema = z.enum(['sandbox', 'postgres', 'supabase', 'environment']);
@@ -251,6 +251,87 @@ export const recheckViewSchema = z.object({
 export type RecheckView = z.infer<typeof recheckViewSchema>;
 
 // ---------------------------------------------------------------------------------------------
+// The fix workflow's bulk actions and audit trail (issue 11)
+
+/** One change the admin made to the file before importing it, for the batch's audit trail. */
+export const auditEntrySchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('cell-changed'),
+    row: z.number().int(),
+    column: canonicalColumn,
+    before: z.string(),
+    after: z.string(),
+    at: z.string(),
+  }),
+  z.object({
+    kind: z.literal('replaced-all'),
+    column: canonicalColumn,
+    from: z.string(),
+    to: z.string(),
+    rows: z.array(z.number().int()),
+    at: z.string(),
+  }),
+  z.object({
+    kind: z.literal('rows-removed'),
+    /** deleted: the admin deleted them; left-out: "import the rest" dropped them for errors. */
+    reason: z.enum(['deleted', 'left-out']),
+    /** The problem the rows were chosen by (a bulk delete by kind), or null. */
+    problem: z.string().nullable(),
+    rows: z.array(z.number().int()),
+    transactions: z.array(z.string()),
+    at: z.string(),
+  }),
+]);
+export type AuditEntry = z.infer<typeof auditEntrySchema>;
+
+export const auditTrailSchema = z.object({
+  file: z.object({ name: z.string(), sha256: z.string().nullable(), rows: z.number().int() }),
+  entries: z.array(auditEntrySchema),
+  totals: z.object({
+    rowsDeleted: z.number().int(),
+    rowsLeftOut: z.number().int(),
+    transactionsLeftOut: z.number().int(),
+    cellsChanged: z.number().int(),
+    replaceAlls: z.number().int(),
+  }),
+});
+export type AuditTrail = z.infer<typeof auditTrailSchema>;
+
+/** The transactions that have errors: what "leave them out and import the rest" drops. */
+export const leaveOutPreviewSchema = z.object({
+  transactions: z.number().int(),
+  rows: z.number().int(),
+  /** The first ones, for the confirmation (it names what is left out). */
+  sample: z.array(
+    z.object({
+      transactionNumber: z.string(),
+      rows: z.array(z.number().int()),
+      problems: z.array(errorCode),
+    }),
+  ),
+  /** What would be imported after leaving them out. */
+  remaining: z.object({ purchases: z.number().int(), rows: z.number().int() }),
+});
+export type LeaveOutPreview = z.infer<typeof leaveOutPreviewSchema>;
+
+export const importSettingsSchema = z.object({
+  delimiter: z.enum([',', ';', '\t', '|']),
+  decimalComma: z.boolean(),
+  dateFormat: z.enum(['iso', 'dmy', 'mdy']),
+  timeZone: z.string().nullable(),
+  defaultCurrency: z.string().nullable(),
+});
+
+export const idLabelSchema = z.object({ id, label: z.string(), detail: z.string().nullable() });
+export type IdLabel = z.infer<typeof idLabelSchema>;
+
+const bulkResultSchema = z.object({
+  view: sessionViewSchema,
+  rows: z.number().int(),
+  transactions: z.number().int(),
+});
+
+// ---------------------------------------------------------------------------------------------
 // The contract
 
 export const ipcContract = {
@@ -407,6 +488,40 @@ export const ipcContract = {
   'batches:recheck': { input: z.object({ id }), output: recheckViewSchema },
   'batches:retry': { input: z.object({ id }), output: batchDetailSchema },
   'batches:export-errors': { input: z.object({ id }), output: fileWriteResultSchema },
+
+  // Issue 11: bulk fixes, parse settings and the audit trail of the open file.
+  /** Every spreadsheet row number of a filter, in file order (select all within a filter). */
+  'import:row-numbers': {
+    input: z.object({ filter: rowFilterSchema }),
+    output: z.object({ rows: z.array(z.number().int()) }),
+  },
+  /** Deletes every row of a filter (one kind of problem, or all errors), or their transactions. */
+  'import:delete-filter': {
+    input: z.object({
+      filter: z.union([z.literal('errors'), errorCode]),
+      wholeTransactions: z.boolean(),
+    }),
+    output: bulkResultSchema,
+  },
+  'import:leave-out-preview': { input: none, output: leaveOutPreviewSchema },
+  /** Leaves out every transaction with an error, so the rest can be imported. */
+  'import:leave-out-errors': { input: none, output: bulkResultSchema },
+  'import:audit': { input: none, output: auditTrailSchema.nullable() },
+  /** What the open file was read with (detected or chosen). */
+  'import:parse-settings': { input: none, output: importSettingsSchema.nullable() },
+  /** Reads the open file again with other settings (its column mapping is kept). */
+  'import:reparse': {
+    input: z.object({ options: parseOptionsSchema.omit({ columnMapping: true }) }),
+    output: openResultSchema,
+  },
+  /** Names for ids on screen: SKU code and name, member e-mail; unknown ids are left out. */
+  'import:id-labels': {
+    input: z.object({
+      kind: z.enum(['sku', 'user']),
+      ids: z.array(z.string().max(100)).max(200),
+    }),
+    output: z.object({ labels: z.array(idLabelSchema) }),
+  },
 } as const satisfies Record<string, { input: z.ZodType; output: z.ZodType }>;
 
 export type IpcContract = typeof ipcContract;

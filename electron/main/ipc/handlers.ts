@@ -139,5 +139,17 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       });
       return { path, rows: path ? await sessions.exportBatchErrors(id, path) : 0 };
     },
+
+    'import:row-numbers': ({ filter }) => ({ rows: sessions.current().rowNumbers(filter) }),
+    'import:delete-filter': ({ filter, wholeTransactions }) =>
+      sessions.deleteFilter(filter, wholeTransactions),
+    'import:leave-out-preview': () => sessions.leaveOutPreview(),
+    'import:leave-out-errors': () => sessions.leaveOutErrors(),
+    'import:audit': () => sessions.auditTrail(),
+    'import:parse-settings': () => sessions.parseSettings(),
+    'import:reparse': ({ options }) => sessions.reparse(options),
+    'import:id-labels': async ({ kind, ids }) => ({
+      labels: await sessions.idLabels(kind, ids),
+    }),
   };
 }

@@ -1,4 +1,5 @@
 import type { ErrorCode } from '../../../shared/domain/types';
+import { CONTROL_LABELS } from './controls';
 
 /** Short names for the kinds of defect, for filters, chips and the side panel. */
 export const ERROR_LABELS: Record<ErrorCode, string> = {
@@ -31,14 +32,36 @@ export function errorLabel(code: string): string {
   return (ERROR_LABELS as Record<string, string>)[code] ?? code.replace(/_/g, ' ');
 }
 
-/** What to do about each kind, shown next to the reason. */
-export const ERROR_HINTS: Partial<Record<ErrorCode, string>> = {
-  unknown_user: 'Replace it everywhere with a member of this merchant, or delete the transaction.',
-  unknown_sku: 'Replace it everywhere with one of the merchant’s SKUs, or delete the rows.',
-  already_imported: 'Delete the transaction, or tick “Skip transactions already imported”.',
+const C = CONTROL_LABELS;
+const edit = 'Double-click the cell (or press Enter) to edit it';
+
+/**
+ * What to do about each kind, shown next to the reason. Controls are named in “quotes” exactly
+ * as the screen labels them (CONTROL_LABELS); error-codes.test.ts checks it for every code.
+ */
+export const ERROR_HINTS: Record<ErrorCode, string> = {
+  missing_columns: `Use “${C.closeFile}” and open the file again: its column mapping step lets you say which header holds each column.`,
+  unknown_column: 'The column is ignored; nothing to do unless it holds data you need.',
+  duplicate_column: `Remove the repeated header from the file, then open it again (“${C.closeFile}”).`,
+  empty_file: `The file has no rows to import: “${C.closeFile}” and open another one.`,
+  malformed_csv: `Check the “${C.delimiter}” under “${C.fileSettings}”, or correct the quotes in the file.`,
+  required: `${edit}, or use “${C.deleteRow}”.`,
+  invalid_uuid: `Use “${C.replaceEverywhere}” to pick the right one, or “${C.deleteRow}”.`,
+  invalid_integer: `${edit}: quantities are whole numbers.`,
+  out_of_range: `${edit}, or use “${C.deleteRow}”.`,
+  invalid_amount: `${edit}; for amounts like 12,50 turn on “${C.decimalComma}” under “${C.fileSettings}”.`,
+  too_many_decimals: `${edit}: at most 2 decimals.`,
+  ambiguous_number: `Turn on “${C.decimalComma}” under “${C.fileSettings}” if the comma is the decimal separator; otherwise edit the cell.`,
+  invalid_date: `${edit} (2026-03-04T10:15:00+01:00), or choose the “${C.dateFormat}” under “${C.fileSettings}”.`,
+  ambiguous_date: `Choose the “${C.dateFormat}” under “${C.fileSettings}” (day/month or month/day), or edit the cell to 2026-03-04.`,
+  missing_time_zone: `Choose the “${C.timeZone}” of the file under “${C.fileSettings}”, or add an offset (+01:00) to the cell.`,
+  invalid_currency: `${edit} to an ISO code (EUR, USD), or use “${C.replaceEverywhere}”.`,
+  too_long: `${edit} to make it shorter.`,
   inconsistent_purchase:
-    'Make the rows of this transaction agree, or give one a new transaction number.',
-  total_mismatch: 'Correct total_amount or the items’ quantity and price.',
-  missing_time_zone: 'Add the offset (e.g. +01:00), or re-open the file with a time zone.',
-  ambiguous_date: 'Write the date as 2026-03-04, or re-open the file with a date format.',
+    'Make the rows of this transaction agree (edit the cells), or give one a new transaction number.',
+  total_mismatch: `${edit}: correct total_amount or the items’ quantity and price.`,
+  unknown_user: `Use “${C.replaceEverywhere}” to pick a member of this merchant, or “${C.deleteTransaction}”.`,
+  unknown_sku: `Use “${C.replaceEverywhere}” to pick one of the merchant’s SKUs, or “${C.deleteRow}”.`,
+  already_imported: `Tick “${C.skipExisting}” above the grid, or use “${C.deleteTransaction}”.`,
+  conflict: `Use “${C.deleteTransaction}”, or “${C.leaveOut}” to import the rest.`,
 };

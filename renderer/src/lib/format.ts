@@ -4,8 +4,11 @@ export function formatCount(value: number): string {
   return integer.format(value);
 }
 
+const pluralRules = new Intl.PluralRules('en');
+
+/** "1 row", "2 rows", "1,000 rows": the count formatted with Intl, the noun by Intl's rules. */
 export function plural(count: number, one: string, many = `${one}s`): string {
-  return `${formatCount(count)} ${count === 1 ? one : many}`;
+  return `${formatCount(count)} ${pluralRules.select(count) === 'one' ? one : many}`;
 }
 
 /** Cents as a plain amount: the summary adds currencies together, so no symbol is claimed. */

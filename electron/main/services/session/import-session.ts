@@ -9,7 +9,15 @@ import type {
   RowError,
 } from '../../../../shared/domain/types';
 import { transactionKey } from '../../../../shared/domain/validate-row';
-import type { GridRow, RowFilter, RowPage, SessionView } from '../../../../shared/ipc/contract';
+import type {
+  AuditEntry,
+  AuditTrail,
+  GridRow,
+  LeaveOutPreview,
+  RowFilter,
+  RowPage,
+  SessionView,
+} from '../../../../shared/ipc/contract';
 
 // One opened file, kept in the main process: its rows (100k+ never cross to the renderer), the
 // report of the local rules, the database's verdict on ids, and the undo/redo history. Every
@@ -23,6 +31,8 @@ export interface SessionState {
   /** Everything the database said so far about this file's ids and transaction numbers. */
   reference: ReferenceCheck;
   skipExisting: boolean;
+  /** What the admin changed so far (issue 11): part of the state, so undo takes it back too. */
+  audit?: readonly AuditEntry[];
 }
 
 interface HistoryEntry {
@@ -340,6 +350,125 @@ export class ImportSession {
       .filter((row) => this.positionOfRow(row) !== null)
       .sort((a, b) => a - b)
       .map((row) => ({ row, delete: true }));
+  }
+
+  // --- bulk fixes and the audit trail (issue 11) ------------------------------------------
+
+  /** Spreadsheet row numbers of every row in `filter`, in file order. */
+  rowNumbers(filter: RowFilter): number[] {
+    const positions = this.positions(filter);
+    const rows = this.current.rawRows;
+    return positions ? positions.map((p) => (rows[p] as RawRow).row) : rows.map((r) => r.row);
+  }
+
+  /** Transactions (by their key) that have at least one row with an error, in file order. */
+  private errorTransactions(): Map<string, { rows: number[]; problems: Set<RowError['code']> }> {
+    const byKey = new Map<string, { rows: number[]; problems: Set<RowError['code']> }>();
+    const orphanRows: number[] = [];
+    for (const raw of this.current.rawRows) {
+      const issues = this.derived.issuesByRow.get(raw.row);
+      const errors = issues?.filter((e) => e.severity !== 'warning') ?? [];
+      if (errors.length === 0) continue;
+      const key = transactionKey(raw.cells.transaction_number);
+      if (!key) {
+        orphanRows.push(raw.row);
+        continue;
+      }
+      const entry = byKey.get(key) ?? { rows: [], problems: new Set() };
+      for (const e of errors) entry.problems.add(e.code);
+      byKey.set(key, entry);
+    }
+    // Every row of those transactions goes (a purchase is imported whole or not at all).
+    for (const raw of this.current.rawRows) {
+      const entry = byKey.get(transactionKey(raw.cells.transaction_number));
+      if (entry) entry.rows.push(raw.row);
+    }
+    // Rows without a usable transaction number are each their own "transaction".
+    for (const row of orphanRows) {
+      const issues = this.derived.issuesByRow.get(row) ?? [];
+      byKey.set(`row ${row}`, {
+        rows: [row],
+        problems: new Set(issues.filter((e) => e.severity !== 'warning').map((e) => e.code)),
+      });
+    }
+    return byKey;
+  }
+
+  leaveOutPreview(sampleSize = 50): LeaveOutPreview {
+    const transactions = this.errorTransactions();
+    let rows = 0;
+    const sample: LeaveOutPreview['sample'] = [];
+    for (const [transactionNumber, entry] of transactions) {
+      rows += entry.rows.length;
+      if (sample.length < sampleSize) {
+        sample.push({ transactionNumber, rows: entry.rows, problems: [...entry.problems] });
+      }
+    }
+    const purchases = this.derived.report.purchases.length;
+    return {
+      transactions: transactions.size,
+      rows,
+      sample,
+      remaining: { purchases, rows: this.current.rawRows.length - rows },
+    };
+  }
+
+  /** Every row of every transaction with an error: what "import the rest" leaves out. */
+  planLeaveOut(): { edits: RowEdit[]; transactions: string[] } {
+    const transactions = this.errorTransactions();
+    const rows = [...transactions.values()].flatMap((t) => t.rows).sort((a, b) => a - b);
+    return {
+      edits: rows.map((row) => ({ row, delete: true })),
+      transactions: [...transactions.keys()],
+    };
+  }
+
+  /** Every row of a filter, or every row of their transactions. */
+  planDeleteFilter(filter: RowFilter, wholeTransactions: boolean): RowEdit[] {
+    const rows = this.rowNumbers(filter);
+    return rows.length === 0 ? [] : this.planDelete(rows, wholeTransactions);
+  }
+
+  /** Transaction numbers of these rows, as the file has them (for the audit trail). */
+  transactionsOf(rows: readonly number[]): string[] {
+    const numbers = new Set<string>();
+    for (const row of rows) {
+      const value = this.rawRow(row)?.cells.transaction_number.trim();
+      if (value) numbers.add(value);
+    }
+    return [...numbers];
+  }
+
+  /** The audit trail of the open file: what it was and what the admin changed since. */
+  auditTrail(): AuditTrail {
+    const entries = [...(this.current.audit ?? [])];
+    const totals = {
+      rowsDeleted: 0,
+      rowsLeftOut: 0,
+      transactionsLeftOut: 0,
+      cellsChanged: 0,
+      replaceAlls: 0,
+    };
+    for (const e of entries) {
+      if (e.kind === 'cell-changed') totals.cellsChanged++;
+      else if (e.kind === 'replaced-all') {
+        totals.replaceAlls++;
+        totals.cellsChanged += e.rows.length;
+      } else if (e.reason === 'left-out') {
+        totals.rowsLeftOut += e.rows.length;
+        totals.transactionsLeftOut += e.transactions.length;
+      } else totals.rowsDeleted += e.rows.length;
+    }
+    const sha = this.current.local.fileSha256;
+    return {
+      file: {
+        name: this.fileName,
+        sha256: sha ? sha : null,
+        rows: this.current.local.summary.rows + totals.rowsDeleted + totals.rowsLeftOut,
+      },
+      entries,
+      totals,
+    };
   }
 
   /** Rows that have at least one error, in file order (for the errors export). */

@@ -16,11 +16,13 @@ import {
   type ReferenceCheck,
 } from '../../../../shared/domain/types';
 import type {
+  AuditEntry,
+  RowFilter,
   CommitProgressEvent,
   CommitResult,
+  FileRef,
   ImportProgress,
   OpenResult,
-  FileRef,
   PickOption,
   RecheckView,
   SessionView,
@@ -59,7 +61,38 @@ export class NoSessionError extends Error {
 export function createSessionService(deps: SessionServiceDeps) {
   let session: ImportSession | null = null;
   let opening: AbortController | null = null;
+  /** The handle the open session's file was opened with (main resolved it to s.path). */
+  let sessionFile: FileRef | null = null;
   let committing: AbortController | null = null;
+
+  // Names of SKUs and members already looked up, per merchant (ids are scoped per merchant).
+  const labelCaches = new Map<string, Map<string, PickOption | null>>();
+  const idLabelCache = (kind: 'sku' | 'user'): Map<string, PickOption | null> => {
+    const key = `${deps.connection.active().merchantId}:${kind}`;
+    let cache = labelCaches.get(key);
+    if (!cache) {
+      cache = new Map();
+      labelCaches.set(key, cache);
+    }
+    return cache;
+  };
+
+  /** An audit entry for rows about to be removed (read before they are gone). */
+  const removal = (
+    edits: readonly RowEdit[],
+    reason: 'deleted' | 'left-out',
+    problem: string | null,
+  ): Extract<AuditEntry, { kind: 'rows-removed' }> => {
+    const rows = edits.map((e) => e.row);
+    return {
+      kind: 'rows-removed',
+      reason,
+      problem,
+      rows,
+      transactions: current().transactionsOf(rows),
+      at: now(),
+    };
+  };
 
   const current = (): ImportSession => {
     if (!session) throw new NoSessionError();
@@ -92,7 +125,11 @@ export function createSessionService(deps: SessionServiceDeps) {
   };
 
   /** Re-validates edited rows and their transactions, then re-checks their ids. */
-  const applyEdits = async (label: string, edits: RowEdit[]): Promise<void> => {
+  const applyEdits = async (
+    label: string,
+    edits: RowEdit[],
+    audit: readonly AuditEntry[] = [],
+  ): Promise<void> => {
     const s = current();
     if (edits.length === 0) return;
     if (!s.editable) throw new Error('This file cannot be edited: it has a file-level problem.');
@@ -107,6 +144,7 @@ export function createSessionService(deps: SessionServiceDeps) {
       rawRows: result.rawRows,
       local: result.report,
       reference: mergeReference(s.state.reference, ids, answer),
+      audit: [...(s.state.audit ?? []), ...audit],
     });
   };
 
@@ -208,6 +246,7 @@ export function createSessionService(deps: SessionServiceDeps) {
           reference,
           skipExisting: false,
         });
+        sessionFile = file;
         deps.emitImportProgress({ phase: 'done', fileName, bytesRead: 0, totalBytes: 0, rows });
         deps.log(`opened ${fileName}: ${rows} rows in ${Math.round(parseMs)} ms`);
         return { kind: 'opened', view: session.view() };
@@ -230,15 +269,20 @@ export function createSessionService(deps: SessionServiceDeps) {
 
     async editCell(row: number, column: CanonicalColumn, value: string): Promise<SessionView> {
       requireFix();
+      const before = current().rawRow(row)?.cells[column] ?? '';
       const edits = current().planEdit(row, column, value);
-      await applyEdits(`Edit ${column} in row ${row}`, edits);
+      await applyEdits(`Edit ${column} in row ${row}`, edits, [
+        { kind: 'cell-changed', row, column, before, after: value, at: now() },
+      ]);
       return current().view();
     },
 
     async replaceAll(column: CanonicalColumn, from: string, to: string) {
       requireFix();
       const edits = current().planReplaceAll(column, from, to);
-      await applyEdits(`Replace ${column} "${short(from)}" in ${edits.length} rows`, edits);
+      await applyEdits(`Replace ${column} "${short(from)}" in ${edits.length} rows`, edits, [
+        { kind: 'replaced-all', column, from, to, rows: edits.map((e) => e.row), at: now() },
+      ]);
       return { view: current().view(), replaced: edits.length };
     },
 
@@ -246,8 +290,77 @@ export function createSessionService(deps: SessionServiceDeps) {
       requireFix();
       const edits = current().planDelete(rows, wholeTransactions);
       const what = edits.length === 1 ? `row ${edits[0]?.row}` : `${edits.length} rows`;
-      await applyEdits(`Delete ${what}`, edits);
+      await applyEdits(`Delete ${what}`, edits, [removal(edits, 'deleted', null)]);
       return { view: current().view(), deleted: edits.length };
+    },
+
+    // --- bulk fixes (issue 11): each is one undo step and one audit entry ---------------------
+
+    /** Deletes every row with a kind of problem (or any error), or their whole transactions. */
+    async deleteFilter(filter: RowFilter, wholeTransactions: boolean) {
+      requireFix();
+      const edits = current().planDeleteFilter(filter, wholeTransactions);
+      const entry = removal(edits, 'deleted', filter);
+      const what = filter === 'errors' ? 'with errors' : `with ${filter.replace(/_/g, ' ')}`;
+      await applyEdits(
+        `Delete ${edits.length} ${wholeTransactions ? 'rows of transactions' : 'rows'} ${what}`,
+        edits,
+        [entry],
+      );
+      return {
+        view: current().view(),
+        rows: edits.length,
+        transactions: entry.transactions.length,
+      };
+    },
+
+    leaveOutPreview: () => current().leaveOutPreview(),
+
+    /** Leaves out every transaction with an error, so that the rest can be imported. */
+    async leaveOutErrors() {
+      requireFix();
+      const { edits, transactions } = current().planLeaveOut();
+      const entry = removal(edits, 'left-out', 'errors');
+      await applyEdits(
+        `Leave out ${transactions.length} transactions with errors`,
+        edits,
+        edits.length > 0 ? [entry] : [],
+      );
+      return { view: current().view(), rows: edits.length, transactions: transactions.length };
+    },
+
+    auditTrail: () => session?.auditTrail() ?? null,
+
+    parseSettings: () => session?.state.local.settings ?? null,
+
+    /** Reads the open file again with other settings, keeping its column mapping. */
+    async reparse(options: Omit<ParseOptions, 'columnMapping'>): Promise<OpenResult> {
+      const s = current();
+      const file = sessionFile ?? { handle: '', name: s.fileName };
+      return service.open(s.path, file, { ...options, columnMapping: s.state.local.mapping });
+    },
+
+    /** Names of ids for the grid; SKUs and members are looked up by id, a few at a time. */
+    async idLabels(kind: 'sku' | 'user', ids: readonly string[]) {
+      const labels: { id: string; label: string; detail: string | null }[] = [];
+      const wanted = [...new Set(ids.map((i) => i.trim().toLowerCase()))].filter((i) =>
+        /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(i),
+      );
+      const cache = idLabelCache(kind);
+      const missing = wanted.filter((i) => !cache.has(i));
+      for (let i = 0; i < missing.length; i += 8) {
+        const slice = missing.slice(i, i + 8);
+        const found = await Promise.all(slice.map((id) => service.pickList(kind, id)));
+        slice.forEach((id, k) => {
+          const match = found[k]?.find((o) => o.id.toLowerCase() === id) ?? null;
+          cache.set(id, match);
+        });
+      }
+      for (const id of wanted) {
+        const hit = cache.get(id);
+        if (hit) labels.push(hit);
+      }
+      return labels;
     },
 
     undo(): SessionView {
@@ -387,6 +500,7 @@ export function createSessionService(deps: SessionServiceDeps) {
       const had = session !== null;
       opening?.abort();
       session = null;
+      sessionFile = null;
       return had;
     },
 
@@ -463,6 +577,10 @@ export type SessionService = ReturnType<typeof createSessionService>;
 
 function issueKey(e: RemoteRowError): string {
   return `${e.row}|${e.column ?? ''}|${e.code}|${e.value ?? ''}`;
+}
+
+function now(): string {
+  return new Date().toISOString();
 }
 
 function short(text: string): string {

@@ -1,14 +1,21 @@
 import { create } from 'zustand';
-import type { CanonicalColumn, ParseOptions } from '../../../../shared/domain/types';
+import type {
+  CanonicalColumn,
+  ImportSettings,
+  ParseOptions,
+} from '../../../../shared/domain/types';
 import type {
   FileRef,
   GridRow,
+  IdLabel,
   ImportProgress,
+  LeaveOutPreview,
   NeedsMapping,
   RowFilter,
   SessionView,
 } from '../../../../shared/ipc/contract';
 import { api, errorMessage } from '../../lib/api';
+import { plural } from '../../lib/format';
 import { notify } from '../shell/store';
 
 export type ImportPhase = 'idle' | 'opening' | 'mapping' | 'preview' | 'commit';
@@ -41,6 +48,14 @@ interface ImportState {
   editing: boolean;
   busy: boolean;
   replace: { column: CanonicalColumn; from: string } | null;
+  /** Rows chosen for a bulk action (spreadsheet row numbers); the anchor is a filter position. */
+  selection: { rows: number[]; anchor: number | null };
+  /** The "leave out the transactions with errors" confirmation, while it is open. */
+  leaveOut: LeaveOutPreview | null;
+  /** What the file was read with; null until known. */
+  settings: ImportSettings | null;
+  /** Names of SKU and member ids already looked up (lower-case id -> label). */
+  idLabels: Record<string, IdLabel>;
   openRequested(): Promise<void>;
   fileChosen(file: FileRef, options?: ParseOptions): Promise<void>;
   recentRequested(): Promise<void>;
@@ -75,7 +90,24 @@ interface ImportState {
   viewReceived(view: SessionView): void;
   fileClosed(): Promise<void>;
   merchantChanged(): void;
+  rowSelected(index: number, row: number, how: 'only' | 'toggle' | 'range'): Promise<void>;
+  allSelected(): Promise<void>;
+  selectionCleared(): void;
+  selectionDeleted(wholeTransactions: boolean): Promise<void>;
+  problemDeleted(filter: Exclude<RowFilter, 'all'>, wholeTransactions: boolean): Promise<void>;
+  leaveOutRequested(): Promise<void>;
+  leaveOutClosed(): void;
+  leaveOutConfirmed(): Promise<void>;
+  settingsChanged(options: ParseSettingsChoice): Promise<void>;
+  idLabelsNeeded(kind: 'sku' | 'user', ids: string[]): Promise<void>;
 }
+
+export type ParseSettingsChoice = Pick<
+  ImportSettings,
+  'delimiter' | 'decimalComma' | 'dateFormat'
+> & {
+  timeZone: string | null;
+};
 
 const initial = {
   phase: 'idle' as ImportPhase,
@@ -93,6 +125,10 @@ const initial = {
   editing: false,
   busy: false,
   replace: null,
+  selection: { rows: [] as number[], anchor: null as number | null },
+  leaveOut: null as LeaveOutPreview | null,
+  settings: null as ImportSettings | null,
+  idLabels: {} as Record<string, IdLabel>,
 };
 
 // Pages already requested for the current version, so scrolling does not ask twice.
@@ -109,8 +145,15 @@ export const useImportStore = create<ImportState>()((set, get) => {
       pages: {},
       total: total ?? s.total,
       error: null,
+      selection: { rows: [], anchor: null },
     }));
     inFlight.clear();
+    if (!get().settings) {
+      void api()
+        .importParseSettings()
+        .then((settings) => set({ settings }))
+        .catch(() => undefined);
+    }
     void get().pageNeeded(Math.floor(get().active.index / PAGE_SIZE));
   };
 
@@ -227,6 +270,7 @@ export const useImportStore = create<ImportState>()((set, get) => {
         pages: {},
         version: s.version + 1,
         active: { index: 0, column: s.active.column },
+        selection: { rows: [], anchor: null },
       }));
       const result = await api().importRows({ filter, offset: 0, limit: PAGE_SIZE });
       if (get().filter === filter) set({ pages: { 0: result.rows }, total: result.total });
@@ -269,7 +313,7 @@ export const useImportStore = create<ImportState>()((set, get) => {
         const { view, replaced } = await api().importReplaceAll({ column, from, to });
         set({ replace: null });
         adopt(view);
-        notify('success', `Replaced in ${replaced === 1 ? '1 row' : `${replaced} rows`}.`);
+        notify('success', `Replaced in ${plural(replaced, 'row')}.`);
       });
     },
 
@@ -281,7 +325,7 @@ export const useImportStore = create<ImportState>()((set, get) => {
         adopt(view);
         notify(
           'info',
-          `Deleted ${deleted === 1 ? '1 row' : `${deleted} rows`}. Undo brings ${deleted === 1 ? 'it' : 'them'} back.`,
+          `Deleted ${plural(deleted, 'row')}. Undo brings ${deleted === 1 ? 'it' : 'them'} back.`,
         );
       });
     },
@@ -400,8 +444,153 @@ export const useImportStore = create<ImportState>()((set, get) => {
       inFlight.clear();
       set({ ...initial, version: get().version + 1 });
     },
+
+    // --- bulk fixes (issue 11) ----------------------------------------------------------------
+
+    rowSelected: async (index, row, how) => {
+      const { selection, active, filter, version } = get();
+      if (how === 'only') {
+        set({ selection: { rows: [], anchor: index } });
+        return;
+      }
+      if (how === 'toggle') {
+        const base = selection.rows.length > 0 ? selection.rows : activeRowNumber(get());
+        const rows = base.includes(row) ? base.filter((r) => r !== row) : [...base, row];
+        set({ selection: { rows: rows.sort((a, b) => a - b), anchor: index } });
+        return;
+      }
+      // A range within the filter: its rows may be on pages not loaded, so main lists them.
+      const anchor = selection.anchor ?? active.index;
+      const [from, to] = anchor <= index ? [anchor, index] : [index, anchor];
+      const { rows } = await api().importRowNumbers({ filter });
+      if (get().version !== version) return;
+      set({ selection: { rows: rows.slice(from, to + 1), anchor } });
+    },
+
+    allSelected: async () => {
+      const { filter, version } = get();
+      const { rows } = await api().importRowNumbers({ filter });
+      if (get().version !== version) return;
+      set({ selection: { rows, anchor: 0 } });
+    },
+
+    selectionCleared: () => set({ selection: { rows: [], anchor: null } }),
+
+    selectionDeleted: async (wholeTransactions) => {
+      const rows = get().selection.rows;
+      if (rows.length === 0) return;
+      await get().rowsDeleted(rows, wholeTransactions);
+      await settleEmptyFilter();
+    },
+
+    problemDeleted: async (filter, wholeTransactions) => {
+      await guarded(async () => {
+        const result = await api().importDeleteFilter({ filter, wholeTransactions });
+        adopt(result.view);
+        await settleEmptyFilter();
+        notify(
+          'info',
+          `Deleted ${plural(result.rows, 'row')}${wholeTransactions ? ` of ${plural(result.transactions, 'transaction')}` : ''}. Undo brings ${result.rows === 1 ? 'it' : 'them'} back.`,
+        );
+      });
+    },
+
+    leaveOutRequested: async () => {
+      await guarded(async () => set({ leaveOut: await api().importLeaveOutPreview() }));
+    },
+    leaveOutClosed: () => set({ leaveOut: null }),
+    leaveOutConfirmed: async () => {
+      await guarded(async () => {
+        const result = await api().importLeaveOutErrors();
+        set({ leaveOut: null });
+        adopt(result.view);
+        await settleEmptyFilter();
+        notify(
+          'info',
+          `Left out ${plural(result.transactions, 'transaction')} with errors (${plural(result.rows, 'row')}). Undo brings them back.`,
+        );
+      });
+    },
+
+    settingsChanged: async (choice) => {
+      const { view } = get();
+      if (!view) return;
+      if (
+        view.edits > 0 &&
+        !window.confirm(
+          `Reading the file again with these settings drops your ${plural(view.edits, 'change')}. Read it again?`,
+        )
+      )
+        return;
+      const options: ParseOptions = {
+        delimiter: choice.delimiter,
+        decimalComma: choice.decimalComma,
+        dateFormat: choice.dateFormat,
+        ...(choice.timeZone ? { timeZone: choice.timeZone } : {}),
+      };
+      set({ busy: true });
+      try {
+        const result = await api().importReparse({ options });
+        if (result.kind === 'opened') {
+          inFlight.clear();
+          set((s) => ({
+            filter: 'all',
+            active: { index: 0, column: s.active.column },
+            settings: null,
+            total: result.view.counts.all,
+          }));
+          adopt(result.view);
+          notify('success', `Read again: ${plural(result.view.counts.errors, 'row')} with errors.`);
+        } else if (result.kind === 'needs-mapping') {
+          set({ phase: 'mapping', mapping: result, progress: null });
+        }
+      } catch (error) {
+        notify('error', errorMessage(error));
+      } finally {
+        set({ busy: false, progress: null });
+      }
+    },
+
+    idLabelsNeeded: async (kind, ids) => {
+      const known = get().idLabels;
+      const wanted = [...new Set(ids.map((i) => i.trim().toLowerCase()))].filter(
+        (i) => i && !(i in known) && !asked.has(`${kind}:${i}`),
+      );
+      if (wanted.length === 0) return;
+      for (const i of wanted) asked.add(`${kind}:${i}`);
+      try {
+        const { labels } = await api().importIdLabels({ kind, ids: wanted.slice(0, 200) });
+        if (labels.length === 0) return;
+        set((s) => {
+          const next = { ...s.idLabels };
+          for (const l of labels) next[l.id.toLowerCase()] = l;
+          return { idLabels: next };
+        });
+      } catch {
+        // Names are a convenience: the ids stay on screen.
+      }
+    },
   };
+
+  /** After a bulk action emptied the shown filter, show what is left rather than nothing. */
+  async function settleEmptyFilter(): Promise<void> {
+    const { filter, view } = get();
+    if (filter === 'all' || !view) return;
+    const { total } = await api().importRows({ filter, offset: 0, limit: 1 });
+    if (total === 0) await get().filterChanged(view.counts.errors > 0 ? 'errors' : 'all');
+  }
 });
+
+// Ids already asked about (found or not), so scrolling does not ask twice.
+const asked = new Set<string>();
+
+function activeRowNumber(state: {
+  pages: Record<number, GridRow[]>;
+  active: ActiveCell;
+}): number[] {
+  const row = rowAt(state.pages, state.active.index);
+  return row ? [row.row] : [];
+}
 
 /** The row at a position of the current filter, if its page is loaded. */
 export function rowAt(pages: Record<number, GridRow[]>, index: number): GridRow | undefined {

@@ -4,6 +4,8 @@ import { useShellStore } from '../../shell/store';
 import { useHistoryStore } from '../../history/store';
 import { useImportStore } from '../../import/store';
 import { formatCents, formatCount, formatDay, formatDuration, plural } from '../../../lib/format';
+import { CONTROL_LABELS } from '../../../lib/controls';
+import { LeaveOutDialog } from '../../import/components/LeaveOutDialog';
 import { useCommitStore } from '../store';
 
 const PHASE_TEXT = {
@@ -33,6 +35,7 @@ export function CommitStep(): React.JSX.Element | null {
   const reset = useCommitStore((s) => s.reset);
   const screenChosen = useShellStore((s) => s.screenChosen);
   const connectionKind = useConnectionStore((s) => s.state?.kind ?? null);
+  const canFix = useConnectionStore((s) => s.state?.permissions.fix ?? false);
   const sessionId = view?.sessionId;
   const fileName = view?.fileName;
 
@@ -90,8 +93,8 @@ export function CommitStep(): React.JSX.Element | null {
                 <button type="button" className="button" onClick={previewReturned}>
                   ← Back to review
                 </button>
-                {(summary.errorsByCode.already_imported ?? 0) > 0 &&
-                  Object.keys(summary.errorsByCode).length === 1 && <SkipExisting />}
+                {(summary.errorsByCode.already_imported ?? 0) > 0 && <SkipExisting />}
+                {canFix && view.counts.errors > 0 && <LeaveOut />}
               </div>
             </div>
           ) : (
@@ -199,6 +202,7 @@ export function CommitStep(): React.JSX.Element | null {
         </>
       )}
 
+      <LeaveOutDialog />
       {phase === 'done' && result && (
         <div className={`result result--${result.outcome}`} role="status">
           <h2>
@@ -263,11 +267,20 @@ export function CommitStep(): React.JSX.Element | null {
   );
 }
 
+function LeaveOut(): React.JSX.Element {
+  const leaveOutRequested = useImportStore((s) => s.leaveOutRequested);
+  return (
+    <button type="button" className="button" onClick={() => void leaveOutRequested()}>
+      {CONTROL_LABELS.leaveOut}
+    </button>
+  );
+}
+
 function SkipExisting(): React.JSX.Element {
   const skipExistingToggled = useImportStore((s) => s.skipExistingToggled);
   return (
     <button type="button" className="button" onClick={() => void skipExistingToggled(true)}>
-      Skip transactions already imported
+      {CONTROL_LABELS.skipExisting}
     </button>
   );
 }

@@ -1,28 +1,65 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { CanonicalColumn } from '../../../../../shared/domain/types';
-import type { GridRow } from '../../../../../shared/ipc/contract';
+import type { GridRow, IdLabel } from '../../../../../shared/ipc/contract';
 import { useConnectionStore } from '../../connection/store';
 import { errorLabel } from '../../../lib/error-codes';
+import { plural } from '../../../lib/format';
+import { reviewState } from '../review-state';
 import { PAGE_SIZE, rowAt, useImportStore } from '../store';
 
 // The preview grid: a virtualized ARIA grid. Only the rows on screen are in the DOM and only
 // their pages were fetched from main, so a 1M-row file scrolls like a 100-row one.
 
 const ROW_HEIGHT = 32;
-const ROW_NUMBER_WIDTH = 76;
-const WIDTHS: Record<CanonicalColumn, number> = {
-  transaction_number: 190,
-  user_id: 310,
-  purchased_at: 230,
-  sku_id: 310,
-  quantity: 84,
-  unit_price: 100,
-  currency: 84,
-  total_amount: 116,
-  store_code: 110,
-  notes: 240,
+const ROW_NUMBER_WIDTH = 60;
+/** Bounds of each column's width; the width in between fits the header and the loaded cells. */
+const WIDTHS: Record<CanonicalColumn, { min: number; max: number }> = {
+  transaction_number: { min: 110, max: 200 },
+  user_id: { min: 140, max: 170 },
+  purchased_at: { min: 150, max: 230 },
+  sku_id: { min: 140, max: 170 },
+  quantity: { min: 72, max: 100 },
+  unit_price: { min: 84, max: 110 },
+  currency: { min: 76, max: 90 },
+  total_amount: { min: 100, max: 130 },
+  store_code: { min: 90, max: 130 },
+  notes: { min: 120, max: 260 },
 };
+/** Approximate width of one character of the grid's 13px font, plus the cell's padding. */
+const CHAR_PX = 7.6;
+const CELL_PADDING = 21;
+
+/** Ids shown by what people recognise; the UUID stays on hover and in copy. */
+const ID_KIND: Partial<Record<CanonicalColumn, 'sku' | 'user'>> = {
+  sku_id: 'sku',
+  user_id: 'user',
+};
+
+function idText(label: IdLabel | undefined, kind: 'sku' | 'user'): string | null {
+  if (!label) return null;
+  if (kind === 'sku') return label.detail ? `${label.detail} · ${label.label}` : label.label;
+  return label.detail ?? label.label;
+}
+
+function columnWidths(
+  columns: CanonicalColumn[],
+  rows: GridRow[],
+  labels: Record<string, IdLabel>,
+): number[] {
+  return columns.map((column) => {
+    const { min, max } = WIDTHS[column];
+    const kind = ID_KIND[column];
+    // A long header may be cut (its name is on hover); the values decide the width.
+    let chars = Math.min(column.length, 12);
+    for (const row of rows) {
+      const value = row.cells[column] ?? '';
+      const shown = kind ? (idText(labels[value.trim().toLowerCase()], kind) ?? value) : value;
+      chars = Math.max(chars, shown.length);
+    }
+    return Math.round(Math.min(max, Math.max(min, chars * CHAR_PX + CELL_PADDING)));
+  });
+}
 
 // Stable across renders: a new function would make the virtualizer re-measure every row.
 const estimateRowSize = (): number => ROW_HEIGHT;
@@ -39,17 +76,33 @@ export function Grid(): React.JSX.Element | null {
   const editing = useImportStore((s) => s.editing);
   const filter = useImportStore((s) => s.filter);
   const pageNeeded = useImportStore((s) => s.pageNeeded);
+  const filterChanged = useImportStore((s) => s.filterChanged);
   const activeCellMoved = useImportStore((s) => s.activeCellMoved);
   const editStarted = useImportStore((s) => s.editStarted);
   const editEnded = useImportStore((s) => s.editEnded);
   const cellEdited = useImportStore((s) => s.cellEdited);
   const errorJumpRequested = useImportStore((s) => s.errorJumpRequested);
   const rowsDeleted = useImportStore((s) => s.rowsDeleted);
+  const selection = useImportStore((s) => s.selection);
+  const rowSelected = useImportStore((s) => s.rowSelected);
+  const allSelected = useImportStore((s) => s.allSelected);
+  const selectionCleared = useImportStore((s) => s.selectionCleared);
+  const idLabels = useImportStore((s) => s.idLabels);
+  const idLabelsNeeded = useImportStore((s) => s.idLabelsNeeded);
   const canFix = useConnectionStore((s) => s.state?.permissions.fix ?? false);
   const scrollRef = useRef<HTMLDivElement>(null);
-  const columns = view?.columns ?? [];
-  const template = `${ROW_NUMBER_WIDTH}px ${columns.map((c) => `${WIDTHS[c]}px`).join(' ')}`;
-  const width = ROW_NUMBER_WIDTH + columns.reduce((sum, c) => sum + WIDTHS[c], 0);
+  const columns = useMemo(() => view?.columns ?? [], [view]);
+  // Widths fit the first loaded page (and the names of its ids); they stay put while scrolling.
+  const firstPage = pages[0] ?? pages[Number(Object.keys(pages)[0])];
+  const widths = useMemo(
+    () => columnWidths(columns, firstPage ?? [], idLabels),
+    [columns, firstPage, idLabels],
+  );
+  const template = `${ROW_NUMBER_WIDTH}px ${widths.map((w) => `${w}px`).join(' ')}`;
+  const width = ROW_NUMBER_WIDTH + widths.reduce((sum, w) => sum + w, 0);
+  const frozenTxn = columns[0] === 'transaction_number';
+  const frozenWidth = ROW_NUMBER_WIDTH + (frozenTxn ? (widths[0] ?? 0) : 0);
+  const selected = useMemo(() => new Set(selection.rows), [selection.rows]);
 
   // No React Compiler here: the virtualizer is meant to be read fresh on every render.
   // eslint-disable-next-line react-hooks/incompatible-library
@@ -58,6 +111,10 @@ export function Grid(): React.JSX.Element | null {
     getScrollElement: () => scrollRef.current,
     estimateSize: estimateRowSize,
     overscan: 12,
+    // The sticky header row sits above the first row: rows start below it, and scrolling to a
+    // row keeps it clear of the header.
+    paddingStart: ROW_HEIGHT,
+    scrollPaddingStart: ROW_HEIGHT,
   });
   const items = virtualizer.getVirtualItems();
   const first = items[0]?.index ?? 0;
@@ -74,6 +131,32 @@ export function Grid(): React.JSX.Element | null {
     if (total > 0) virtualizer.scrollToIndex(active.index, { align: 'auto' });
   }, [active.index, total, virtualizer]);
 
+  // Horizontally too: the active cell (say, the next error) must not stay hidden to the right
+  // or under the frozen columns.
+  useEffect(() => {
+    const scroller = scrollRef.current;
+    if (!scroller || active.column <= (frozenTxn ? 1 : 0)) return;
+    const left = ROW_NUMBER_WIDTH + widths.slice(0, active.column - 1).reduce((a, b) => a + b, 0);
+    const right = left + (widths[active.column - 1] ?? 0);
+    if (left - frozenWidth < scroller.scrollLeft) scroller.scrollLeft = left - frozenWidth;
+    else if (right > scroller.scrollLeft + scroller.clientWidth)
+      scroller.scrollLeft = right - scroller.clientWidth;
+  }, [active.column, active.index, widths, frozenTxn, frozenWidth]);
+
+  // Names for the ids on screen (SKU code and name, member e-mail), looked up once each.
+  useEffect(() => {
+    for (const column of columns) {
+      const kind = ID_KIND[column];
+      if (!kind) continue;
+      const ids: string[] = [];
+      for (let i = first; i <= last; i++) {
+        const value = rowAt(pages, i)?.cells[column];
+        if (value) ids.push(value);
+      }
+      if (ids.length > 0) void idLabelsNeeded(kind, ids);
+    }
+  }, [first, last, pages, columns, idLabelsNeeded]);
+
   if (!view) return null;
 
   const activeRow = rowAt(pages, active.index);
@@ -84,6 +167,17 @@ export function Grid(): React.JSX.Element | null {
 
   const onKeyDown = (event: React.KeyboardEvent<HTMLDivElement>): void => {
     if (editing) return;
+    if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === 'a') {
+      // Every row of the current filter, loaded or not.
+      event.preventDefault();
+      void allSelected();
+      return;
+    }
+    if (event.key === 'Escape' && selection.rows.length > 0) {
+      event.preventDefault();
+      selectionCleared();
+      return;
+    }
     const move = (index: number, column = active.column): void => {
       event.preventDefault();
       activeCellMoved({ index, column });
@@ -120,8 +214,12 @@ export function Grid(): React.JSX.Element | null {
       case 'Delete':
         if (canFix && activeRow) {
           event.preventDefault();
-          if (window.confirm(`Delete row ${activeRow.row}? Undo brings it back.`)) {
-            void rowsDeleted([activeRow.row], false);
+          const rows = selection.rows.length > 0 ? selection.rows : [activeRow.row];
+          const what = rows.length === 1 ? `row ${rows[0]}` : plural(rows.length, 'row');
+          if (
+            window.confirm(`Delete ${what}? Undo brings ${rows.length === 1 ? 'it' : 'them'} back.`)
+          ) {
+            void rowsDeleted(rows, false);
           }
         }
         return;
@@ -130,15 +228,31 @@ export function Grid(): React.JSX.Element | null {
   };
 
   if (total === 0) {
+    const review = reviewState(view, filter, total);
     return (
-      <div className="grid-empty">
+      <div className="grid-empty" role="status">
         {filter === 'all' ? (
-          <p>The file has no data rows.</p>
+          <p>The file has no data rows left.</p>
         ) : (
-          <p>
-            <strong>No rows match this filter.</strong> Everything of this kind is fixed — choose
-            “All rows” to see the file.
-          </p>
+          <div>
+            <p>
+              <strong>No rows match this filter.</strong> {review.emptyFilterMessage}
+            </p>
+            <div className="actions actions--center">
+              {review.errorRows > 0 && (
+                <button
+                  type="button"
+                  className="button"
+                  onClick={() => void filterChanged('errors')}
+                >
+                  Show the {plural(review.errorRows, 'row')} with errors
+                </button>
+              )}
+              <button type="button" className="button" onClick={() => void filterChanged('all')}>
+                Show all rows
+              </button>
+            </div>
+          </div>
         )}
       </div>
     );
@@ -155,13 +269,19 @@ export function Grid(): React.JSX.Element | null {
       aria-rowcount={total + 1}
       aria-colcount={columns.length + 1}
       aria-readonly={!canFix}
+      aria-multiselectable={canFix || undefined}
       aria-activedescendant={activeRow ? cellId(active.index, active.column) : undefined}
       onKeyDown={onKeyDown}
+      onCopy={(event) => {
+        // Copy gives the value as the file has it (the UUID, not the name shown).
+        if (editing || !activeRow || active.column === 0) return;
+        const column = columns[active.column - 1];
+        if (!column) return;
+        event.preventDefault();
+        event.clipboardData.setData('text/plain', activeRow.cells[column] ?? '');
+      }}
     >
-      <div
-        className="grid-inner"
-        style={{ height: virtualizer.getTotalSize() + ROW_HEIGHT, width }}
-      >
+      <div className="grid-inner" style={{ height: virtualizer.getTotalSize(), width }}>
         <div
           className="grid-row grid-header"
           role="row"
@@ -172,22 +292,31 @@ export function Grid(): React.JSX.Element | null {
             Row
           </div>
           {columns.map((c, i) => (
-            <div key={c} className="grid-cell" role="columnheader" aria-colindex={i + 2}>
-              {c}
+            <div
+              key={c}
+              className={`grid-cell ${i === 0 && frozenTxn ? 'grid-frozen' : ''}`}
+              style={i === 0 && frozenTxn ? { left: ROW_NUMBER_WIDTH } : undefined}
+              role="columnheader"
+              aria-colindex={i + 2}
+              title={c}
+            >
+              <span className="cell-text">{c}</span>
             </div>
           ))}
         </div>
         {items.map((item) => {
           const row = rowAt(pages, item.index);
+          const isSelected = row ? selected.has(row.row) : false;
           return (
             <div
               key={item.key}
-              className={`grid-row ${row && row.issues.some((e) => e.severity !== 'warning') ? 'grid-row--error' : ''} ${item.index === active.index ? 'grid-row--active' : ''}`}
+              className={`grid-row ${row && row.issues.some((e) => e.severity !== 'warning') ? 'grid-row--error' : ''} ${item.index === active.index ? 'grid-row--active' : ''} ${isSelected ? 'grid-row--selected' : ''}`}
               role="row"
               aria-rowindex={item.index + 2}
+              aria-selected={canFix ? isSelected : undefined}
               style={{
                 gridTemplateColumns: template,
-                transform: `translateY(${item.start + ROW_HEIGHT}px)`,
+                transform: `translateY(${item.start}px)`,
               }}
             >
               {row ? (
@@ -197,23 +326,34 @@ export function Grid(): React.JSX.Element | null {
                   columns={columns}
                   active={item.index === active.index ? active.column : -1}
                   editing={editing && item.index === active.index}
-                  onSelect={(column) => activeCellMoved({ index: item.index, column })}
+                  frozenTxn={frozenTxn}
+                  idLabels={idLabels}
+                  onSelect={(column, event) => {
+                    const how = event.shiftKey
+                      ? 'range'
+                      : event.ctrlKey || event.metaKey
+                        ? 'toggle'
+                        : 'only';
+                    if (canFix) void rowSelected(item.index, row.row, how);
+                    if (how !== 'range') activeCellMoved({ index: item.index, column });
+                  }}
                   onEdit={(column) => {
                     activeCellMoved({ index: item.index, column });
                     if (canFix && column > 0) editStarted();
                   }}
-                  onCommit={async (column, value, move) => {
+                  onCommit={async (column, value, move, keepFocus) => {
                     const ok = await cellEdited(row.row, column, value);
                     if (ok && move)
                       activeCellMoved({
                         index: item.index + (move === 'down' ? 1 : 0),
                         column: active.column + (move === 'right' ? 1 : 0),
                       });
-                    scrollRef.current?.focus();
+                    // A blur moved the focus somewhere on purpose: leave it there.
+                    if (keepFocus) scrollRef.current?.focus();
                   }}
-                  onCancel={() => {
+                  onCancel={(keepFocus) => {
                     editEnded();
-                    scrollRef.current?.focus();
+                    if (keepFocus) scrollRef.current?.focus();
                   }}
                 />
               ) : (
@@ -235,10 +375,17 @@ interface RowCellsProps {
   columns: CanonicalColumn[];
   active: number;
   editing: boolean;
-  onSelect(column: number): void;
+  frozenTxn: boolean;
+  idLabels: Record<string, IdLabel>;
+  onSelect(column: number, event: React.MouseEvent): void;
   onEdit(column: number): void;
-  onCommit(column: CanonicalColumn, value: string, move: 'down' | 'right' | null): Promise<void>;
-  onCancel(): void;
+  onCommit(
+    column: CanonicalColumn,
+    value: string,
+    move: 'down' | 'right' | null,
+    keepFocus: boolean,
+  ): Promise<void>;
+  onCancel(keepFocus: boolean): void;
 }
 
 function RowCells({
@@ -247,6 +394,8 @@ function RowCells({
   columns,
   active,
   editing,
+  frozenTxn,
+  idLabels,
   onSelect,
   onEdit,
   onCommit,
@@ -264,7 +413,7 @@ function RowCells({
         role="rowheader"
         aria-colindex={1}
         title={rowLevel.map((e) => e.message).join('\n') || undefined}
-        onClick={() => onSelect(0)}
+        onClick={(event) => onSelect(0, event)}
       >
         {row.row}
       </div>
@@ -275,6 +424,9 @@ function RowCells({
         const value = row.cells[column] ?? '';
         const isActive = active === i + 1;
         const reason = issues.map((e) => `${errorLabel(e.code)}: ${e.message}`).join('\n');
+        const kind = ID_KIND[column];
+        const shown = kind ? idText(idLabels[value.trim().toLowerCase()], kind) : null;
+        const frozen = i === 0 && frozenTxn;
         return (
           <div
             key={column}
@@ -283,21 +435,30 @@ function RowCells({
             aria-colindex={i + 2}
             aria-invalid={error || undefined}
             aria-selected={isActive}
-            aria-label={reason ? `${value || 'empty'} — ${reason}` : undefined}
-            className={`grid-cell ${error ? 'cell--error' : ''} ${warning ? 'cell--warning' : ''} ${isActive ? 'grid-cell--active' : ''}`}
-            title={reason || undefined}
-            onClick={() => onSelect(i + 1)}
+            aria-label={
+              reason
+                ? `${shown ?? value ?? 'empty'} — ${reason}`
+                : shown
+                  ? `${shown} (${value})`
+                  : undefined
+            }
+            className={`grid-cell ${error ? 'cell--error' : ''} ${warning ? 'cell--warning' : ''} ${isActive ? 'grid-cell--active' : ''} ${frozen ? 'grid-frozen' : ''}`}
+            style={frozen ? { left: ROW_NUMBER_WIDTH } : undefined}
+            title={[shown ? value : '', reason].filter(Boolean).join('\n') || undefined}
+            onClick={(event) => onSelect(i + 1, event)}
             onDoubleClick={() => onEdit(i + 1)}
           >
             {isActive && editing ? (
               <CellEditor
                 value={value}
                 column={column}
-                onCommit={(v, move) => onCommit(column, v, move)}
+                onCommit={(v, move, keepFocus) => onCommit(column, v, move, keepFocus)}
                 onCancel={onCancel}
               />
             ) : (
-              <span className="cell-text">{value}</span>
+              <span className={`cell-text ${shown ? 'cell-text--label' : ''}`}>
+                {shown ?? value}
+              </span>
             )}
           </div>
         );
@@ -314,19 +475,22 @@ function CellEditor({
 }: {
   value: string;
   column: CanonicalColumn;
-  onCommit(value: string, move: 'down' | 'right' | null): Promise<void>;
-  onCancel(): void;
+  onCommit(value: string, move: 'down' | 'right' | null, keepFocus: boolean): Promise<void>;
+  onCancel(keepFocus: boolean): void;
 }): React.JSX.Element {
   const [text, setText] = useState(value);
   const [saving, setSaving] = useState(false);
-  const save = (move: 'down' | 'right' | null): void => {
-    if (saving) return;
+  // Escape or a save already ended this edit: the blur that follows must not save again.
+  const done = useRef(false);
+  const save = (move: 'down' | 'right' | null, keepFocus = true): void => {
+    if (saving || done.current) return;
+    done.current = true;
     if (text === value) {
-      onCancel();
+      onCancel(keepFocus);
       return;
     }
     setSaving(true);
-    void onCommit(text, move).finally(() => setSaving(false));
+    void onCommit(text, move, keepFocus).finally(() => setSaving(false));
   };
   return (
     <input
@@ -346,12 +510,12 @@ function CellEditor({
           save('right');
         } else if (e.key === 'Escape') {
           e.preventDefault();
-          onCancel();
+          done.current = true;
+          onCancel(true);
         }
       }}
-      onBlur={() => {
-        if (!saving) onCancel();
-      }}
+      // Like a spreadsheet: clicking elsewhere keeps what was typed.
+      onBlur={() => save(null, false)}
     />
   );
 }

@@ -4,7 +4,9 @@ import type { CanonicalColumn } from '../../../../../shared/domain/types';
 import { useConnectionStore } from '../../connection/store';
 import { ERROR_HINTS, errorLabel } from '../../../lib/error-codes';
 import { api, errorMessage } from '../../../lib/api';
+import { CONTROL_LABELS } from '../../../lib/controls';
 import { formatCount } from '../../../lib/format';
+import { reviewState } from '../review-state';
 import { rowAt, useImportStore } from '../store';
 
 const LIST_PAGE = 100;
@@ -21,6 +23,10 @@ export function IssuePanel(): React.JSX.Element | null {
   const rowJumpRequested = useImportStore((s) => s.rowJumpRequested);
   const activeCellMoved = useImportStore((s) => s.activeCellMoved);
   const canFix = useConnectionStore((s) => s.state?.permissions.fix ?? false);
+  const busy = useImportStore((s) => s.busy);
+  const total = useImportStore((s) => s.total);
+  const problemDeleted = useImportStore((s) => s.problemDeleted);
+  const filterChanged = useImportStore((s) => s.filterChanged);
   const [list, setList] = useState<{ total: number; issues: RowError[]; error: string | null }>({
     total: 0,
     issues: [],
@@ -43,6 +49,8 @@ export function IssuePanel(): React.JSX.Element | null {
   }, [filter, version, limit]);
 
   if (!view) return null;
+  const review = reviewState(view, filter, total);
+  const filterRows = total;
   const row = rowAt(pages, active.index);
   const column = active.column > 0 ? view.columns[active.column - 1] : undefined;
 
@@ -63,9 +71,7 @@ export function IssuePanel(): React.JSX.Element | null {
                   {issue.column && <code className="issue-column">{issue.column}</code>}
                 </div>
                 <div className="issue-message">{issue.message}</div>
-                {ERROR_HINTS[issue.code] && (
-                  <div className="issue-hint">{ERROR_HINTS[issue.code]}</div>
-                )}
+                <div className="issue-hint">{ERROR_HINTS[issue.code]}</div>
                 {canFix &&
                   issue.column &&
                   view.columns.includes(issue.column as CanonicalColumn) && (
@@ -82,10 +88,21 @@ export function IssuePanel(): React.JSX.Element | null {
                           );
                         }}
                       >
-                        Replace everywhere…
+                        {CONTROL_LABELS.replaceEverywhere}
                       </button>
                     </div>
                   )}
+                {canFix && issue.row >= 2 && filter !== issue.code && (
+                  <div className="issue-actions">
+                    <button
+                      type="button"
+                      className="button button--small button--quiet"
+                      onClick={() => void filterChanged(issue.code)}
+                    >
+                      Show every “{errorLabel(issue.code)}” row
+                    </button>
+                  </div>
+                )}
               </li>
             ))}
           </ul>
@@ -106,14 +123,14 @@ export function IssuePanel(): React.JSX.Element | null {
               className="button button--small button--danger"
               onClick={() => void rowsDeleted([row.row], false)}
             >
-              Delete row
+              {CONTROL_LABELS.deleteRow}
             </button>
             <button
               type="button"
               className="button button--small button--danger"
               onClick={() => void rowsDeleted([row.row], true)}
             >
-              Delete transaction
+              {CONTROL_LABELS.deleteTransaction}
             </button>
           </div>
         )}
@@ -128,11 +145,31 @@ export function IssuePanel(): React.JSX.Element | null {
         </h2>
         {list.error && <p className="field-error">{list.error}</p>}
         {list.total === 0 && !list.error && (
-          <p className="ok-line">
-            {view.fileErrors.length > 0
-              ? 'See the file problem above.'
-              : 'Nothing to fix. Continue to import when ready.'}
+          <p className={review.ready ? 'ok-line' : 'warn-line'} role="status">
+            {review.emptyFilterMessage}
           </p>
+        )}
+        {canFix && filter !== 'all' && list.total > 0 && (
+          <div className="issue-actions issue-actions--bulk">
+            <button
+              type="button"
+              className="button button--small button--danger"
+              disabled={busy}
+              onClick={() => void problemDeleted(filter, false)}
+            >
+              {filter === 'errors'
+                ? `Delete every row with errors (${formatCount(filterRows)})`
+                : `${CONTROL_LABELS.deleteProblemRows} (${formatCount(filterRows)})`}
+            </button>
+            <button
+              type="button"
+              className="button button--small button--danger"
+              disabled={busy}
+              onClick={() => void problemDeleted(filter, true)}
+            >
+              Delete their transactions
+            </button>
+          </div>
         )}
         <ul className="issue-list">
           {list.issues.map((issue, i) => (

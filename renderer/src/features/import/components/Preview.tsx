@@ -1,8 +1,14 @@
+import { useEffect, useState } from 'react';
+import type { AuditTrail } from '../../../../../shared/ipc/contract';
+import { api } from '../../../lib/api';
 import { useConnectionStore } from '../../connection/store';
 import { formatDuration, plural } from '../../../lib/format';
 import { useImportStore } from '../store';
 import { Grid } from './Grid';
 import { IssuePanel } from './IssuePanel';
+import { LeaveOutDialog } from './LeaveOutDialog';
+import { ParseSettings } from './ParseSettings';
+import { SelectionBar } from './SelectionBar';
 import { ReplaceDialog } from './ReplaceDialog';
 import { SummaryBar } from './SummaryBar';
 import { Toolbar } from './Toolbar';
@@ -12,6 +18,18 @@ export function Preview(): React.JSX.Element | null {
   const replace = useImportStore((s) => s.replace);
   const fileClosed = useImportStore((s) => s.fileClosed);
   const canFix = useConnectionStore((s) => s.state?.permissions.fix ?? false);
+  const version = useImportStore((s) => s.version);
+  const [audit, setAudit] = useState<AuditTrail | null>(null);
+  useEffect(() => {
+    let live = true;
+    api()
+      .importAudit()
+      .then((trail) => live && setAudit(trail))
+      .catch(() => undefined);
+    return () => {
+      live = false;
+    };
+  }, [version]);
   if (!view) return null;
   return (
     <div className="preview">
@@ -19,7 +37,10 @@ export function Preview(): React.JSX.Element | null {
         <div>
           <h1 className="file-name">{view.fileName}</h1>
           <p className="muted small">
-            {plural(view.counts.all, 'row')} read and checked in {formatDuration(view.parseMs)}
+            {audit && audit.file.rows !== view.counts.all
+              ? `${plural(audit.file.rows, 'row')} in the file · ${plural(audit.file.rows - view.counts.all, 'row')} removed · ${plural(view.counts.all, 'row')} left`
+              : `${plural(view.counts.all, 'row')} read`}{' '}
+            and checked in {formatDuration(view.parseMs)}
             {view.edits > 0 ? ` · ${plural(view.edits, 'change')} not saved to the file` : ''}
             {!canFix ? ' · read-only: only admins can change rows' : ''}
           </p>
@@ -42,12 +63,15 @@ export function Preview(): React.JSX.Element | null {
           </ul>
         </div>
       )}
+      <ParseSettings />
       <Toolbar />
+      <SelectionBar />
       <div className="preview-body">
         <Grid />
         <IssuePanel />
       </div>
       {replace && <ReplaceDialog />}
+      <LeaveOutDialog />
     </div>
   );
 }

@@ -1,6 +1,7 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { PickOption } from '../../../../../shared/ipc/contract';
 import { api, errorMessage } from '../../../lib/api';
+import { Modal } from '../../shell/components/Modal';
 import { useImportStore } from '../store';
 
 /** Replace one value in every row; for users and SKUs, pick from the merchant's own. */
@@ -14,7 +15,6 @@ export function ReplaceDialog(): React.JSX.Element | null {
   const [options, setOptions] = useState<PickOption[]>([]);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [to, setTo] = useState('');
-  const dialogRef = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
     if (!kind) return;
@@ -35,98 +35,79 @@ export function ReplaceDialog(): React.JSX.Element | null {
     };
   }, [kind, search]);
 
-  useEffect(() => {
-    const previous = document.activeElement as HTMLElement | null;
-    return () => previous?.focus();
-  }, []);
-
   if (!replace) return null;
   const noun = kind === 'sku' ? 'SKU' : kind === 'user' ? 'member' : 'value';
 
   return (
-    <div
-      className="modal-backdrop"
-      onMouseDown={(e) => e.target === e.currentTarget && replaceClosed()}
-    >
-      <div
-        ref={dialogRef}
-        className="modal"
-        role="dialog"
-        aria-modal="true"
-        aria-labelledby="replace-title"
-        onKeyDown={(e) => {
-          if (e.key === 'Escape') replaceClosed();
+    <Modal labelledBy="replace-title" onClose={replaceClosed}>
+      <h2 id="replace-title">Replace everywhere</h2>
+      <p>
+        Every row whose <code>{replace.column}</code> is{' '}
+        <code className="value">{replace.from || '(empty)'}</code> gets the {noun} you choose. Undo
+        reverts all of them at once.
+      </p>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (to.trim() !== '' || replace.column === 'notes' || replace.column === 'store_code') {
+            void valueReplaced(replace.column, replace.from, to);
+          }
         }}
       >
-        <h2 id="replace-title">Replace everywhere</h2>
-        <p>
-          Every row whose <code>{replace.column}</code> is{' '}
-          <code className="value">{replace.from || '(empty)'}</code> gets the {noun} you choose.
-          Undo reverts all of them at once.
-        </p>
-        <form
-          onSubmit={(e) => {
-            e.preventDefault();
-            if (to.trim() !== '' || replace.column === 'notes' || replace.column === 'store_code') {
-              void valueReplaced(replace.column, replace.from, to);
-            }
-          }}
-        >
-          {kind ? (
-            <>
-              <label className="field">
-                <span className="field-label">
-                  Search the merchant’s {kind === 'sku' ? 'SKUs' : 'members'}
-                </span>
-                <input
-                  autoFocus
-                  type="search"
-                  value={search}
-                  onChange={(e) => setSearch(e.target.value)}
-                  placeholder={kind === 'sku' ? 'Name or code' : 'E-mail or name'}
-                />
-              </label>
-              {loadError && <p className="field-error">{loadError}</p>}
-              <div className="pick-list" role="radiogroup" aria-label={`${noun} to use`}>
-                {options.length === 0 && !loadError && (
-                  <p className="muted">Nothing matches “{search}”.</p>
-                )}
-                {options.map((o) => (
-                  <label key={o.id} className={`pick ${to === o.id ? 'pick--chosen' : ''}`}>
-                    <input
-                      type="radio"
-                      name="pick"
-                      value={o.id}
-                      checked={to === o.id}
-                      onChange={() => setTo(o.id)}
-                    />
-                    <span className="pick-label">{o.label}</span>
-                    {o.detail && <span className="pick-detail">{o.detail}</span>}
-                    <code className="pick-id">{o.id}</code>
-                  </label>
-                ))}
-              </div>
-            </>
-          ) : (
+        {kind ? (
+          <>
             <label className="field">
-              <span className="field-label">New value</span>
-              <input autoFocus value={to} onChange={(e) => setTo(e.target.value)} />
+              <span className="field-label">
+                Search the merchant’s {kind === 'sku' ? 'SKUs' : 'members'}
+              </span>
+              <input
+                autoFocus
+                type="search"
+                value={search}
+                onChange={(e) => setSearch(e.target.value)}
+                placeholder={kind === 'sku' ? 'Name or code' : 'E-mail or name'}
+              />
             </label>
-          )}
-          <div className="actions">
-            <button type="button" className="button" onClick={replaceClosed}>
-              Cancel
-            </button>
-            <button
-              type="submit"
-              className="button button--primary"
-              disabled={busy || (kind !== null && to === '')}
-            >
-              Replace everywhere
-            </button>
-          </div>
-        </form>
-      </div>
-    </div>
+            {loadError && <p className="field-error">{loadError}</p>}
+            <div className="pick-list" role="radiogroup" aria-label={`${noun} to use`}>
+              {options.length === 0 && !loadError && (
+                <p className="muted">Nothing matches “{search}”.</p>
+              )}
+              {options.map((o) => (
+                <label key={o.id} className={`pick ${to === o.id ? 'pick--chosen' : ''}`}>
+                  <input
+                    type="radio"
+                    name="pick"
+                    value={o.id}
+                    checked={to === o.id}
+                    onChange={() => setTo(o.id)}
+                  />
+                  <span className="pick-label">{o.label}</span>
+                  {o.detail && <span className="pick-detail">{o.detail}</span>}
+                  <code className="pick-id">{o.id}</code>
+                </label>
+              ))}
+            </div>
+          </>
+        ) : (
+          <label className="field">
+            <span className="field-label">New value</span>
+            <input autoFocus value={to} onChange={(e) => setTo(e.target.value)} />
+          </label>
+        )}
+        <div className="actions">
+          <button type="button" className="button" onClick={replaceClosed}>
+            Cancel
+          </button>
+          <button
+            type="submit"
+            className="button button--primary"
+            disabled={busy || (kind !== null && to === '')}
+          >
+            Replace everywhere
+          </button>
+        </div>
+      </form>
+    </Modal>
   );
 }

@@ -16,18 +16,18 @@ export function SummaryBar(): React.JSX.Element | null {
       <dl className="figures">
         <div>
           <dt>Rows</dt>
-          <dd>{formatCount(summary.rows)}</dd>
+          <dd>{formatCount(view.counts.all)}</dd>
         </div>
-        <div>
+        <div title="Purchases without any error: what an import would bring in now">
           <dt>Purchases ready</dt>
           <dd>{formatCount(summary.purchases)}</dd>
         </div>
-        <div>
-          <dt>Items</dt>
+        <div title="Items of the purchases ready">
+          <dt>Items ready</dt>
           <dd>{formatCount(summary.items)}</dd>
         </div>
-        <div>
-          <dt>Total amount</dt>
+        <div title="Total of the purchases ready (currencies added together)">
+          <dt>Amount ready</dt>
           <dd>{formatCents(summary.totalAmountCents)}</dd>
         </div>
         <div>
@@ -38,9 +38,9 @@ export function SummaryBar(): React.JSX.Element | null {
               : '—'}
           </dd>
         </div>
-        <div className={summary.errorRows > 0 ? 'figure--bad' : 'figure--good'}>
+        <div className={view.counts.errors > 0 ? 'figure--bad' : 'figure--good'}>
           <dt>Rows with errors</dt>
-          <dd>{formatCount(summary.errorRows)}</dd>
+          <dd>{formatCount(view.counts.errors)}</dd>
         </div>
       </dl>
       {(kinds.length > 0 || warnings.length > 0) && (

@@ -3,7 +3,9 @@ import type { ErrorCode } from '../../../../../shared/domain/types';
 import type { RowFilter } from '../../../../../shared/ipc/contract';
 import { useConnectionStore } from '../../connection/store';
 import { errorLabel } from '../../../lib/error-codes';
+import { CONTROL_LABELS } from '../../../lib/controls';
 import { formatCount } from '../../../lib/format';
+import { reviewState } from '../review-state';
 import { useImportStore } from '../store';
 
 export function Toolbar(): React.JSX.Element | null {
@@ -19,11 +21,18 @@ export function Toolbar(): React.JSX.Element | null {
   const errorsExported = useImportStore((s) => s.errorsExported);
   const fixedSaved = useImportStore((s) => s.fixedSaved);
   const commitStepOpened = useImportStore((s) => s.commitStepOpened);
+  const leaveOutRequested = useImportStore((s) => s.leaveOutRequested);
+  const skipExistingToggled = useImportStore((s) => s.skipExistingToggled);
+  const total = useImportStore((s) => s.total);
   const canFix = useConnectionStore((s) => s.state?.permissions.fix ?? false);
   const canImport = useConnectionStore((s) => s.state?.permissions.import ?? false);
   const [goTo, setGoTo] = useState('');
   const [findText, setFindText] = useState('');
   if (!view) return null;
+  const review = reviewState(view, filter, total);
+  const alreadyImported =
+    (view.summary.errorsByCode.already_imported ?? 0) +
+    (view.summary.warningsByCode?.already_imported ?? 0);
   const kinds = [
     ...Object.entries(view.summary.errorsByCode),
     ...Object.entries(view.summary.warningsByCode ?? {}),
@@ -137,11 +146,23 @@ export function Toolbar(): React.JSX.Element | null {
           </button>
         </div>
       )}
+      {(alreadyImported > 0 || view.skipExisting) && (
+        <label className="field field--inline checkbox">
+          <input
+            type="checkbox"
+            checked={view.skipExisting}
+            disabled={busy}
+            onChange={(e) => void skipExistingToggled(e.target.checked)}
+          />
+          <span className="field-label">{CONTROL_LABELS.skipExisting}</span>
+        </label>
+      )}
       <span className="spacer" />
       <button
         type="button"
         className="button"
         disabled={view.counts.errors === 0}
+        title={view.counts.errors === 0 ? 'No row has an error' : undefined}
         onClick={() => void errorsExported()}
       >
         Export error rows…
@@ -151,10 +172,33 @@ export function Toolbar(): React.JSX.Element | null {
           Save fixed file…
         </button>
       )}
-      {canImport && (
-        <button type="button" className="button button--primary" onClick={commitStepOpened}>
-          Continue to import →
+      {canFix && review.errorRows > 0 && view.fileErrors.length === 0 && (
+        <button
+          type="button"
+          className="button"
+          disabled={busy}
+          onClick={() => void leaveOutRequested()}
+        >
+          {CONTROL_LABELS.leaveOut}
         </button>
+      )}
+      {canImport && (
+        <>
+          <button
+            type="button"
+            className="button button--primary"
+            onClick={commitStepOpened}
+            disabled={!review.ready}
+            aria-describedby={review.ready ? undefined : 'not-ready-reason'}
+          >
+            Continue to import →
+          </button>
+          {!review.ready && (
+            <span id="not-ready-reason" className="sr-only">
+              {review.blockedReason}
+            </span>
+          )}
+        </>
       )}
     </div>
   );

@@ -1,0 +1,156 @@
+import { useState } from 'react';
+import { CONTROL_LABELS } from '../../../lib/controls';
+import { useImportStore, type ParseSettingsChoice } from '../store';
+
+// How the file is read: delimiter, decimal comma, date format and time zone. Changing one reads
+// the file again at once (the column mapping is kept). Opens by itself when the file has the
+// kind of error one of these settings fixes.
+
+const SETTING_CODES = new Set([
+  'ambiguous_date',
+  'invalid_date',
+  'missing_time_zone',
+  'ambiguous_number',
+  'invalid_amount',
+  'malformed_csv',
+]);
+
+const DELIMITERS: [ParseSettingsChoice['delimiter'], string][] = [
+  [',', 'Comma ( , )'],
+  [';', 'Semicolon ( ; )'],
+  ['\t', 'Tab'],
+  ['|', 'Pipe ( | )'],
+];
+
+const DATE_FORMATS: [ParseSettingsChoice['dateFormat'], string][] = [
+  ['iso', 'ISO (2026-03-04)'],
+  ['dmy', 'Day/month (04/03/2026)'],
+  ['mdy', 'Month/day (03/04/2026)'],
+];
+
+function timeZones(): string[] {
+  try {
+    return Intl.supportedValuesOf('timeZone');
+  } catch {
+    return ['UTC', 'Europe/London', 'Europe/Paris', 'America/New_York'];
+  }
+}
+
+export function ParseSettings(): React.JSX.Element | null {
+  const view = useImportStore((s) => s.view);
+  const settings = useImportStore((s) => s.settings);
+  const busy = useImportStore((s) => s.busy);
+  const settingsChanged = useImportStore((s) => s.settingsChanged);
+  const [zone, setZone] = useState<string | null>(null);
+  if (!view || !settings) return null;
+  const needed = Object.keys(view.summary.errorsByCode).some((c) => SETTING_CODES.has(c));
+  const current: ParseSettingsChoice = {
+    delimiter: settings.delimiter,
+    decimalComma: settings.decimalComma,
+    dateFormat: settings.dateFormat,
+    timeZone: settings.timeZone,
+  };
+  const change = (next: Partial<ParseSettingsChoice>): void =>
+    void settingsChanged({ ...current, ...next });
+  const zoneText = zone ?? settings.timeZone ?? '';
+  const zones = timeZones();
+  const summary = [
+    DELIMITERS.find(([d]) => d === settings.delimiter)?.[1] ?? settings.delimiter,
+    settings.decimalComma ? 'decimal comma' : 'decimal point',
+    settings.dateFormat === 'iso'
+      ? 'ISO dates'
+      : settings.dateFormat === 'dmy'
+        ? 'day/month'
+        : 'month/day',
+    settings.timeZone ?? 'no time zone',
+  ].join(' · ');
+
+  return (
+    <details className="parse-settings" open={needed || undefined}>
+      <summary>
+        <span className="parse-settings-title">{CONTROL_LABELS.fileSettings}</span>
+        <span className="muted small">{summary}</span>
+      </summary>
+      <div className="parse-settings-body" aria-busy={busy}>
+        <label className="field field--inline">
+          <span className="field-label">{CONTROL_LABELS.delimiter}</span>
+          <select
+            value={settings.delimiter}
+            disabled={busy}
+            onChange={(e) =>
+              change({ delimiter: e.target.value as ParseSettingsChoice['delimiter'] })
+            }
+          >
+            {DELIMITERS.map(([value, label]) => (
+              <option key={value} value={value}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field field--inline checkbox">
+          <input
+            type="checkbox"
+            checked={settings.decimalComma}
+            disabled={busy}
+            onChange={(e) => change({ decimalComma: e.target.checked })}
+          />
+          <span className="field-label">{CONTROL_LABELS.decimalComma}</span>
+        </label>
+        <label className="field field--inline">
+          <span className="field-label">{CONTROL_LABELS.dateFormat}</span>
+          <select
+            value={settings.dateFormat}
+            disabled={busy}
+            onChange={(e) =>
+              change({ dateFormat: e.target.value as ParseSettingsChoice['dateFormat'] })
+            }
+          >
+            {DATE_FORMATS.map(([value, label]) => (
+              <option key={value} value={value}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <form
+          className="field field--inline"
+          onSubmit={(e) => {
+            e.preventDefault();
+            const text = zoneText.trim();
+            if (text && !zones.includes(text) && text !== 'UTC') return;
+            setZone(null);
+            change({ timeZone: text || null });
+          }}
+        >
+          <label className="field field--inline">
+            <span className="field-label">{CONTROL_LABELS.timeZone}</span>
+            <input
+              list="time-zones"
+              value={zoneText}
+              placeholder="none (e.g. Europe/Paris)"
+              disabled={busy}
+              aria-describedby="time-zone-hint"
+              onChange={(e) => setZone(e.target.value)}
+            />
+          </label>
+          <datalist id="time-zones">
+            {zones.map((z) => (
+              <option key={z} value={z} />
+            ))}
+          </datalist>
+          <button
+            type="submit"
+            className="button button--small"
+            disabled={busy || zoneText.trim() === (settings.timeZone ?? '')}
+          >
+            Apply
+          </button>
+          <span id="time-zone-hint" className="sr-only">
+            for date-times written without an offset
+          </span>
+        </form>
+      </div>
+    </details>
+  );
+}

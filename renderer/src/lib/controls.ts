@@ -1,0 +1,20 @@
+// The names of the controls that fix hints point people to. Components render these exact
+// strings, and a unit test checks that every hint names only controls listed here, so a hint
+// can never send an admin looking for a setting that does not exist.
+
+export const CONTROL_LABELS = {
+  fileSettings: 'File settings',
+  delimiter: 'Delimiter',
+  decimalComma: 'Decimal comma',
+  dateFormat: 'Date format',
+  timeZone: 'Time zone',
+  skipExisting: 'Skip transactions already imported',
+  replaceEverywhere: 'Replace everywhere…',
+  deleteRow: 'Delete row',
+  deleteTransaction: 'Delete transaction',
+  deleteProblemRows: 'Delete every row with this problem',
+  leaveOut: 'Leave out transactions with errors…',
+  closeFile: 'Close file',
+} as const;
+
+export type ControlName = keyof typeof CONTROL_LABELS;
