@@ -419,12 +419,13 @@ describe('against a reference written in the test', () => {
             });
           }
         }),
-        { numRuns: 2000 },
+        { numRuns: 1000 },
       );
     }
     // Whole rows the reference accepts must occur, or the row-level check above proves little.
     expect(validRows).toBeGreaterThan(0);
-  });
+    // ~3 s here alone; a hang ceiling, not a budget, for a loaded machine.
+  }, 120_000);
 });
 
 describe('fast path and zod schema', () => {
