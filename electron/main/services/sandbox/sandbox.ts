@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { chmod, chown, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, join, parse as parsePath } from 'node:path';
+import { promisify } from 'node:util';
 import { EmbeddedPostgres } from './embedded-postgres';
 import pg from 'pg';
 import { z } from 'zod';
@@ -70,24 +72,35 @@ export async function openSandbox(dataDir: string, options: SandboxOptions = {})
     await makeTraversable(dir);
     await chmod(dir, 0o711);
   }
+  const initialise = fresh || !(await exists(join(pgData, 'PG_VERSION')));
+  // embedded-postgres's initialise() writes `password` to a file in the system's temp folder
+  // with the default mode (0644 under the usual umask: readable by every local user) and hands
+  // it to initdb. The real password goes to initdb in a file of our own instead (mode 0600 from
+  // its creation, in the sandbox folder), named by a later --pwfile, which initdb takes over the
+  // first; the temp file only ever holds a throwaway value that opens nothing.
+  const pwFile = initialise ? await writePasswordFile(dir, config.password, runningAsRoot) : null;
   const server = new EmbeddedPostgres({
     databaseDir: pgData,
     port: config.port,
     user: USER,
-    password: config.password,
+    password: randomBytes(24).toString('base64url'),
     authMethod: 'scram-sha-256',
     persistent: true,
     createPostgresUser: runningAsRoot,
-    initdbFlags: ['--encoding=UTF8'],
+    initdbFlags: ['--encoding=UTF8', ...(pwFile ? [`--pwfile=${pwFile}`] : [])],
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
     onLog: () => undefined,
     onError: (error: unknown) => log(`sandbox: ${String(error)}`),
   });
-  if (fresh || !(await exists(join(pgData, 'PG_VERSION')))) {
+  if (pwFile) {
     log('sandbox: creating the local database (first start)');
-    await server.initialise();
+    try {
+      await server.initialise();
+    } finally {
+      await rm(pwFile, { force: true });
+    }
   }
-  await writeFile(configPath, JSON.stringify(config, null, 2), { mode: 0o600 });
+  await writePrivateFile(configPath, JSON.stringify(config, null, 2));
   log('sandbox: starting');
   await server.start();
   try {
@@ -123,7 +136,7 @@ async function ensureSeeded(
   if (config.seeded) return;
   await seedDemoData(url);
   config.seeded = true;
-  await writeFile(configPath, JSON.stringify(config, null, 2), { mode: 0o600 });
+  await writePrivateFile(configPath, JSON.stringify(config, null, 2));
 }
 
 export async function seedDemoData(url: string): Promise<void> {
@@ -160,6 +173,49 @@ export async function seedDemoData(url: string): Promise<void> {
     throw error;
   } finally {
     await client.end();
+  }
+}
+
+/**
+ * Writes a file readable by its owner only, from the moment it exists: a new file created with
+ * mode 0600, then renamed over the old one (a file that existed with a wider mode is replaced,
+ * never rewritten in place).
+ */
+async function writePrivateFile(path: string, text: string): Promise<void> {
+  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  await writeFile(temp, text, { mode: 0o600, flag: 'wx' });
+  await rename(temp, path);
+}
+
+/** The superuser password for initdb, in the sandbox folder, readable by its owner only. */
+async function writePasswordFile(
+  dir: string,
+  password: string,
+  runningAsRoot: boolean,
+): Promise<string> {
+  const path = join(dir, `.initdb-pw-${randomBytes(6).toString('hex')}`);
+  await writeFile(path, `${password}\n`, { mode: 0o600, flag: 'wx' });
+  if (runningAsRoot) {
+    // initdb runs as the 'postgres' user there: the file becomes that user's, still 0600.
+    const { uid, gid } = await postgresUser();
+    await chown(path, uid, gid);
+  }
+  return path;
+}
+
+/** The uid and gid of the 'postgres' user, created as embedded-postgres would create it. */
+async function postgresUser(): Promise<{ uid: number; gid: number }> {
+  const run = promisify(execFile);
+  const ids = async () => ({
+    uid: Number((await run('id', ['-u', 'postgres'])).stdout.trim()),
+    gid: Number((await run('id', ['-g', 'postgres'])).stdout.trim()),
+  });
+  try {
+    return await ids();
+  } catch {
+    await run('groupadd', ['postgres']).catch(() => undefined);
+    await run('useradd', ['-g', 'postgres', 'postgres']);
+    return ids();
   }
 }
 
