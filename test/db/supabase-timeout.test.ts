@@ -19,6 +19,7 @@ import { openSupabaseTestEnv, rejectionOf, type SupabaseTestEnv } from '../suppo
 // file's own: on the shared one it would cut the other files' commits.
 
 const TIMEOUT = '1500ms';
+const ROLE_TIMEOUT = '3s';
 
 let url: string;
 let databaseName: string;
@@ -52,7 +53,8 @@ beforeAll(async () => {
   } finally {
     await owner.end();
   }
-  env = await openSupabaseTestEnv(url);
+  // The role's limit (Supabase: 8 s for authenticated) for the calls without one of their own.
+  env = await openSupabaseTestEnv(url, { statementTimeouts: { authenticated: ROLE_TIMEOUT } });
   merchant = await seedMerchant(env.db.pool, { users: 10, skus: 10 });
   const user = await env.createOperator({ [merchant.merchantId]: 'operator' }, 'timeout');
   operator = (await env.signIn(user.email, user.password)).rpc;
@@ -200,6 +202,28 @@ describe('a commit cut by the statement timeout (Supabase API)', () => {
     let error: unknown;
     try {
       error = await rejectionOf(operator.call('import_commit_batch', { p_batch_id: begun.id }));
+    } finally {
+      await lock.release();
+    }
+    expect(error).toBeInstanceOf(RpcError);
+    expect(error).toMatchObject({ kind: 'timeout', code: '57014' });
+  });
+
+  // The reference check has no limit of its own: the role's applies. (In
+  // test/reliability/security.test.ts a huge id list may or may not outlast it, depending on the
+  // machine; here a table lock the test holds makes the cut certain.)
+  it('cuts a reference check at the role limit and reports it as a timeout', async () => {
+    const lock = await holdLock('lock table public.user_accounts in access exclusive mode', []);
+    let error: unknown;
+    try {
+      error = await rejectionOf(
+        operator.call('import_check_references', {
+          p_merchant_id: merchant.merchantId,
+          p_user_ids: [randomUUID()],
+          p_sku_ids: [],
+          p_transaction_numbers: [],
+        }),
+      );
     } finally {
       await lock.release();
     }
