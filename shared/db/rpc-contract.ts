@@ -1,9 +1,9 @@
 import { z } from 'zod';
 
-// The database RPC functions the engine calls, with their named arguments and the zod schema of
-// what each returns. The SQL in sql/migrations implements exactly these; every transport (pg,
-// supabase-js) calls them by name with these argument names, so PostgREST and a direct
-// connection see the same calls.
+// The database RPC functions the engine calls: their named arguments (TypeScript types and SQL
+// types) and the zod schema of what each returns. sql/schema implements exactly these; every
+// transport (pg, supabase-js) calls them by name with these argument names, so PostgREST and a
+// direct connection see the same calls.
 
 // Any hex uuid the database holds (z.uuid() would insist on RFC version and variant bits).
 const uuid = z.guid();
@@ -60,8 +60,25 @@ export const batchSummarySchema = z.object({
 });
 export type BatchSummary = z.infer<typeof batchSummarySchema>;
 
+/** One cause of a batch's errors: a code and column, how many rows, which values most. */
+export const errorCauseSchema = z.object({
+  code: z.string(),
+  column: z.string().nullable(),
+  rows: z.number().int(),
+  distinctValues: z.number().int(),
+  /** One of the cause's messages, as an example. */
+  message: z.string(),
+  /** The (up to 20) values affecting most rows, most first. */
+  values: z.array(z.object({ value: z.string().nullable(), rows: z.number().int() })),
+});
+export type ErrorCause = z.infer<typeof errorCauseSchema>;
+
 export const batchDetailSchema = batchSummarySchema.extend({
+  /** The errors by cause, most rows first (empty unless the batch failed). */
+  errorSummary: z.array(errorCauseSchema),
+  /** One page of row errors in row order, starting at errorsOffset; errorCount counts all. */
   errors: z.array(rowErrorSchema),
+  errorsOffset: z.number().int(),
 });
 export type BatchDetail = z.infer<typeof batchDetailSchema>;
 
@@ -80,9 +97,34 @@ export const stageResultSchema = z.object({
 });
 export type StageResult = z.infer<typeof stageResultSchema>;
 
+export const errorPageSchema = z.object({
+  batchId: uuid,
+  errors: z.array(rowErrorSchema),
+  /** Where the next page starts (keyset), or null after the last. */
+  next: z.object({ row: z.number().int(), column: z.string() }).nullable(),
+  /** Errors matching the filter. */
+  total: z.number().int(),
+});
+export type ErrorPage = z.infer<typeof errorPageSchema>;
+
+/** Unknown ids and existing transactions are listed up to 1,000 each; causes count them all. */
 export const recheckResultSchema = referenceCheckSchema.extend({
   batchId: uuid,
   ok: z.boolean(),
+  summary: z.string().nullable(),
+  errorTotal: z.number().int(),
+  errorRows: z.number().int(),
+  causes: z.array(errorCauseSchema),
+  /** Values the commit refused that no longer fail (an id that exists now, …). */
+  resolved: z.array(
+    z.object({
+      code: z.string(),
+      column: z.string().nullable(),
+      value: z.string().nullable(),
+      rows: z.number().int(),
+    }),
+  ),
+  /** One page of today's row errors in row order. */
   errors: z.array(rowErrorSchema),
 });
 export type RecheckResult = z.infer<typeof recheckResultSchema>;
@@ -174,8 +216,17 @@ export interface RpcArgs {
     p_limit: number;
     p_offset: number;
   };
-  import_get_batch: { p_batch_id: string };
-  import_recheck_batch: { p_batch_id: string };
+  // Left out, the error page is the first 50.
+  import_get_batch: { p_batch_id: string; p_errors_limit?: number; p_errors_offset?: number };
+  import_list_batch_errors: {
+    p_batch_id: string;
+    p_code: string | null;
+    p_value: string | null;
+    p_after_row: number | null;
+    p_after_column: string | null;
+    p_limit: number;
+  };
+  import_recheck_batch: { p_batch_id: string; p_errors_limit?: number; p_errors_offset?: number };
   import_list_merchants: Record<string, never>;
   // Authorization and pick lists (migrations 0012-0014).
   import_whoami: Record<string, never>;
@@ -195,6 +246,7 @@ export const rpcResultSchemas = {
   import_cancel_batch: batchSummarySchema,
   import_list_batches: batchPageSchema,
   import_get_batch: batchDetailSchema,
+  import_list_batch_errors: errorPageSchema,
   import_recheck_batch: recheckResultSchema,
   import_list_merchants: merchantListSchema,
   import_whoami: whoamiSchema,
@@ -206,3 +258,87 @@ export const rpcResultSchemas = {
 } as const satisfies Record<RpcFunctionName, z.ZodType>;
 
 export type RpcResult<F extends RpcFunctionName> = z.infer<(typeof rpcResultSchemas)[F]>;
+
+export type RpcSqlArgs<F extends RpcFunctionName> = readonly (readonly [
+  keyof RpcArgs[F] & string,
+  string,
+])[];
+
+/** Arguments with an SQL default: a call may leave them out. */
+export const OPTIONAL_ARGS: ReadonlySet<string> = new Set(['p_errors_limit', 'p_errors_offset']);
+
+/**
+ * Parameter names and SQL types of each function, in the order of the SQL signature: what a
+ * direct connection casts each named argument to (PostgREST reads the same from the catalog).
+ */
+export const RPC_SQL_ARGS: { readonly [F in RpcFunctionName]: RpcSqlArgs<F> } = {
+  import_check_references: [
+    ['p_merchant_id', 'uuid'],
+    ['p_user_ids', 'uuid[]'],
+    ['p_sku_ids', 'uuid[]'],
+    ['p_transaction_numbers', 'text[]'],
+  ],
+  import_begin_batch: [
+    ['p_merchant_id', 'uuid'],
+    ['p_idempotency_key', 'text'],
+    ['p_name', 'text'],
+    ['p_file_name', 'text'],
+    ['p_file_sha256', 'text'],
+    ['p_total_rows', 'integer'],
+    ['p_chunk_count', 'integer'],
+  ],
+  import_stage_chunk: [
+    ['p_batch_id', 'uuid'],
+    ['p_chunk_no', 'integer'],
+    ['p_rows', 'jsonb'],
+  ],
+  import_commit_batch: [['p_batch_id', 'uuid']],
+  import_cancel_batch: [['p_batch_id', 'uuid']],
+  import_list_batches: [
+    ['p_merchant_id', 'uuid'],
+    ['p_status', 'text'],
+    ['p_search', 'text'],
+    ['p_limit', 'integer'],
+    ['p_offset', 'integer'],
+  ],
+  import_get_batch: [
+    ['p_batch_id', 'uuid'],
+    ['p_errors_limit', 'integer'],
+    ['p_errors_offset', 'integer'],
+  ],
+  import_list_batch_errors: [
+    ['p_batch_id', 'uuid'],
+    ['p_code', 'text'],
+    ['p_value', 'text'],
+    ['p_after_row', 'integer'],
+    ['p_after_column', 'text'],
+    ['p_limit', 'integer'],
+  ],
+  import_recheck_batch: [
+    ['p_batch_id', 'uuid'],
+    ['p_errors_limit', 'integer'],
+    ['p_errors_offset', 'integer'],
+  ],
+  import_list_merchants: [],
+  import_whoami: [],
+  import_list_skus: [
+    ['p_merchant_id', 'uuid'],
+    ['p_search', 'text'],
+    ['p_limit', 'integer'],
+  ],
+  import_list_users: [
+    ['p_merchant_id', 'uuid'],
+    ['p_search', 'text'],
+    ['p_limit', 'integer'],
+  ],
+  import_list_operators: [['p_merchant_id', 'uuid']],
+  import_set_operator: [
+    ['p_merchant_id', 'uuid'],
+    ['p_email', 'text'],
+    ['p_role', 'text'],
+  ],
+  import_remove_operator: [
+    ['p_merchant_id', 'uuid'],
+    ['p_user_id', 'uuid'],
+  ],
+};

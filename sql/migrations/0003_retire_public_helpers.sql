@@ -28,5 +28,8 @@ drop function if exists public.import_my_merchant_ids();
 drop function if exists public.import_operator_json(uuid, uuid);
 drop function if exists public.import_assert_other_admin(uuid, uuid);
 drop function if exists public.import_like_pattern(text);
+-- API functions whose signature changed since (overloads would make calls ambiguous).
+drop function if exists public.import_get_batch(uuid);
+drop function if exists public.import_recheck_batch(uuid);
 
 drop table if exists public.import_schema_migrations;

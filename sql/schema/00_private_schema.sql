@@ -36,12 +36,12 @@ begin
     raise exception 'expose: % is not a security definer function of import_private', p_body;
   end if;
   v_api := 'import_' || v_proc.proname;
+  -- The parameters as declared, defaults included (PostgREST lets a call leave those out).
+  v_params := pg_catalog.pg_get_function_arguments(p_body);
   select
-    coalesce(string_agg(format('%I %s', a.name, pg_catalog.format_type(a.type, null)), ', '
-      order by a.n), ''),
-    coalesce(string_agg(format('%I', a.name), ', ' order by a.n), ''),
+    coalesce(string_agg(format('%1$I => %1$I', a.name), ', ' order by a.n), ''),
     coalesce(string_agg(pg_catalog.format_type(a.type, null), ', ' order by a.n), '')
-  into v_params, v_args, v_types
+  into v_args, v_types
   from unnest(v_proc.proargtypes::oid[], v_proc.proargnames) with ordinality as a(type, name, n);
 
   execute format(

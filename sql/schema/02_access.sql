@@ -148,9 +148,12 @@ $$;
 revoke all on function import_private.find_batch(uuid) from public, anon, authenticated;
 
 -- How a batch reads as JSON: the shape of BatchSummary / BatchDetail in shared/db/rpc-contract.ts.
+-- With p_errors_limit (BatchDetail): the summary of its errors by cause and one page of them in
+-- row order (bulk_import_batch_errors' key is that order: a page is an index range).
 create or replace function import_private.batch_json(
   p_batch public.bulk_import_batches,
-  p_with_errors boolean
+  p_errors_limit integer,
+  p_errors_offset integer
 )
 returns jsonb
 language sql
@@ -175,9 +178,25 @@ as $$
     'startedAt', import_private.iso_time(p_batch.started_at),
     'completedAt', import_private.iso_time(p_batch.completed_at)
   ) || case
-    when p_with_errors then jsonb_build_object('errors', p_batch.errors)
-    else '{}'::jsonb
+    when p_errors_limit is null then '{}'::jsonb
+    else jsonb_build_object(
+      'errorSummary', p_batch.error_summary,
+      'errorsOffset', greatest(coalesce(p_errors_offset, 0), 0),
+      'errors', coalesce((
+        select jsonb_agg(jsonb_build_object(
+          'row', e.row_number, 'column', nullif(e.column_name, ''), 'code', e.code,
+          'message', e.message, 'value', e.value
+        ) order by e.row_number, e.column_name, e.code)
+        from (
+          select x.* from public.bulk_import_batch_errors x
+          where x.batch_id = p_batch.id
+          order by x.row_number, x.column_name, x.code
+          limit least(greatest(p_errors_limit, 0), 5000)
+          offset greatest(coalesce(p_errors_offset, 0), 0)
+        ) as e
+      ), '[]'::jsonb)
+    )
   end
 $$;
-revoke all on function import_private.batch_json(public.bulk_import_batches, boolean)
+revoke all on function import_private.batch_json(public.bulk_import_batches, integer, integer)
   from public, anon, authenticated;

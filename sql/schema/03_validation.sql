@@ -1,11 +1,8 @@
 -- The server-side check of a batch's staged rows against current data. Commit and recheck both
--- call import_private.validate_staged, so "recheck says ok" means "commit would insert".
--- Set-based: a handful of scans over the batch's rows, no per-row loops.
---
--- validate_staged returns {errors: [{row, column, code, message, value}], summary: text | null,
---   unknownUserIds, unknownSkuIds, existingTransactions: [{transactionNumber, batchId}],
---   chunksComplete: boolean (the per-chunk results covered the whole batch)}.
--- Purchases imported by this same batch are not conflicts (a completed batch rechecks clean).
+-- ask import_private.staged_errors, so "recheck says ok" means "commit would insert"; both
+-- describe errors with import_private.error_report. Set-based: a handful of scans over the
+-- batch's rows, no per-row loops. Purchases imported by this same batch are not conflicts (a
+-- completed batch rechecks clean).
 
 -- The rules that depend only on the batch's own rows, over the staged rows of one chunk (staging
 -- records them per chunk, p_first_row..p_last_row bounding its rows) or, with nulls, of the whole
@@ -144,25 +141,50 @@ $$;
 revoke all on function import_private.check_staged_rows(uuid, integer, integer, integer)
   from public, anon, authenticated;
 
-create or replace function import_private.validate_staged(p_batch_id uuid)
-returns jsonb
+-- Whether staging's per-chunk results are the batch's: every chunk recorded them and no
+-- transaction spans two chunks (each chunk numbers a transaction's rows from line 1, so a spanning
+-- one has two first lines). Clients send whole purchases per chunk; if one did not, the batch is
+-- checked, and numbered at commit, as a whole.
+create or replace function import_private.chunks_complete(p_batch_id uuid)
+returns boolean
+language sql
+stable
+set search_path = ''
+as $$
+  select coalesce((
+      select bool_and(c.errors is not null)
+      from public.bulk_import_staged_chunks c
+      where c.batch_id = p_batch_id
+    ), true)
+    and not exists (
+      select 1
+      from public.bulk_import_staged_rows s
+      where s.batch_id = p_batch_id and s.line_number = 1
+      group by s.transaction_number
+      having count(*) > 1
+    )
+$$;
+revoke all on function import_private.chunks_complete(uuid) from public, anon, authenticated;
+
+-- Every error of a batch's staged rows against today's data, one per row, column and code, in no
+-- particular order; subject is what the summary counts (the id, the transaction, or the row and
+-- column).
+create or replace function import_private.staged_errors(p_batch_id uuid)
+returns table (
+  row_number int, column_name text, code text, message text, value text, subject text
+)
 language plpgsql
 stable
 set search_path = ''
--- 100k staged rows stay in memory instead of spilling sorts and CTEs to disk, and joins between
--- the intermediate results hash instead of looping (their row estimates are guesses).
+-- 1M staged rows stay in memory where they fit instead of spilling sorts and CTEs to disk, and
+-- joins between the intermediate results hash instead of looping (their estimates are guesses).
 set work_mem = '64MB'
 set enable_nestloop = off
 as $$
+#variable_conflict use_column
 declare
   v_merchant_id uuid;
-  v_complete boolean;
-  v_result jsonb;
-  v_counts jsonb;
-  v_rows int;
-  v_parts text[] := '{}';
-  v_code text;
-  v_n int;
+  v_complete boolean := import_private.chunks_complete(p_batch_id);
 begin
   select b.merchant_id into v_merchant_id from public.bulk_import_batches b where b.id = p_batch_id;
   if not found then
@@ -171,144 +193,213 @@ begin
       message = format('Import batch %s does not exist.', coalesce(p_batch_id::text, 'null'));
   end if;
 
-  -- The rules on the batch's own rows were checked per chunk at staging. Those results are the
-  -- batch's only if every chunk recorded them and no transaction spans two chunks (each chunk
-  -- numbers a transaction's rows from line 1, so a spanning one has two first lines). Clients
-  -- send whole purchases per chunk; if one did not, the batch is checked as a whole here.
-  select coalesce(bool_and(c.errors is not null), true) into v_complete
-  from public.bulk_import_staged_chunks c
-  where c.batch_id = p_batch_id;
-
+  return query
   with staged as materialized (
-    select s.row_number, s.transaction_number, s.user_id, s.sku_id, s.line_number
-    from public.bulk_import_staged_rows s
-    where s.batch_id = p_batch_id
-  ),
-  -- Each transaction once (from its first lines when chunks were checked), with how many first
-  -- lines it has.
-  transactions as materialized (
-    select s.transaction_number, count(*) as first_lines
-    from staged s
-    where s.line_number = 1 or not v_complete
-    group by s.transaction_number
-  ),
-  layout as materialized (
-    select v_complete and not exists (
-      select 1 from transactions t where t.first_lines > 1
-    ) as chunks_complete
-  ),
-  own as materialized (
-    select o.*
-    from layout l
-    cross join lateral jsonb_to_recordset(
+      select s.row_number, s.transaction_number, s.user_id, s.sku_id, s.line_number
+      from public.bulk_import_staged_rows s
+      where s.batch_id = p_batch_id
+    ),
+    -- Each transaction once (from its first lines when chunks were checked).
+    transactions as materialized (
+      select distinct s.transaction_number
+      from staged s
+      where s.line_number = 1 or not v_complete
+    ),
+    own as materialized (
+      select o.*
+      from jsonb_to_recordset(
+        case
+          when v_complete then (
+            select coalesce(jsonb_agg(e.value), '[]'::jsonb)
+            from public.bulk_import_staged_chunks c
+            cross join lateral jsonb_array_elements(c.errors) as e(value)
+            where c.batch_id = p_batch_id and jsonb_array_length(c.errors) > 0
+          )
+          else import_private.check_staged_rows(p_batch_id, null, null, null)
+        end
+      ) as o("row" int, "column" text, code text, message text, value text, subject text)
+    ),
+    -- Per-id primary key lookups (correlated subqueries, never a scan of the merchant's users,
+    -- SKUs or purchases): the cost follows the size of the batch, not the size of the CRM.
+    unknown_users as materialized (
+      select d.user_id
+      from (select distinct s.user_id from staged s) as d
+      where (select a.merchant_id from public.user_accounts a where a.id = d.user_id)
+        is distinct from v_merchant_id
+    ),
+    unknown_skus as materialized (
+      select d.sku_id
+      from (select distinct s.sku_id from staged s) as d
+      where (select k.merchant_id from public.skus k where k.id = d.sku_id)
+        is distinct from v_merchant_id
+    ),
+    existing as materialized (
+      select t.transaction_number, p.import_batch_id
+      from transactions t
+      cross join lateral (
+        select p.import_batch_id
+        from public.purchases p
+        where p.merchant_id = v_merchant_id
+          and p.transaction_number = t.transaction_number
+          and p.import_batch_id is distinct from p_batch_id
+        offset 0 -- keeps this an index lookup per transaction rather than a join to plan
+      ) as p
+    ),
+    errs as materialized (
+      select
+        s.row_number as row, 'user_id' as col, 'unknown_user' as code,
+        format('User id %s does not exist for this merchant.', s.user_id) as message,
+        s.user_id::text as value, s.user_id::text as subject
+      from staged s join unknown_users u on u.user_id = s.user_id
+      union all
+      select
+        s.row_number, 'sku_id', 'unknown_sku',
+        format('SKU id %s does not exist for this merchant.', s.sku_id),
+        s.sku_id::text, s.sku_id::text
+      from staged s join unknown_skus k on k.sku_id = s.sku_id
+      union all
+      select
+        s.row_number, 'transaction_number', 'already_imported',
+        case
+          when e.import_batch_id is null then format(
+            'Transaction %s already exists for this merchant (not from an import batch).',
+            s.transaction_number
+          )
+          else format(
+            'Transaction %s was already imported by batch %s.',
+            s.transaction_number, e.import_batch_id
+          )
+        end,
+        s.transaction_number, s.transaction_number
+      from staged s join existing e on e.transaction_number = s.transaction_number
+      union all
+      select o.row, o.column, o.code, o.message, o.value, o.subject from own o
+    )
+  select e.row, coalesce(e.col, ''), e.code, e.message, e.value, e.subject from errs e;
+end;
+$$;
+revoke all on function import_private.staged_errors(uuid) from public, anon, authenticated;
+
+-- What a set of row errors says, bounded whatever its size: the count, the rows affected, a
+-- sentence ('3 rows refused: 2 unknown SKU ids, …'), the causes (code and column: rows, distinct
+-- values, the 20 values affecting most rows) and one page of errors in row order. The errors are
+-- the batch's recorded ones (bulk_import_batch_errors) or, p_live, those of its staged rows
+-- against today's data. Unknown ids and existing transactions are listed up to 1,000 each.
+create or replace function import_private.error_report(
+  p_batch_id uuid,
+  p_live boolean,
+  p_limit integer,
+  p_offset integer
+)
+returns jsonb
+language plpgsql
+stable
+set search_path = ''
+set work_mem = '64MB'
+as $$
+declare
+  v_result jsonb;
+  v_counts jsonb;
+  v_rows int;
+  v_parts text[] := '{}';
+  v_code text;
+  v_n int;
+begin
+  with errs as materialized (
+    select e.row_number, e.column_name, e.code, e.message, e.value,
       case
-        when l.chunks_complete then (
-          select coalesce(jsonb_agg(e.value), '[]'::jsonb)
-          from public.bulk_import_staged_chunks c
-          cross join lateral jsonb_array_elements(c.errors) as e(value)
-          where c.batch_id = p_batch_id and jsonb_array_length(c.errors) > 0
-        )
-        else import_private.check_staged_rows(p_batch_id, null, null, null)
-      end
-    ) as o("row" int, "column" text, code text, message text, value text, subject text)
-  ),
-  -- Per-id primary key lookups (correlated subqueries, never a scan of the merchant's users,
-  -- SKUs or purchases): the cost follows the size of the batch, not the size of the CRM.
-  unknown_users as materialized (
-    select d.user_id
-    from (select distinct s.user_id from staged s) as d
-    where (select a.merchant_id from public.user_accounts a where a.id = d.user_id)
-      is distinct from v_merchant_id
-  ),
-  unknown_skus as materialized (
-    select d.sku_id
-    from (select distinct s.sku_id from staged s) as d
-    where (select k.merchant_id from public.skus k where k.id = d.sku_id)
-      is distinct from v_merchant_id
-  ),
-  existing as materialized (
-    select t.transaction_number, p.import_batch_id
-    from transactions t
-    cross join lateral (
-      select p.import_batch_id
-      from public.purchases p
-      where p.merchant_id = v_merchant_id
-        and p.transaction_number = t.transaction_number
-        and p.import_batch_id is distinct from p_batch_id
-      offset 0 -- keeps this an index lookup per transaction rather than a join to plan
-    ) as p
-  ),
-  errs as materialized (
-    select
-      s.row_number as row, 'user_id' as col, 'unknown_user' as code,
-      format('User id %s does not exist for this merchant.', s.user_id) as message,
-      s.user_id::text as value, s.user_id::text as subject
-    from staged s join unknown_users u on u.user_id = s.user_id
+        when e.code in ('unknown_user', 'unknown_sku', 'already_imported') then e.value
+        when e.code in ('inconsistent_purchase', 'total_mismatch') then s.transaction_number
+        else e.row_number::text || ':' || e.column_name
+      end as subject
+    from public.bulk_import_batch_errors e
+    left join public.bulk_import_staged_rows s
+      on s.batch_id = e.batch_id and s.row_number = e.row_number
+        and e.code in ('inconsistent_purchase', 'total_mismatch')
+    where not p_live and e.batch_id = p_batch_id
     union all
-    select
-      s.row_number, 'sku_id', 'unknown_sku',
-      format('SKU id %s does not exist for this merchant.', s.sku_id),
-      s.sku_id::text, s.sku_id::text
-    from staged s join unknown_skus k on k.sku_id = s.sku_id
-    union all
-    select
-      s.row_number, 'transaction_number', 'already_imported',
-      case
-        when e.import_batch_id is null then format(
-          'Transaction %s already exists for this merchant (not from an import batch).',
-          s.transaction_number
-        )
-        else format(
-          'Transaction %s was already imported by batch %s.',
-          s.transaction_number, e.import_batch_id
-        )
-      end,
-      s.transaction_number, s.transaction_number
-    from staged s join existing e on e.transaction_number = s.transaction_number
-    union all
-    select o.row, o.column, o.code, o.message, o.value, o.subject from own o
+    select l.row_number, l.column_name, l.code, l.message, l.value, l.subject
+    from import_private.staged_errors(p_batch_id) as l
+    where p_live
+  ),
+  by_value as (
+    select e.code, e.column_name, e.value, count(*)::int as n, min(e.message) as message
+    from errs e
+    group by e.code, e.column_name, e.value
+  ),
+  causes as (
+    select v.code, v.column_name, sum(v.n)::int as n, count(*)::int as distinct_values,
+      (array_agg(v.message order by v.n desc, v.value))[1] as message,
+      jsonb_agg(jsonb_build_object('value', v.value, 'rows', v.n) order by v.n desc, v.value)
+        filter (where v.rank <= 20) as top
+    from (
+      select b.*, row_number() over (partition by b.code, b.column_name order by b.n desc, b.value)
+        as rank
+      from by_value b
+    ) as v
+    group by v.code, v.column_name
   )
   select
     jsonb_build_object(
+      'errorTotal', (select count(*)::int from errs),
+      'causes', coalesce((
+        select jsonb_agg(jsonb_build_object(
+          'code', c.code, 'column', nullif(c.column_name, ''), 'rows', c.n,
+          'distinctValues', c.distinct_values, 'message', c.message, 'values', c.top
+        ) order by c.n desc, c.code, c.column_name)
+        from causes c
+      ), '[]'::jsonb),
       'errors', coalesce((
-        select jsonb_agg(
-          jsonb_build_object(
-            'row', e.row, 'column', e.col, 'code', e.code, 'message', e.message, 'value', e.value
-          )
-          order by e.row, e.col, e.code
-        )
-        from errs e
+        select jsonb_agg(jsonb_build_object(
+          'row', p.row_number, 'column', nullif(p.column_name, ''), 'code', p.code,
+          'message', p.message, 'value', p.value
+        ) order by p.row_number, p.column_name, p.code)
+        from (
+          select e.* from errs e
+          order by e.row_number, e.column_name, e.code
+          limit greatest(coalesce(p_limit, 50), 0) offset greatest(coalesce(p_offset, 0), 0)
+        ) as p
       ), '[]'::jsonb),
-      'unknownUserIds', coalesce(
-        (select jsonb_agg(u.user_id order by u.user_id) from unknown_users u), '[]'::jsonb
-      ),
-      'unknownSkuIds', coalesce(
-        (select jsonb_agg(k.sku_id order by k.sku_id) from unknown_skus k), '[]'::jsonb
-      ),
+      'unknownUserIds', coalesce((
+        select jsonb_agg(v.value::uuid order by v.value)
+        from (select b.value from by_value b where b.code = 'unknown_user' order by b.value
+              limit 1000) as v
+      ), '[]'::jsonb),
+      'unknownSkuIds', coalesce((
+        select jsonb_agg(v.value::uuid order by v.value)
+        from (select b.value from by_value b where b.code = 'unknown_sku' order by b.value
+              limit 1000) as v
+      ), '[]'::jsonb),
       'existingTransactions', coalesce((
-        select jsonb_agg(
-          jsonb_build_object('transactionNumber', x.transaction_number, 'batchId', x.import_batch_id)
-          order by x.transaction_number
-        )
-        from existing x
-      ), '[]'::jsonb),
-      'chunksComplete', (select l.chunks_complete from layout l)
+        select jsonb_agg(jsonb_build_object(
+          'transactionNumber', x.transaction_number, 'batchId', x.import_batch_id
+        ) order by x.transaction_number)
+        from (
+          select b.value as transaction_number, (
+              select p.import_batch_id from public.purchases p
+              join public.bulk_import_batches o on o.id = p_batch_id
+              where p.merchant_id = o.merchant_id and p.transaction_number = b.value
+              limit 1
+            ) as import_batch_id
+          from by_value b where b.code = 'already_imported' order by b.value limit 1000
+        ) as x
+      ), '[]'::jsonb)
     ),
     coalesce((
       select jsonb_object_agg(c.code, c.n)
       from (select e.code, count(distinct e.subject)::int as n from errs e group by e.code) as c
     ), '{}'::jsonb),
-    (select count(distinct e.row)::int from errs e)
+    (select count(distinct e.row_number)::int from errs e)
   into v_result, v_counts, v_rows;
 
   if v_rows = 0 then
-    return v_result || jsonb_build_object('summary', null);
+    return v_result || jsonb_build_object('errorRows', 0, 'summary', null);
   end if;
 
   -- A human summary, e.g. '3 rows refused: 2 unknown SKU ids, 1 transaction already imported'.
   foreach v_code in array array[
     'unknown_user', 'unknown_sku', 'already_imported', 'inconsistent_purchase',
-    'total_mismatch', 'out_of_range', 'invalid_currency'
+    'total_mismatch', 'out_of_range', 'invalid_currency', 'conflict'
   ] loop
     v_n := coalesce((v_counts ->> v_code)::int, 0);
     continue when v_n = 0;
@@ -325,13 +416,14 @@ begin
           else 'purchase totals not matching their items' end
       when 'out_of_range' then
         case when v_n = 1 then 'value out of range' else 'values out of range' end
+      when 'conflict' then 'refusal by the database'
       else case when v_n = 1 then 'invalid currency code' else 'invalid currency codes' end
     end);
   end loop;
 
   return v_result || jsonb_build_object(
-    'summary',
-    format(
+    'errorRows', v_rows,
+    'summary', format(
       '%s %s refused: %s',
       v_rows,
       case when v_rows = 1 then 'row' else 'rows' end,
@@ -340,4 +432,5 @@ begin
   );
 end;
 $$;
-revoke all on function import_private.validate_staged(uuid) from public, anon, authenticated;
+revoke all on function import_private.error_report(uuid, boolean, integer, integer)
+  from public, anon, authenticated;

@@ -75,7 +75,7 @@ begin
     end if;
   end if;
 
-  return import_private.batch_json(v_batch, false);
+  return import_private.batch_json(v_batch, null, null);
 end;
 $$;
 call import_private.expose('import_private.begin_batch(uuid, text, text, text, text, integer, integer)');
@@ -301,7 +301,8 @@ as $$
 declare
   v_batch public.bulk_import_batches;
   v_staged int;
-  v_check jsonb;
+  v_errors int;
+  v_report jsonb;
   v_purchases int;
   v_items int;
   v_state text;
@@ -319,7 +320,7 @@ begin
   -- Concurrent commits of this batch queue here; the later ones then find it completed.
   select b.* into v_batch from public.bulk_import_batches b where b.id = p_batch_id for update;
   if v_batch.status = 'completed' then
-    return import_private.batch_json(v_batch, true);
+    return import_private.batch_json(v_batch, 100, 0);
   end if;
   if v_batch.status = 'cancelled' then
     raise exception using
@@ -344,25 +345,35 @@ begin
     hashtextextended('public.import_commit_batch:' || v_batch.merchant_id::text, 0)
   );
 
-  v_check := import_private.validate_staged(p_batch_id);
-  if jsonb_array_length(v_check -> 'errors') > 0 then
+  -- The verdict of this commit replaces any earlier one (a retry of a failed batch).
+  delete from public.bulk_import_batch_errors e where e.batch_id = p_batch_id;
+  insert into public.bulk_import_batch_errors (
+    batch_id, row_number, column_name, code, message, value
+  )
+  select p_batch_id, e.row_number, e.column_name, e.code, e.message, e.value
+  from import_private.staged_errors(p_batch_id) as e
+  on conflict do nothing;
+  get diagnostics v_errors = row_count;
+  if v_errors > 0 then
+    v_report := import_private.error_report(p_batch_id, false, 0, 0);
     update public.bulk_import_batches b
     set status = 'failed',
-        error_message = v_check ->> 'summary',
-        errors = v_check -> 'errors',
+        error_message = v_report ->> 'summary',
+        error_summary = v_report -> 'causes',
+        error_count = v_errors,
         imported_purchases = 0,
         imported_items = 0,
         completed_at = clock_timestamp()
     where b.id = p_batch_id
     returning b.* into v_batch;
-    return import_private.batch_json(v_batch, true);
+    return import_private.batch_json(v_batch, 100, 0);
   end if;
 
   -- The block is a subtransaction: if the database refuses anything (a constraint, a trigger,
   -- a unique violation from a writer outside the import), every purchase of this batch is rolled
   -- back while the failed status below still commits.
   begin
-    if (v_check ->> 'chunksComplete')::boolean then
+    if import_private.chunks_complete(p_batch_id) then
       -- Ids, line numbers and sums were assigned per chunk at staging. File order, so
       -- change-data-capture consumers see purchases and items as the file lists them.
       insert into public.purchases (
@@ -437,37 +448,38 @@ begin
   exception when others then
     get stacked diagnostics
       v_state = returned_sqlstate, v_message = message_text, v_detail = pg_exception_detail;
+    insert into public.bulk_import_batch_errors (batch_id, row_number, code, message)
+    values (
+      p_batch_id, 0, 'conflict',
+      format(
+        'The database refused the batch: %s (SQLSTATE %s)%s',
+        v_message, v_state, coalesce(' ' || nullif(v_detail, ''), '')
+      )
+    );
     update public.bulk_import_batches b
     set status = 'failed',
         error_message = format('%s (SQLSTATE %s)', v_message, v_state),
-        errors = jsonb_build_array(jsonb_build_object(
-          'row', 0,
-          'column', null,
-          'code', 'conflict',
-          'message', format(
-            'The database refused the batch: %s (SQLSTATE %s)%s',
-            v_message, v_state, coalesce(' ' || nullif(v_detail, ''), '')
-          ),
-          'value', null
-        )),
+        error_summary = import_private.error_report(p_batch_id, false, 0, 0) -> 'causes',
+        error_count = 1,
         imported_purchases = 0,
         imported_items = 0,
         completed_at = clock_timestamp()
     where b.id = p_batch_id
     returning b.* into v_batch;
-    return import_private.batch_json(v_batch, true);
+    return import_private.batch_json(v_batch, 100, 0);
   end;
 
   update public.bulk_import_batches b
   set status = 'completed',
       error_message = null,
-      errors = '[]'::jsonb,
+      error_summary = '[]'::jsonb,
+      error_count = 0,
       imported_purchases = v_purchases,
       imported_items = v_items,
       completed_at = clock_timestamp()
   where b.id = p_batch_id
   returning b.* into v_batch;
-  return import_private.batch_json(v_batch, true);
+  return import_private.batch_json(v_batch, 100, 0);
 end;
 $$;
 -- One statement for the whole batch: through the API it must not stop at the 8 s Supabase gives
@@ -497,7 +509,7 @@ begin
   -- reports it completed, and a chunk that arrives after the cancel is refused.
   select b.* into v_batch from public.bulk_import_batches b where b.id = p_batch_id for update;
   if v_batch.status <> 'pending' then
-    return import_private.batch_json(v_batch, false);
+    return import_private.batch_json(v_batch, null, null);
   end if;
 
   -- The chunks' delete trigger removes their rows.
@@ -513,7 +525,7 @@ begin
       )
   where b.id = p_batch_id
   returning b.* into v_batch;
-  return import_private.batch_json(v_batch, false);
+  return import_private.batch_json(v_batch, null, null);
 end;
 $$;
 call import_private.expose('import_private.cancel_batch(uuid)');

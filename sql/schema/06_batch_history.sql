@@ -38,7 +38,7 @@ begin
     'batches', coalesce((
       select jsonb_agg(page.doc order by page.created_at desc, page.id desc)
       from (
-        select import_private.batch_json(b, false) as doc, b.created_at, b.id
+        select import_private.batch_json(b, null, null) as doc, b.created_at, b.id
         from public.bulk_import_batches b
         where b.merchant_id = p_merchant_id
           and (p_status is null or b.status = p_status)
@@ -69,7 +69,11 @@ end;
 $$;
 call import_private.expose('import_private.list_batches(uuid, text, text, integer, integer)');
 
-create or replace function import_private.get_batch(p_batch_id uuid)
+create or replace function import_private.get_batch(
+  p_batch_id uuid,
+  p_errors_limit integer default 50,
+  p_errors_offset integer default 0
+)
 returns jsonb
 language plpgsql
 stable
@@ -81,13 +85,22 @@ declare
 begin
   v_batch := import_private.find_batch(p_batch_id);
   perform import_private.assert_access(v_batch.merchant_id, 'read');
-  return import_private.batch_json(v_batch, true);
+  return import_private.batch_json(v_batch, coalesce(p_errors_limit, 50), p_errors_offset);
 end;
 $$;
-call import_private.expose('import_private.get_batch(uuid)');
+call import_private.expose('import_private.get_batch(uuid, integer, integer)');
 
--- What a commit would find today: support staff ask it after fixing the data ('recheck').
-create or replace function import_private.recheck_batch(p_batch_id uuid)
+-- A batch's recorded row errors a page at a time, optionally of one cause (code, and value):
+-- keyset paging after (row, column), so reading all of a 1M-row batch's errors costs the same per
+-- page from the first to the last. total counts the errors the filter matches.
+create or replace function import_private.list_batch_errors(
+  p_batch_id uuid,
+  p_code text,
+  p_value text,
+  p_after_row integer,
+  p_after_column text,
+  p_limit integer
+)
 returns jsonb
 language plpgsql
 stable
@@ -96,19 +109,99 @@ set search_path = ''
 as $$
 declare
   v_batch public.bulk_import_batches;
-  v_check jsonb;
+  v_limit int := least(greatest(coalesce(p_limit, 100), 1), 5000);
+  v_page jsonb;
 begin
   v_batch := import_private.find_batch(p_batch_id);
-  perform import_private.assert_access(v_batch.merchant_id, 'recheck');
-  v_check := import_private.validate_staged(p_batch_id);
+  perform import_private.assert_access(v_batch.merchant_id, 'read');
+  select
+    coalesce(jsonb_agg(jsonb_build_object(
+      'row', e.row_number, 'column', nullif(e.column_name, ''), 'code', e.code,
+      'message', e.message, 'value', e.value
+    ) order by e.row_number, e.column_name, e.code), '[]'::jsonb)
+  into v_page
+  from (
+    select x.*
+    from public.bulk_import_batch_errors x
+    where x.batch_id = p_batch_id
+      and (p_code is null or x.code = p_code)
+      and (p_value is null or x.value = p_value)
+      and (p_after_row is null
+        or (x.row_number, x.column_name) > (p_after_row, coalesce(p_after_column, '')))
+    order by x.row_number, x.column_name, x.code
+    limit v_limit
+  ) as e;
   return jsonb_build_object(
-    'batchId', v_batch.id,
-    'ok', jsonb_array_length(v_check -> 'errors') = 0,
-    'errors', v_check -> 'errors',
-    'unknownUserIds', v_check -> 'unknownUserIds',
-    'unknownSkuIds', v_check -> 'unknownSkuIds',
-    'existingTransactions', v_check -> 'existingTransactions'
+    'batchId', p_batch_id,
+    'errors', v_page,
+    'next', case when jsonb_array_length(v_page) < v_limit then null else jsonb_build_object(
+      'row', v_page -> -1 -> 'row', 'column', coalesce(v_page -> -1 ->> 'column', '')
+    ) end,
+    'total', (
+      select count(*)::int
+      from public.bulk_import_batch_errors x
+      where x.batch_id = p_batch_id
+        and (p_code is null or x.code = p_code)
+        and (p_value is null or x.value = p_value)
+    )
   );
 end;
 $$;
-call import_private.expose('import_private.recheck_batch(uuid)');
+call import_private.expose(
+  'import_private.list_batch_errors(uuid, text, text, integer, text, integer)'
+);
+
+-- What a commit would find today: support staff ask it after fixing the data ('recheck'). It
+-- answers by cause, like the batch: the errors now (causes, one page) and which of the values the
+-- commit refused are resolved since (an id that exists now, a transaction no longer there).
+create or replace function import_private.recheck_batch(
+  p_batch_id uuid,
+  p_errors_limit integer default 50,
+  p_errors_offset integer default 0
+)
+returns jsonb
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+declare
+  v_batch public.bulk_import_batches;
+  v_report jsonb;
+begin
+  v_batch := import_private.find_batch(p_batch_id);
+  perform import_private.assert_access(v_batch.merchant_id, 'recheck');
+  v_report := import_private.error_report(
+    p_batch_id, true, coalesce(p_errors_limit, 50), p_errors_offset
+  );
+  return v_report || jsonb_build_object(
+    'batchId', v_batch.id,
+    'ok', (v_report ->> 'errorTotal')::int = 0,
+    'resolved', coalesce((
+      select jsonb_agg(jsonb_build_object(
+        'code', c ->> 'code', 'column', c ->> 'column', 'value', v ->> 'value',
+        'rows', (v ->> 'rows')::int
+      ) order by (v ->> 'rows')::int desc, v ->> 'value')
+      from jsonb_array_elements(v_batch.error_summary) as c
+      cross join lateral jsonb_array_elements(coalesce(c -> 'values', '[]'::jsonb)) as v
+      where case c ->> 'code'
+        when 'unknown_user' then exists (
+          select 1 from public.user_accounts a
+          where a.id = (v ->> 'value')::uuid and a.merchant_id = v_batch.merchant_id
+        )
+        when 'unknown_sku' then exists (
+          select 1 from public.skus k
+          where k.id = (v ->> 'value')::uuid and k.merchant_id = v_batch.merchant_id
+        )
+        when 'already_imported' then not exists (
+          select 1 from public.purchases p
+          where p.merchant_id = v_batch.merchant_id and p.transaction_number = v ->> 'value'
+            and p.import_batch_id is distinct from v_batch.id
+        )
+        else false
+      end
+    ), '[]'::jsonb)
+  );
+end;
+$$;
+call import_private.expose('import_private.recheck_batch(uuid, integer, integer)');

@@ -108,14 +108,21 @@ describe('server-side validation at commit', () => {
       [missingUser, merchant.merchantId, 'late@example.test'],
     );
     const after = await db.rpc.call('import_recheck_batch', { p_batch_id: batchId });
-    expect(after).toEqual({
+    expect(after).toMatchObject({
       batchId,
       ok: true,
       errors: [],
+      errorTotal: 0,
+      causes: [],
+      summary: null,
       unknownUserIds: [],
       unknownSkuIds: [],
       existingTransactions: [],
     });
+    // Both values the commit refused are resolved now, each with the rows it affected.
+    expect(after.resolved.map((r) => `${r.code} ${r.value}`).sort()).toEqual(
+      [`unknown_sku ${missingSku}`, `unknown_user ${missingUser}`].sort(),
+    );
     // Recheck writes nothing.
     expect((await db.rpc.call('import_get_batch', { p_batch_id: batchId })).status).toBe('failed');
 

@@ -149,9 +149,10 @@ const procRowSchema = z.object({
   retset: z.boolean(),
   volatile: z.string(),
   config: z.array(z.string()).nullable(),
+  defaults: z.number().int(),
 });
 interface ProcInfo {
-  args: { name: string; type: string }[];
+  args: { name: string; type: string; optional: boolean }[];
   retset: boolean;
   readOnly: boolean;
   /** The function's own settings that PostgREST hoists into the transaction. */
@@ -285,7 +286,8 @@ export async function startSupabaseGateway(options: GatewayOptions): Promise<Sup
     const result = await pool.query(
       `select p.proargnames as argnames,
               array(select format_type(t, null) from unnest(p.proargtypes::oid[]) as t) as argtypes,
-              p.proretset as retset, p.provolatile::text as volatile, p.proconfig as config
+              p.proretset as retset, p.provolatile::text as volatile, p.proconfig as config,
+              p.pronargdefaults as defaults
        from pg_catalog.pg_proc p
        where p.pronamespace = 'public'::regnamespace and p.proname = $1`,
       [fn],
@@ -296,6 +298,8 @@ export async function startSupabaseGateway(options: GatewayOptions): Promise<Sup
         args: parsed.argtypes.map((type, index) => ({
           name: parsed.argnames?.[index] ?? '',
           type,
+          // The last pronargdefaults parameters have defaults: a call may leave them out.
+          optional: index >= parsed.argtypes.length - parsed.defaults,
         })),
         retset: parsed.retset,
         readOnly: parsed.volatile !== 'v',
@@ -362,13 +366,11 @@ export async function startSupabaseGateway(options: GatewayOptions): Promise<Sup
     const args = parsedBody.data;
     const keys = Object.keys(args).sort();
     const candidates = await procInfo(fn);
+    // As PostgREST: every given argument names a parameter, every parameter left out has a default.
     const proc = candidates.find(
       (info) =>
-        info.args.length === keys.length &&
-        info.args
-          .map((a) => a.name)
-          .sort()
-          .every((name, index) => name === keys[index]),
+        keys.every((key) => info.args.some((a) => a.name === key)) &&
+        info.args.every((a) => a.optional || keys.includes(a.name)),
     );
     if (!proc) {
       throw new HttpError(404, {
@@ -718,8 +720,8 @@ async function runInTransaction(
         await client.query('select set_config($1, $2, true)', [setting.name, setting.value]);
       }
       const result = await client.query<{ result: string | null }>(
-        callSql(input.fn, input.proc),
-        input.proc.args.length ? [JSON.stringify(input.args)] : [],
+        callSql(input.fn, input.proc, Object.keys(input.args)),
+        Object.keys(input.args).length ? [JSON.stringify(input.args)] : [],
       );
       await client.query('commit');
       return {
@@ -760,11 +762,12 @@ async function runInTransaction(
   }
 }
 
-function callSql(fn: string, proc: ProcInfo): string {
-  const named = proc.args.map((a) => `${quoteIdent(a.name)} := _.${quoteIdent(a.name)}`);
-  const columns = proc.args.map((a) => `${quoteIdent(a.name)} ${a.type}`);
+function callSql(fn: string, proc: ProcInfo, given: readonly string[]): string {
+  const args = proc.args.filter((a) => given.includes(a.name));
+  const named = args.map((a) => `${quoteIdent(a.name)} := _.${quoteIdent(a.name)}`);
+  const columns = args.map((a) => `${quoteIdent(a.name)} ${a.type}`);
   const call = `public.${quoteIdent(fn)}(${named.join(', ')})`;
-  const from = proc.args.length ? ` from json_to_record($1::json) as _(${columns.join(', ')})` : '';
+  const from = args.length ? ` from json_to_record($1::json) as _(${columns.join(', ')})` : '';
   if (proc.retset) {
     return `select coalesce(json_agg(r), '[]')::text as result${from ? `${from},` : ' from'} lateral ${call} as r`;
   }

@@ -1,6 +1,12 @@
 import pg from 'pg';
 import { resolvePgTls } from './pg-tls';
-import type { RpcArgs, RpcFunctionName } from '../../../../shared/db/rpc-contract';
+import {
+  OPTIONAL_ARGS,
+  RPC_SQL_ARGS,
+  type RpcArgs,
+  type RpcSqlArgs,
+  type RpcFunctionName,
+} from '../../../../shared/db/rpc-contract';
 import {
   RpcError,
   type RpcErrorKind,
@@ -9,68 +15,6 @@ import {
 
 // The RPC functions over a direct PostgreSQL connection (node-postgres). Calls use named
 // arguments, exactly as PostgREST does, so both transports exercise the same SQL signatures.
-
-type ParamSpec<F extends RpcFunctionName> = readonly (readonly [
-  keyof RpcArgs[F] & string,
-  string,
-])[];
-
-/** Parameter names and SQL types of each function, in the order of the SQL signature. */
-export const RPC_SIGNATURES: { readonly [F in RpcFunctionName]: ParamSpec<F> } = {
-  import_check_references: [
-    ['p_merchant_id', 'uuid'],
-    ['p_user_ids', 'uuid[]'],
-    ['p_sku_ids', 'uuid[]'],
-    ['p_transaction_numbers', 'text[]'],
-  ],
-  import_begin_batch: [
-    ['p_merchant_id', 'uuid'],
-    ['p_idempotency_key', 'text'],
-    ['p_name', 'text'],
-    ['p_file_name', 'text'],
-    ['p_file_sha256', 'text'],
-    ['p_total_rows', 'integer'],
-    ['p_chunk_count', 'integer'],
-  ],
-  import_stage_chunk: [
-    ['p_batch_id', 'uuid'],
-    ['p_chunk_no', 'integer'],
-    ['p_rows', 'jsonb'],
-  ],
-  import_commit_batch: [['p_batch_id', 'uuid']],
-  import_cancel_batch: [['p_batch_id', 'uuid']],
-  import_list_batches: [
-    ['p_merchant_id', 'uuid'],
-    ['p_status', 'text'],
-    ['p_search', 'text'],
-    ['p_limit', 'integer'],
-    ['p_offset', 'integer'],
-  ],
-  import_get_batch: [['p_batch_id', 'uuid']],
-  import_recheck_batch: [['p_batch_id', 'uuid']],
-  import_list_merchants: [],
-  import_whoami: [],
-  import_list_skus: [
-    ['p_merchant_id', 'uuid'],
-    ['p_search', 'text'],
-    ['p_limit', 'integer'],
-  ],
-  import_list_users: [
-    ['p_merchant_id', 'uuid'],
-    ['p_search', 'text'],
-    ['p_limit', 'integer'],
-  ],
-  import_list_operators: [['p_merchant_id', 'uuid']],
-  import_set_operator: [
-    ['p_merchant_id', 'uuid'],
-    ['p_email', 'text'],
-    ['p_role', 'text'],
-  ],
-  import_remove_operator: [
-    ['p_merchant_id', 'uuid'],
-    ['p_user_id', 'uuid'],
-  ],
-};
 
 export type PgTransportOptions = { connectionString: string } | { pool: pg.Pool };
 
@@ -99,18 +43,21 @@ export function createPgTransport(options: PgTransportOptions, label?: string): 
   return {
     label: label ?? (secret ? describeTarget(secret) : 'postgresql'),
     async call<F extends RpcFunctionName>(fn: F, args: RpcArgs[F]): Promise<unknown> {
-      if (!Object.hasOwn(RPC_SIGNATURES, fn)) {
+      if (!Object.hasOwn(RPC_SQL_ARGS, fn)) {
         throw new RpcError('refused', `Unknown database function ${String(fn)}`, {
           code: 'unknown_function',
         });
       }
-      const spec: ParamSpec<F> = RPC_SIGNATURES[fn];
+      const spec: RpcSqlArgs<F> = RPC_SQL_ARGS[fn];
       const values: unknown[] = [];
-      const named = spec.map(([name, type], index) => {
+      const named: string[] = [];
+      for (const [name, type] of spec) {
         const value: unknown = args[name];
+        // An argument left out takes the SQL default, as PostgREST does.
+        if (value === undefined && OPTIONAL_ARGS.has(name)) continue;
         values.push(type === 'jsonb' ? toJsonText(value) : (value ?? null));
-        return `${name} => $${index + 1}::${type}`;
-      });
+        named.push(`${name} => $${values.length}::${type}`);
+      }
       const text = `select public.${fn}(${named.join(', ')}) as result`;
       try {
         const result = await pool.query<{ result: unknown }>(text, values);
