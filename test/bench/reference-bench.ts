@@ -22,6 +22,7 @@ const REPEATS = 5;
 export async function runReferenceBench(ids = 30_000): Promise<ReferenceBenchResult> {
   const server = await startTestPostgres();
   const pool = new pg.Pool({ connectionString: server.url, max: 2 });
+  pool.on('error', () => undefined);
   const rpc = createImportRpc(createPgTransport({ connectionString: server.url }, 'bench'));
   try {
     await migrate(server.url, { withReferenceSchema: true });
