@@ -1,0 +1,150 @@
+#!/usr/bin/env node
+// Precompiles the purchase-import command into out/cli so it starts without transforming
+// TypeScript: `node build/build-cli.mjs` (run by npm's prepare lifecycle, so by `npm ci` and
+// `npm install`, and by `npm run build`).
+//
+// Two ESM bundles, every npm package left external (resolved from node_modules at run time):
+// - out/cli/main.js: electron/cli/main.ts and everything it imports;
+// - out/cli/parse-worker.js: the parse worker thread, which parse-file.ts locates next to the
+//   file it was bundled into (new URL('./parse-worker.js', import.meta.url)).
+// migrate.ts finds sql/ by walking up from out/cli to the folder holding sql/migrations.
+// Last, out/cli/manifest.json records each source file's size and mtime; bin/cli-bundle.mjs
+// runs the bundle only while they all still match.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, extname, join, relative, resolve, sep } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import process from 'node:process';
+import { fileURLToPath, URL } from 'node:url';
+import { BUNDLE_DIR, MANIFEST_PATH, MANIFEST_VERSION } from '../bin/cli-bundle.mjs';
+
+const ENTRIES = {
+  main: 'electron/cli/main.ts',
+  'parse-worker': 'electron/main/services/parse/parse-worker.ts',
+};
+
+/** Writes a file under a temporary name, then renames it: a reader sees old or new, never half. */
+function writeAtomically(path, contents) {
+  mkdirSync(dirname(path), { recursive: true });
+  const temporary = `${path}.${randomBytes(4).toString('hex')}.tmp`;
+  writeFileSync(temporary, contents);
+  renameSync(temporary, path);
+}
+
+function describe(root, path) {
+  const stats = statSync(join(root, path));
+  return { path, mtimeMs: stats.mtimeMs, size: stats.size };
+}
+
+/**
+ * Builds the bundles and their manifest under `root`.
+ * @param {{ root?: string, log?: (line: string) => void }} [options]
+ * @returns {Promise<{ built: boolean, files: number, ms: number }>}
+ */
+export async function buildCli(options = {}) {
+  const root = options.root ?? fileURLToPath(new URL('..', import.meta.url));
+  const log = options.log ?? ((line) => process.stdout.write(`${line}\n`));
+  const started = performance.now();
+  let esbuild;
+  try {
+    esbuild = await import('esbuild');
+  } catch {
+    // Installed without devDependencies: the command still works, from the sources via tsx.
+    log('build-cli: esbuild is not installed; purchase-import will run its sources through tsx.');
+    return { built: false, files: 0, ms: performance.now() - started };
+  }
+  const outDir = join(root, BUNDLE_DIR);
+  // No manifest while the bundle is being replaced: a command started meanwhile uses tsx.
+  rmSync(join(root, MANIFEST_PATH), { force: true });
+
+  // Every source is stat'ed before esbuild gets its contents, so the manifest records the
+  // mtime of the version bundled or an older one: a file saved during the build makes the
+  // bundle stale rather than silently recorded as current.
+  /** @type {Map<string, { mtimeMs: number, size: number }>} */
+  const seen = new Map();
+  const recordSources = {
+    name: 'record-sources',
+    /** @param {import('esbuild').PluginBuild} pluginBuild */
+    setup(pluginBuild) {
+      pluginBuild.onLoad({ filter: /\.(ts|tsx|mts|js|mjs|json)$/ }, async (args) => {
+        const stats = statSync(args.path);
+        const contents = await readFile(args.path);
+        seen.set(args.path, { mtimeMs: stats.mtimeMs, size: stats.size });
+        return { contents, loader: loaderOf(args.path) };
+      });
+    },
+  };
+  const result = await esbuild.build({
+    absWorkingDir: root,
+    entryPoints: Object.fromEntries(
+      Object.entries(ENTRIES).map(([name, path]) => [name, join(root, path)]),
+    ),
+    outdir: outDir,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    sourcemap: true,
+    metafile: true,
+    write: false,
+    logLevel: 'warning',
+    plugins: [recordSources],
+  });
+  const electronImports = Object.values(result.metafile.outputs).flatMap((output) =>
+    output.imports.filter((imported) => imported.path === 'electron'),
+  );
+  if (electronImports.length > 0) {
+    throw new Error('build-cli: the CLI bundle imports electron; the CLI must run without it');
+  }
+  for (const input of Object.keys(result.metafile.inputs)) {
+    const path = resolve(root, input);
+    if (!seen.has(path)) {
+      throw new Error(`build-cli: ${input} was bundled without being recorded; add its extension`);
+    }
+  }
+  const sources = [...seen]
+    .map(([path, stats]) => ({ path: relativePath(root, path), ...stats }))
+    .concat(['build/build-cli.mjs', 'bin/cli-bundle.mjs'].map((path) => describe(root, path)))
+    .sort((a, b) => a.path.localeCompare(b.path));
+  for (const file of result.outputFiles) writeAtomically(file.path, file.contents);
+  const outputs = result.outputFiles
+    .map((file) => relativePath(root, file.path))
+    .filter((path) => path.endsWith('.js'))
+    .map((path) => describe(root, path));
+  const manifest = {
+    version: MANIFEST_VERSION,
+    entry: `${BUNDLE_DIR}/main.js`,
+    builtAt: new Date().toISOString(),
+    files: [...sources, ...outputs],
+  };
+  writeAtomically(join(root, MANIFEST_PATH), `${JSON.stringify(manifest, null, 2)}\n`);
+  const ms = performance.now() - started;
+  log(
+    `build-cli: ${BUNDLE_DIR}/main.js and parse-worker.js from ${sources.length} files in ${Math.round(ms)} ms`,
+  );
+  return { built: true, files: sources.length, ms };
+}
+
+/** @param {string} path */
+function loaderOf(path) {
+  const extension = extname(path).slice(1);
+  if (extension === 'ts' || extension === 'mts') return 'ts';
+  if (extension === 'tsx' || extension === 'json') return extension;
+  return 'js';
+}
+
+/** Repository-relative, with forward slashes on every platform. */
+function relativePath(root, path) {
+  return relative(root, path).split(sep).join('/');
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  try {
+    await buildCli();
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  }
+}
