@@ -281,3 +281,26 @@ for (const size of [
     await app.shot(`fix-grid-${size.width}x${size.height}`);
   });
 }
+
+test('problem 9: labelled counts and plurals; no export offered for a batch without errors', async ({
+  app,
+}) => {
+  const { page } = app;
+  await openDefects(app);
+  const figures = page.locator('.summary .figures');
+  await expect(figures).toContainText('Items ready');
+  await expect(figures).toContainText('Amount ready');
+  await expect(page.getByRole('button', { name: 'Export error rows…' })).toBeEnabled();
+  await page.getByRole('button', { name: 'Leave out transactions with errors…' }).click();
+  await page.getByRole('button', { name: /and import the rest/ }).click();
+  await expect(page.getByRole('button', { name: 'Export error rows…' })).toBeDisabled();
+  await page.getByRole('button', { name: 'Continue to import →' }).click();
+  await expect(page.locator('#commit-button')).toHaveText('Import 2 purchases');
+  await page.locator('#commit-button').click();
+  await page.getByRole('button', { name: 'Open in History' }).click();
+  const detail = page.getByRole('complementary', { name: 'Batch detail' });
+  await expect(detail).toContainText('2 purchases, 3 items');
+  await expect(detail.getByRole('button', { name: 'Export errors…' })).toHaveCount(0);
+  await expect(page.locator('.history-list')).toContainText('1 batch');
+  await expect(page.locator('.history-list')).not.toContainText('1 batches');
+});

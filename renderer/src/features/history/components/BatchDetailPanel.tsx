@@ -125,14 +125,17 @@ export function BatchDetailPanel(): React.JSX.Element {
             {acting === 'retry' ? 'Retrying…' : 'Retry import'}
           </button>
         )}
-        <button
-          type="button"
-          className="button"
-          disabled={acting !== null || detail.errors.length === 0}
-          onClick={() => void errorsExported()}
-        >
-          Export errors…
-        </button>
+        {/* Only batches with row errors have something to export (issue 11, problem 9). */}
+        {detail.errors.length > 0 && (
+          <button
+            type="button"
+            className="button"
+            disabled={acting !== null}
+            onClick={() => void errorsExported()}
+          >
+            Export errors…
+          </button>
+        )}
       </div>
       {recheck && (
         <div

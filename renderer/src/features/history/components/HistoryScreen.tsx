@@ -2,7 +2,7 @@ import { useEffect } from 'react';
 import type { BatchStatus } from '../../../../../shared/db/rpc-contract';
 import { useConnectionStore } from '../../connection/store';
 import { useShellStore } from '../../shell/store';
-import { formatCount, formatDate } from '../../../lib/format';
+import { formatCount, formatDate, plural } from '../../../lib/format';
 import { HISTORY_PAGE, useHistoryStore } from '../store';
 import { BatchDetailPanel } from './BatchDetailPanel';
 
@@ -174,7 +174,8 @@ export function HistoryScreen(): React.JSX.Element {
             ← Newer
           </button>
           <span className="muted">
-            Page {page + 1} of {pages} · {formatCount(total)} batches
+            Page {formatCount(page + 1)} of {formatCount(pages)} ·{' '}
+            {plural(total, 'batch', 'batches')}
           </span>
           <button
             type="button"
