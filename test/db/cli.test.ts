@@ -1,8 +1,11 @@
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { checkBundle } from '../../bin/cli-bundle.mjs';
+import { buildCli } from '../../build/build-cli.mjs';
 import type { StagedRow } from '../../shared/db/rpc-contract';
 import {
   buildRows,
@@ -12,11 +15,13 @@ import {
   type TestDb,
 } from '../support/seed';
 
-// The purchase-import command end to end: the real binary (bin/purchase-import.mjs through tsx),
-// a real PostgreSQL, files on disk. Asserts exit codes and the --json contract other tooling
+// The purchase-import command end to end: the real binary (bin/purchase-import.mjs, which runs
+// the precompiled out/cli bundle built here first, or the sources through tsx when a source
+// changed since), a real PostgreSQL, files on disk. Asserts exit codes and the --json contract other tooling
 // depends on.
 
-const BIN = resolve(import.meta.dirname, '../../bin/purchase-import.mjs');
+const ROOT = resolve(import.meta.dirname, '../..');
+const BIN = join(ROOT, 'bin/purchase-import.mjs');
 const HEADER =
   'transaction_number,user_id,purchased_at,sku_id,quantity,unit_price,currency,total_amount,store_code,notes';
 
@@ -85,6 +90,8 @@ async function batchCount(): Promise<number> {
 }
 
 beforeAll(async () => {
+  // What users run after `npm ci`: the bundle (rebuilt only if a source changed since).
+  if (!checkBundle(ROOT).fresh) await buildCli({ log: () => undefined });
   url = inject('databaseUrl');
   db = openTestDb(url);
   merchant = await seedMerchant(db.pool, { users: 10, skus: 10 });
@@ -340,5 +347,29 @@ describe('purchase-import errors', () => {
     const run = await cli(['batch', '1f0c9e4e-9a7b-4c38-a8f5-0d1b4b6f2c77', '--db', url]);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('does not exist');
+  });
+});
+
+describe('the precompiled command (out/cli)', () => {
+  it('finds its parse worker and the sql/ folder from the bundle', async () => {
+    const name = `cli_bundle_${randomBytes(5).toString('hex')}`;
+    await db.pool.query(`create database ${name}`);
+    try {
+      const fresh = new URL(url);
+      fresh.pathname = `/${name}`;
+      await buildCli({ log: () => undefined });
+      const migrated = await cli(['migrate', '--db', fresh.toString(), '--with-reference-schema']);
+      const rows = buildRows(merchant, { purchases: 2, itemsPerPurchase: 2, withTotals: true });
+      const file = await writeCsv('bundle.csv', rows);
+      const checked = await cli(['check', file, '--merchant', merchant.merchantId, '--db', url]);
+      // Still fresh after both runs, so the bin ran out/cli/main.js (build/build-cli.test.ts
+      // shows the bin follows checkBundle).
+      expect(checkBundle(ROOT)).toMatchObject({ fresh: true });
+      expect(migrated.code, migrated.stderr).toBe(0);
+      expect(migrated.stdout).toMatch(/^Applied .*migrations\/0001_/);
+      expect(checked.code, checked.stderr).toBe(0);
+    } finally {
+      await db.pool.query(`drop database if exists ${name} with (force)`);
+    }
   });
 });
