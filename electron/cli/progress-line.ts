@@ -1,6 +1,9 @@
+import { duration } from './cli-format';
 import type { CliIo } from './run-cli';
 
 // Progress on stderr: a redrawn bar on a terminal, a line per phase otherwise (logs stay short).
+// Every phase is named with the time elapsed since the command started, and a phase change is
+// always shown (a long "committing" no longer hides behind "100% staging").
 
 export interface ProgressLine {
   update(label: string, fraction: number): void;
@@ -9,31 +12,56 @@ export interface ProgressLine {
 
 const WIDTH = 30;
 const REDRAW_MS = 100;
+/** On a terminal the elapsed time keeps moving while a long phase (the commit) runs. */
+const TICK_MS = 500;
 
-export function createProgressLine(io: Pick<CliIo, 'stderr' | 'stderrIsTty'>): ProgressLine {
+export function createProgressLine(
+  io: Pick<CliIo, 'stderr' | 'stderrIsTty'>,
+  clock: () => number = Date.now,
+): ProgressLine {
+  const started = clock();
   let lastDraw = 0;
   let lastPhase = '';
   let drawn = false;
+  let current: { label: string; fraction: number } | null = null;
+  let ticker: ReturnType<typeof setInterval> | null = null;
+
+  const draw = (): void => {
+    if (!current) return;
+    const clamped = Math.min(Math.max(current.fraction, 0), 1);
+    const filled = Math.round(clamped * WIDTH);
+    const bar = `${'#'.repeat(filled)}${'.'.repeat(WIDTH - filled)}`;
+    const elapsed = duration(clock() - started);
+    io.stderr(
+      `\r[${bar}] ${String(Math.round(clamped * 100)).padStart(3)}% ${current.label} · ${elapsed}\x1b[K`,
+    );
+    lastDraw = clock();
+    drawn = true;
+  };
+
   return {
     update(label, fraction) {
       const phase = label.split(' ')[0] ?? label;
+      const changed = phase !== lastPhase;
+      lastPhase = phase;
       if (!io.stderrIsTty) {
-        if (phase !== lastPhase) io.stderr(`${phase}…\n`);
-        lastPhase = phase;
+        if (changed) io.stderr(`${phase}… (${duration(clock() - started)} elapsed)\n`);
         return;
       }
-      const now = Date.now();
-      if (now - lastDraw < REDRAW_MS && fraction < 1) return;
-      lastDraw = now;
-      const clamped = Math.min(Math.max(fraction, 0), 1);
-      const filled = Math.round(clamped * WIDTH);
-      const bar = `${'#'.repeat(filled)}${'.'.repeat(WIDTH - filled)}`;
-      io.stderr(`\r[${bar}] ${String(Math.round(clamped * 100)).padStart(3)}% ${label}\x1b[K`);
-      drawn = true;
+      current = { label, fraction };
+      if (!changed && clock() - lastDraw < REDRAW_MS && fraction < 1) return;
+      draw();
+      if (!ticker) {
+        ticker = setInterval(draw, TICK_MS);
+        ticker.unref?.();
+      }
     },
     done() {
+      if (ticker) clearInterval(ticker);
+      ticker = null;
       if (drawn) io.stderr('\r\x1b[K');
       drawn = false;
+      if (!io.stderrIsTty && lastPhase) io.stderr(`done (${duration(clock() - started)})\n`);
     },
   };
 }

@@ -16,6 +16,7 @@ import {
   type ParseProgress,
 } from '../main/services/import-service';
 import { parseCliArgs, parseOptionsOf, USAGE, UsageError, type CommandArgs } from './cli-args';
+import { amount, count, plural, table, when } from './cli-format';
 import { createProgressLine } from './progress-line';
 
 export const EXIT = { ok: 0, refused: 1, usage: 2, system: 3 } as const;
@@ -83,6 +84,9 @@ async function runCommand(args: CommandArgs, io: CliIo): Promise<number> {
   }
   const db = await openDatabaseOrFail(target, io);
   try {
+    if ('merchant' in args && typeof args.merchant === 'string') {
+      await assertMerchant(db, args.merchant);
+    }
     switch (args.command) {
       case 'check':
         return await runCheck(db, args, io);
@@ -180,7 +184,7 @@ async function runImport(
     io.stdout(describeCheck(outcome.checked, ok ? [] : batch.errors));
     io.stdout(
       ok
-        ? `Imported ${batch.importedPurchases} purchases (${batch.importedItems} items) as batch ${batch.id}.\n`
+        ? `Imported ${plural(batch.importedPurchases, 'purchase')} (${plural(batch.importedItems, 'item')}) as batch ${batch.id}.\n`
         : `Refused by the database: ${batch.errorMessage ?? 'see the errors above'}\n` +
             `The batch ${batch.id} is recorded as failed; after fixing the data, run: purchase-import retry ${batch.id}\n`,
     );
@@ -208,13 +212,16 @@ async function runBatches(
     io.stdout('No batches yet for this merchant.\n');
     return EXIT.ok;
   }
-  const lines = page.batches.map(
-    (b) =>
-      `${b.id}  ${b.status.padEnd(10)}  ${String(b.importedPurchases).padStart(8)}  ${b.createdAt}  ${b.name ?? b.fileName ?? ''}`,
-  );
+  const rows = page.batches.map((b) => [
+    b.id,
+    b.status,
+    count(b.importedPurchases),
+    when(b.createdAt),
+    b.name ?? b.fileName ?? '',
+  ]);
   io.stdout(
-    `${'ID'.padEnd(36)}  ${'STATUS'.padEnd(10)}  PURCHASES  CREATED  NAME\n${lines.join('\n')}\n` +
-      `${page.batches.length} of ${page.total} batches.\n`,
+    `${table(['ID', 'STATUS', 'PURCHASES', 'CREATED', 'NAME'], rows, [false, false, true])}\n` +
+      `${count(page.batches.length)} of ${plural(page.total, 'batch', 'batches')}.\n`,
   );
   return EXIT.ok;
 }
@@ -242,7 +249,7 @@ async function runRecheck(
     io.stdout(
       result.ok
         ? `Batch ${result.batchId} passes against current data: run "purchase-import retry ${result.batchId}".\n`
-        : `${formatErrors(result.errors)}Batch ${result.batchId} still fails: ${result.errors.length} errors.\n`,
+        : `${formatErrors(result.errors)}Batch ${result.batchId} still fails: ${plural(result.errors.length, 'error')}.\n`,
     );
   return result.ok ? EXIT.ok : EXIT.refused;
 }
@@ -267,8 +274,42 @@ async function runRetry(
         errorMessage: batch.errorMessage,
       })}\n`,
     );
-  } else io.stdout(describeBatch(batch));
+  } else {
+    // The outcome first, in one sentence; the details after it.
+    io.stdout(
+      ok
+        ? `Retry completed: imported ${plural(batch.importedPurchases, 'purchase')} (${plural(batch.importedItems, 'item')}).\n`
+        : `Retry failed: the database refused batch ${batch.id} again` +
+            `${batch.errorMessage ? ` (${batch.errorMessage})` : ''}. Nothing was imported.\n` +
+            `Fix the data it names below, then run: purchase-import recheck ${batch.id}\n\n`,
+    );
+    io.stdout(describeBatch(batch));
+  }
   return ok ? EXIT.ok : EXIT.refused;
+}
+
+/**
+ * A mistyped --merchant would otherwise come back as thousands of "unknown user" errors: ask the
+ * database which merchants this connection may use first, and say so in one sentence.
+ */
+async function assertMerchant(db: OpenDatabase, merchantId: string): Promise<void> {
+  let merchants: { id: string; name: string }[];
+  try {
+    ({ merchants } = await db.rpc.call('import_list_merchants', {}));
+  } catch {
+    return; // an older database without the function: the import's own checks still apply
+  }
+  if (merchants.some((m) => m.id.toLowerCase() === merchantId.toLowerCase())) return;
+  const known = merchants
+    .slice(0, 5)
+    .map((m) => `${m.name} (${m.id})`)
+    .join(', ');
+  throw new UsageError(
+    `No merchant ${merchantId} in this database, or you are not an operator there. ` +
+      (merchants.length === 0
+        ? 'This connection cannot use any merchant.'
+        : `Merchants you can use: ${known}${merchants.length > 5 ? `, and ${plural(merchants.length - 5, 'more')}` : ''}.`),
+  );
 }
 
 function checkBody(checked: CheckedFile) {
@@ -346,7 +387,8 @@ const SHOWN_ERRORS = 50;
 function formatErrors(errors: readonly { row: number; message: string }[]): string {
   if (errors.length === 0) return '';
   const shown = errors.slice(0, SHOWN_ERRORS).map((e) => `  row ${e.row}: ${e.message}`);
-  const more = errors.length > SHOWN_ERRORS ? [`  … and ${errors.length - SHOWN_ERRORS} more`] : [];
+  const more =
+    errors.length > SHOWN_ERRORS ? [`  … and ${count(errors.length - SHOWN_ERRORS)} more`] : [];
   return `${[...shown, ...more].join('\n')}\n`;
 }
 
@@ -354,16 +396,15 @@ function describeCheck(checked: CheckedFile, remoteErrors: BatchDetail['errors']
   const { report } = checked;
   const s = report.summary;
   const errors = mergeErrors(report.errors.map(plainError), remoteErrors);
-  const amount = (s.totalAmountCents / 100).toFixed(2);
   const range =
     s.firstPurchasedAt && s.lastPurchasedAt
-      ? `, ${s.firstPurchasedAt} to ${s.lastPurchasedAt}`
+      ? `, ${when(s.firstPurchasedAt)} to ${when(s.lastPurchasedAt)}`
       : '';
   return (
-    `${report.fileName}: ${s.rows} rows, ${s.purchases} purchases, ${s.items} items, total ${amount}${range}\n` +
+    `${report.fileName}: ${plural(s.rows, 'row')}, ${plural(s.purchases, 'purchase')}, ${plural(s.items, 'item')}, total ${amount(s.totalAmountCents)}${range}\n` +
     formatErrors(report.warnings.map((w) => ({ ...w, message: `warning: ${w.message}` }))) +
     formatErrors(errors) +
-    (errors.length === 0 ? 'No errors.\n' : `${errors.length} errors.\n`)
+    (errors.length === 0 ? 'No errors.\n' : `${plural(errors.length, 'error')}.\n`)
   );
 }
 
@@ -371,10 +412,10 @@ function describeBatch(batch: BatchDetail): string {
   return (
     `Batch ${batch.id} (${batch.name ?? batch.fileName ?? 'unnamed'})\n` +
     `  status:    ${batch.status}\n` +
-    `  rows:      ${batch.totalRows}\n` +
-    `  imported:  ${batch.importedPurchases} purchases, ${batch.importedItems} items\n` +
-    `  created:   ${batch.createdAt}${batch.createdBy ? ` by ${batch.createdBy}` : ''}\n` +
-    (batch.completedAt ? `  finished:  ${batch.completedAt}\n` : '') +
+    `  rows:      ${count(batch.totalRows)}\n` +
+    `  imported:  ${plural(batch.importedPurchases, 'purchase')}, ${plural(batch.importedItems, 'item')}\n` +
+    `  created:   ${when(batch.createdAt)}${batch.createdBy ? ` by ${batch.createdBy}` : ''}\n` +
+    (batch.completedAt ? `  finished:  ${when(batch.completedAt)}\n` : '') +
     (batch.errorMessage ? `  error:     ${batch.errorMessage}\n` : '') +
     formatErrors(batch.errors)
   );
@@ -459,10 +500,27 @@ async function openDatabaseOrFail(target: DatabaseTarget, io: CliIo): Promise<Op
 async function assertReadableFile(path: string): Promise<void> {
   try {
     const info = await stat(path);
-    if (!info.isFile()) throw new UsageError(`${path} is not a file.`);
+    if (!info.isFile()) throw new UsageError(`${path} is a folder, not a file: give the CSV file.`);
   } catch (error) {
     if (error instanceof UsageError) throw error;
-    throw new UsageError(`Cannot read ${path}: ${messageOf(error)}`);
+    throw new UsageError(fileProblem(path, error));
+  }
+}
+
+/** What went wrong with a file, in a sentence (never the raw ENOENT/EACCES text). */
+function fileProblem(path: string, error: unknown): string {
+  const code =
+    error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : '';
+  switch (code) {
+    case 'ENOENT':
+      return `No file at ${path}: check the name and the folder (the path is relative to ${process.cwd()}).`;
+    case 'EACCES':
+    case 'EPERM':
+      return `Not allowed to read ${path}: check the file's permissions.`;
+    case 'EISDIR':
+      return `${path} is a folder, not a file: give the CSV file.`;
+    default:
+      return `Cannot read ${path}: ${messageOf(error)}`;
   }
 }
 
@@ -480,11 +538,15 @@ function chunkRowsOf(args: FileArgs): { chunkRows?: number } {
 }
 
 function parseLabel(p: ParseProgress): string {
-  return `reading ${p.rows.toLocaleString('en-US')} rows`;
+  return `reading ${plural(p.rows, 'row')}`;
 }
 
 function commitLabel(p: CommitProgress): string {
-  if (p.phase === 'staging') return `staging ${p.rowsStaged}/${p.totalRows} rows`;
+  if (p.phase === 'staging')
+    return `staging ${count(p.rowsStaged)} of ${plural(p.totalRows, 'row')}`;
+  if (p.phase === 'committing') return 'committing (one database transaction)';
+  if (p.phase === 'beginning') return 'beginning the batch';
+  if (p.phase === 'reconciling') return 'reconciling (reading the batch back)';
   return p.phase;
 }
 
@@ -500,7 +562,11 @@ function reportFailure(error: unknown, json: boolean, io: CliIo): number {
   else if (error instanceof RpcError) {
     if (error.kind === 'refused') code = EXIT.refused;
     if (error.kind === 'unreachable') message = `Database unreachable: ${message}`;
-  } else if (isFileError(error)) code = EXIT.usage;
+  } else if (isFileError(error)) {
+    code = EXIT.usage;
+    const path = error instanceof Error && 'path' in error ? String(error.path) : 'the file';
+    message = fileProblem(path, error);
+  }
   if (json) io.stdout(`${JSON.stringify({ ok: false, error: message, exitCode: code })}\n`);
   io.stderr(`purchase-import: ${message}\n`);
   if (io.env['PURCHASE_IMPORT_DEBUG'] && error instanceof Error && error.stack) {

@@ -373,3 +373,79 @@ describe('the precompiled command (out/cli)', () => {
     }
   });
 });
+
+describe('purchase-import for people (issue 11)', () => {
+  let own: SeededMerchant;
+  beforeAll(async () => {
+    own = await seedMerchant(db.pool, { users: 5, skus: 5 });
+  });
+
+  it('says "no such merchant" for a mistyped --merchant instead of unknown-id errors', async () => {
+    const rows = buildRows(own, { purchases: 3 });
+    const file = await writeCsv('wrong-merchant.csv', rows);
+    const typo = '00000000-0000-4000-8000-00000000abcd';
+    const run = await cli(['check', file, '--merchant', typo, '--db', url]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`No merchant ${typo} in this database`);
+    expect(run.stderr).toContain('Merchants you can use:');
+    expect(run.stdout + run.stderr).not.toMatch(/not a known (user|SKU)/);
+  });
+
+  it('says a missing file is missing, without the raw ENOENT', async () => {
+    const path = join(dir, 'no-such-export.csv');
+    const run = await cli(['import', path, '--merchant', own.merchantId, '--db', url]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`No file at ${path}`);
+    expect(run.stderr).not.toContain('ENOENT');
+  });
+
+  it('prints counts, amounts and dates with Intl, plurals right, phases with elapsed time', async () => {
+    const rows = buildRows(own, { purchases: 1, itemsPerPurchase: 1 });
+    const file = await writeCsv('one-purchase.csv', rows);
+    const run = await cli([
+      'import',
+      file,
+      '--merchant',
+      own.merchantId,
+      '--name',
+      'A name longer than its header',
+      '--db',
+      url,
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('1 row, 1 purchase, 1 item, total ');
+    expect(run.stdout).toContain('1 Jan 2026, 08:00 UTC');
+    expect(run.stdout).not.toMatch(/\d{4}-\d\d-\d\dT\d\d:/);
+    expect(run.stdout).toMatch(/Imported 1 purchase \(1 item\) as batch /);
+    // Not a terminal: one line per phase, each with the time since the start.
+    expect(run.stderr).toMatch(/staging… \([\d.,]+ m?s elapsed\)/);
+    expect(run.stderr).toMatch(/committing… \([\d.,]+ m?s elapsed\)/);
+    expect(run.stderr).toMatch(/done \([\d.,]+ m?s\)/);
+
+    const list = await cli(['batches', '--merchant', own.merchantId, '--db', url]);
+    expect(list.code, list.stderr).toBe(0);
+    const lines = list.stdout.split('\n');
+    const header = lines[0] ?? '';
+    const row = lines.find((l) => l.includes('A name longer than its header')) ?? '';
+    expect(row.indexOf('A name longer than its header')).toBe(header.indexOf('NAME'));
+    expect(row.indexOf('completed')).toBe(header.indexOf('STATUS'));
+    expect(row).toMatch(/\d{1,2} \w{3} \d{4}, \d\d:\d\d UTC/);
+    expect(list.stdout).toContain('1 of 1 batch.');
+  });
+
+  it('puts a headline on a failed retry', async () => {
+    const rows = buildRows(own, { purchases: 2, itemsPerPurchase: 1 });
+    rows[1] = { ...(rows[1] as StagedRow), sku_id: '6d1f1f0e-3b7a-4a43-8f0e-2f6f4f8f9a02' };
+    const file = await writeCsv('retry-fails.csv', rows);
+    const failed = await cli(['import', file, '--merchant', own.merchantId, '--db', url, '--json']);
+    expect(failed.code).toBe(1);
+    const batchId = String(json(failed)['batchId']);
+    const retry = await cli(['retry', batchId, '--db', url]);
+    expect(retry.code).toBe(1);
+    expect(retry.stdout.split('\n')[0]).toMatch(
+      new RegExp(`^Retry failed: the database refused batch ${batchId} again`),
+    );
+    expect(retry.stdout).toContain('Nothing was imported.');
+    expect(retry.stdout).toContain(`purchase-import recheck ${batchId}`);
+  });
+});
