@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { runCliBench, type CliBenchResult } from './cli-bench';
 import { runDbBench, type DbBenchResult } from './db-bench';
 import { runParseBench, type ParseBenchResult } from './parse-bench';
 import { runReferenceBench, type ReferenceBenchResult } from './reference-bench';
@@ -25,6 +26,7 @@ const PARTS = [
   'supabase-1m',
   'scale-1m',
   'parallel-5x100k',
+  'cli-100k',
 ] as const;
 type Part = (typeof PARTS)[number];
 const MARKER = 'BENCH_RESULT ';
@@ -38,6 +40,7 @@ interface Results {
   'supabase-1m'?: SupabaseBenchResult;
   'scale-1m'?: ScaleBenchResult;
   'parallel-5x100k'?: ParallelBenchResult;
+  'cli-100k'?: CliBenchResult;
 }
 
 async function runPart(part: Part): Promise<Results[Part]> {
@@ -59,6 +62,8 @@ async function runPart(part: Part): Promise<Results[Part]> {
       return runScaleBench(1_000_000, { log });
     case 'parallel-5x100k':
       return runParallelBench(5, 100_000, { log });
+    case 'cli-100k':
+      return runCliBench(100_000, { log });
   }
 }
 
@@ -167,7 +172,27 @@ function rowsOf(r: Results): Row[] {
   if (scale) rows.push(...scaleRows(scale));
   const parallel = r['parallel-5x100k'];
   if (parallel) rows.push(...parallelRows(parallel));
+  const cli = r['cli-100k'];
+  if (cli) rows.push(...cliRows(cli));
   return rows;
+}
+
+function cliRows(cli: CliBenchResult): Row[] {
+  const { startup } = cli;
+  return [
+    [
+      verdict(cli.addedMs < 300),
+      `purchase-import check ${cli.rows} rows, spawn → exit vs the same check in process`,
+      `${s(cli.cliMs)} vs ${s(cli.inProcessMs)}`,
+      `adds ${s(cli.addedMs)} (target < 0.3 s); in process on a warm worker ${s(cli.inProcessWarmWorkerMs)}`,
+    ],
+    [
+      'INFO',
+      `  start-up: purchase-import --help, precompiled vs the sources through tsx (before)`,
+      `${s(startup.binBundleMs)} vs ${s(startup.binSourceMs)}`,
+      `node alone ${s(startup.nodeMs)}; bundle without the bin ${s(startup.bundleDirectMs)}; freshness check ${cli.freshnessCheckMs.toFixed(2)} ms (${cli.freshnessFiles} files); load ${cli.loadAverage.map((l) => l.toFixed(1)).join(' ')}`,
+    ],
+  ];
 }
 
 function scaleRows(scale: ScaleBenchResult): Row[] {

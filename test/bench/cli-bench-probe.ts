@@ -1,0 +1,41 @@
+import { createInterface } from 'node:readline';
+import { runCli } from '../../electron/cli/run-cli';
+import { disposeParseWorkers } from '../../electron/main/services/parse/parse-file';
+
+// The in-process side of the CLI bench (cli-bench.ts bundles this file with esbuild exactly as
+// build/build-cli.mjs bundles the CLI, so both sides run the same compiled code and the same
+// bundled parse worker). Per "go" line on stdin it runs `check` through runCli in this
+// long-lived process twice and answers with the times: first with a fresh parse worker, as the
+// CLI's single run has (the figure the CLI's start-up is added to), then again on the worker
+// the first run left idle and warm (what the app has when it prewarmed one).
+
+const MARKER = 'PROBE_RUN ';
+const argv = process.argv.slice(2);
+let lastStdout = '';
+const io = {
+  stdout: (text: string) => {
+    lastStdout += text;
+  },
+  stderr: () => undefined,
+  stderrIsTty: false,
+  env: { ...process.env, PURCHASE_IMPORT_DB: '' },
+};
+
+async function once(freshWorker = true): Promise<{ ms: number; code: number; stdout: string }> {
+  if (freshWorker) await disposeParseWorkers();
+  lastStdout = '';
+  const started = performance.now();
+  const code = await runCli(argv, io);
+  return { ms: performance.now() - started, code, stdout: lastStdout };
+}
+
+await once(); // warm the JIT and the connection code once, as a running app would be
+process.stdout.write('PROBE_READY\n');
+for await (const line of createInterface({ input: process.stdin })) {
+  if (line.trim() !== 'go') break;
+  const fresh = await once(true);
+  const warm = await once(false);
+  process.stdout.write(`${MARKER}${JSON.stringify({ fresh, warm })}\n`);
+}
+await disposeParseWorkers();
+process.exit(0);
