@@ -206,6 +206,7 @@ interface StatusStep {
   importedPurchases: number;
   importedItems: number;
   errorMessage: string | null;
+  errorCount: number;
   oldKeySent: boolean;
 }
 
@@ -221,6 +222,7 @@ function statusTrail(batchId: string): StatusStep[] {
       importedPurchases: Number(value(change.tuple, 'imported_purchases')),
       importedItems: Number(value(change.tuple, 'imported_items')),
       errorMessage: value(change.tuple, 'error_message'),
+      errorCount: Number(value(change.tuple, 'error_count')),
       oldKeySent: change.oldKey !== null,
     }));
 }
@@ -274,9 +276,17 @@ async function expectOneTransaction(
   expect(value(last?.tuple ?? null, 'status')).toBe('completed');
   expect(Number(value(last?.tuple ?? null, 'imported_purchases'))).toBe(batch.purchaseIds.length);
   expect(Number(value(last?.tuple ?? null, 'imported_items'))).toBe(batch.itemIds.length);
-  expect(tx.changes).toHaveLength(purchases.length + items.length + 1);
+  // A retry of a failed batch first clears that failure's row errors (deletes of this batch's
+  // bulk_import_batch_errors rows, before anything else); nothing else is in the transaction.
+  const cleared = tx.changes.filter((change) => change.table === 'bulk_import_batch_errors');
+  for (const change of cleared) {
+    expect(change.action).toBe('DELETE');
+    expect(tx.changes.indexOf(change)).toBeLessThan(cleared.length);
+  }
+  const changes = tx.changes.slice(cleared.length);
+  expect(changes).toHaveLength(purchases.length + items.length + 1);
   if (options.fileOrder) {
-    expect(tx.changes.map((change) => change.table)).toEqual([
+    expect(changes.map((change) => change.table)).toEqual([
       ...purchases.map(() => 'purchases'),
       ...items.map(() => 'purchase_items'),
       'bulk_import_batches',
@@ -309,7 +319,8 @@ function expectNoRows(batch: TrackedBatch): void {
 
 /**
  * The refused commit's transaction: the batch's update to `status`, and nothing else in purchases,
- * purchase_items or bulk_import_batches (a failed commit writes nothing else at all).
+ * purchase_items or bulk_import_batches; a failed commit writes nothing else but its row errors
+ * (bulk_import_batch_errors, one insert per error, all of this batch).
  */
 function expectRefusalTransaction(
   batch: TrackedBatch,
@@ -324,7 +335,17 @@ function expectRefusalTransaction(
   );
   expect(published).toHaveLength(1);
   expect(value(published[0]?.tuple ?? null, 'id')).toBe(batch.id);
-  if (status === 'failed') expect(tx.changes).toHaveLength(1);
+  if (status === 'failed') {
+    // A batch refused again replaces its earlier errors (deletes), then records the new ones.
+    const others = tx.changes.filter((change) => change.table !== 'bulk_import_batches');
+    const inserts = others.filter((change) => change.action === 'INSERT');
+    expect(inserts.length).toBe(step?.errorCount ?? -1);
+    for (const change of others) {
+      expect(change.table).toBe('bulk_import_batch_errors');
+      expect(['INSERT', 'DELETE']).toContain(change.action);
+      if (change.action === 'INSERT') expect(value(change.tuple, 'batch_id')).toBe(batch.id);
+    }
+  }
   return tx;
 }
 
@@ -518,7 +539,7 @@ describe('committed batches in the stream (test_decoding)', () => {
     const rows = buildRows(merchant, { purchases: runCount(120, 2_000), itemsPerPurchase: 3 });
     const batchId = await beginAndStageSplit(rows, 100);
     const check = await db.pool.query(
-      `select import_private.validate_staged($1) ->> 'chunksComplete' as complete`,
+      `select import_private.chunks_complete($1)::text as complete`,
       [batchId],
     );
     // The commit takes its whole-batch path (one statement inserting purchases and items).
@@ -754,17 +775,17 @@ describe('refused batches in the stream (test_decoding)', () => {
     expectNoRows(batch);
     const trail = statusTrail(batchId);
     const refusal = expectRefusalTransaction(batch, trail.at(-1));
-    expect(JSON.parse(value(refusal.changes[0]?.tuple ?? null, 'errors') ?? 'null')).toEqual([
-      {
-        row: 0,
-        column: null,
-        code: 'conflict',
-        message: expect.stringMatching(
-          /^The database refused the batch: insert or update on table/,
-        ),
-        value: null,
-      },
-    ]);
+    const recorded = refusal.changes.filter((c) => c.table === 'bulk_import_batch_errors');
+    expect(recorded).toHaveLength(1);
+    expect({
+      row: value(recorded[0]?.tuple ?? null, 'row_number'),
+      code: value(recorded[0]?.tuple ?? null, 'code'),
+      message: value(recorded[0]?.tuple ?? null, 'message'),
+    }).toEqual({
+      row: '0',
+      code: 'conflict',
+      message: expect.stringMatching(/^The database refused the batch: insert or update on table/),
+    });
     record(batch, 'refused');
 
     await db.pool.query('insert into public.skus (id, merchant_id, name) values ($1, $2, $3)', [
@@ -821,7 +842,7 @@ describe('refused batches in the stream (test_decoding)', () => {
     record(batch, 'refused');
   });
 
-  it('a large errors document arrives whole in the failed update, not as unchanged TOAST', async () => {
+  it('a failed batch’s errors arrive as rows in its refusal transaction, its summary whole in the update', async () => {
     const rows = buildRows(merchant, { purchases: 200, itemsPerPurchase: 2 });
     // A different unknown SKU on every row: the errors document is too large and too random to
     // stay inline, so the row stores it out of line (TOAST).
@@ -830,11 +851,6 @@ describe('refused batches in the stream (test_decoding)', () => {
     const batch = await track(batchId, 'many errors');
     const failed = await db.rpc.call('import_commit_batch', { p_batch_id: batchId });
     expect(failed.errorCount).toBe(rows.length);
-    const stored = await db.pool.query(
-      'select pg_column_size(errors) as bytes from public.bulk_import_batches where id = $1',
-      [batchId],
-    );
-    expect(z.object({ bytes: z.number() }).parse(stored.rows[0]).bytes).toBeGreaterThan(2_032);
 
     await consume();
     expectNoRows(batch);
@@ -842,12 +858,20 @@ describe('refused batches in the stream (test_decoding)', () => {
       ({ change }) => value(change.tuple, 'id') === batchId,
     );
     const last = updates[updates.length - 1];
-    expectRefusalTransaction(batch, statusTrail(batchId).at(-1));
-    const errors = z
-      .array(z.object({ code: z.string() }))
-      .parse(JSON.parse(value(last?.change.tuple ?? null, 'errors') ?? 'null'));
+    const tx = expectRefusalTransaction(batch, statusTrail(batchId).at(-1));
+    const errors = tx.changes.filter((change) => change.table === 'bulk_import_batch_errors');
     expect(errors).toHaveLength(rows.length);
-    expect(new Set(errors.map((e) => e.code))).toEqual(new Set(['unknown_sku']));
+    expect(new Set(errors.map((e) => value(e.tuple, 'code')))).toEqual(new Set(['unknown_sku']));
+    const summary = z
+      .array(z.object({ code: z.string(), rows: z.number(), distinctValues: z.number() }))
+      .parse(JSON.parse(value(last?.change.tuple ?? null, 'error_summary') ?? 'null'));
+    expect(summary).toEqual([
+      expect.objectContaining({
+        code: 'unknown_sku',
+        rows: rows.length,
+        distinctValues: rows.length,
+      }),
+    ]);
     record(batch, 'refused');
   });
 

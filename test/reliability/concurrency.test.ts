@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createImportRpc, type ImportRpc } from '../../shared/db/import-rpc';
-import type { BatchDetail } from '../../shared/db/rpc-contract';
+import type { BatchDetail, ErrorPage, RemoteRowError } from '../../shared/db/rpc-contract';
 import { RpcError } from '../../shared/db/rpc-transport';
 import { createPgTransport } from '../../electron/main/services/db/pg-transport';
 import { importFile, type ImportOutcome } from '../../electron/main/services/import-service';
@@ -125,8 +125,31 @@ describe('one file imported ten times at once', () => {
         `${rows} rows refused: ${purchases} transactions already imported`,
       );
       expect(loser).toMatchObject({ importedPurchases: 0, importedItems: 0, errorCount: rows });
-      expect(new Set(loser.errors.map((e) => e.value))).toEqual(transactionNumbers);
-      for (const error of loser.errors) {
+      expect(loser.errorSummary).toEqual([
+        expect.objectContaining({
+          code: 'already_imported',
+          rows,
+          distinctValues: purchases,
+        }),
+      ]);
+      // Every transaction named, read page by page as support would.
+      const all: RemoteRowError[] = [];
+      let after: { row: number; column: string } | null = null;
+      do {
+        const page: ErrorPage = await db.rpc.call('import_list_batch_errors', {
+          p_batch_id: loser.id,
+          p_code: null,
+          p_value: null,
+          p_after_row: after?.row ?? null,
+          p_after_column: after?.column ?? null,
+          p_limit: 40,
+        });
+        all.push(...page.errors);
+        after = page.next;
+      } while (after);
+      expect(all).toHaveLength(rows);
+      expect(new Set(all.map((e) => e.value))).toEqual(transactionNumbers);
+      for (const error of all) {
         expect(error.code).toBe('already_imported');
         expect(error.message).toBe(
           `Transaction ${error.value} was already imported by batch ${winner.id}.`,
