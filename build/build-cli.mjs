@@ -3,15 +3,17 @@
 // TypeScript: `node build/build-cli.mjs` (run by npm's prepare lifecycle, so by `npm ci` and
 // `npm install`, and by `npm run build`).
 //
-// Two ESM bundles, every npm package left external (resolved from node_modules at run time):
-// - out/cli/main.js: electron/cli/main.ts and everything it imports;
+// ESM, every npm package left external (resolved from node_modules at run time), two entries
+// and the chunks they share:
+// - out/cli/main.js: build/cli-entry.ts, which starts the parse worker and then loads
+//   electron/cli/main.ts and everything it imports;
 // - out/cli/parse-worker.js: the parse worker thread, which parse-file.ts locates next to the
 //   file it was bundled into (new URL('./parse-worker.js', import.meta.url)).
 // migrate.ts finds sql/ by walking up from out/cli to the folder holding sql/migrations.
 // Last, out/cli/manifest.json records each source file's size and mtime; bin/cli-bundle.mjs
 // runs the bundle only while they all still match.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -19,8 +21,10 @@ import process from 'node:process';
 import { fileURLToPath, URL } from 'node:url';
 import { BUNDLE_DIR, MANIFEST_PATH, MANIFEST_VERSION } from '../bin/cli-bundle.mjs';
 
+/** How long a superseded chunk is kept for commands that started on the previous bundle. */
+const OLD_CHUNK_MS = 10 * 60_000;
 const ENTRIES = {
-  main: 'electron/cli/main.ts',
+  main: 'build/cli-entry.ts',
   'parse-worker': 'electron/main/services/parse/parse-worker.ts',
 };
 
@@ -86,6 +90,9 @@ export async function buildCli(options = {}) {
     format: 'esm',
     target: 'node20',
     packages: 'external',
+    // Shared code in chunks, so the entry can start the parse worker before it loads the rest.
+    splitting: true,
+    chunkNames: 'chunk-[hash]',
     sourcemap: true,
     metafile: true,
     write: false,
@@ -108,7 +115,14 @@ export async function buildCli(options = {}) {
     .map(([path, stats]) => ({ path: relativePath(root, path), ...stats }))
     .concat(['build/build-cli.mjs', 'bin/cli-bundle.mjs'].map((path) => describe(root, path)))
     .sort((a, b) => a.path.localeCompare(b.path));
-  for (const file of result.outputFiles) writeAtomically(file.path, file.contents);
+  // Chunks first, entries last: an entry never names a chunk that is not there yet (chunk
+  // names carry their content's hash, so a bundle already running keeps its own chunks).
+  const entryPaths = new Set(Object.keys(ENTRIES).map((name) => join(outDir, `${name}.js`)));
+  const ordered = [...result.outputFiles].sort(
+    (a, b) => Number(entryPaths.has(a.path)) - Number(entryPaths.has(b.path)),
+  );
+  for (const file of ordered) writeAtomically(file.path, file.contents);
+  removeOldChunks(outDir, new Set(result.outputFiles.map((file) => file.path)));
   const outputs = result.outputFiles
     .map((file) => relativePath(root, file.path))
     .filter((path) => path.endsWith('.js'))
@@ -125,6 +139,17 @@ export async function buildCli(options = {}) {
     `build-cli: ${BUNDLE_DIR}/main.js and parse-worker.js from ${sources.length} files in ${Math.round(ms)} ms`,
   );
   return { built: true, files: sources.length, ms };
+}
+
+/** Files of earlier builds, once no command started before this build can still need them. */
+function removeOldChunks(outDir, current) {
+  const cutoff = Date.now() - OLD_CHUNK_MS;
+  for (const name of readdirSync(outDir)) {
+    const path = join(outDir, name);
+    if (current.has(path) || name === 'manifest.json') continue;
+    const stats = statSync(path, { throwIfNoEntry: false });
+    if (stats?.isFile() && stats.mtimeMs < cutoff) rmSync(path, { force: true });
+  }
 }
 
 /** @param {string} path */
