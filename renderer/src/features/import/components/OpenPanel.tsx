@@ -34,7 +34,18 @@ export function OpenPanel(): React.JSX.Element {
           Choose a CSV file…
         </button>
         {recent.length > 0 && (
-          <nav className="recent-files" aria-label="Recent files">
+          <nav
+            className="recent-files"
+            aria-label="Recent files"
+            style={{
+              display: 'flex',
+              flexWrap: 'wrap',
+              gap: '0.5rem',
+              alignItems: 'center',
+              justifyContent: 'center',
+              margin: '0.75rem 0',
+            }}
+          >
             <span className="muted small">Recent:</span>
             {recent.map((file) => (
               <button
