@@ -409,18 +409,14 @@ export const useImportStore = create<ImportState>()((set, get) => {
     errorsExported: async () => {
       await guarded(async () => {
         const { path, rows } = await api().importExportErrors();
-        if (path)
-          notify(
-            'success',
-            `Exported ${rows === 1 ? '1 error row' : `${rows} error rows`} to ${path}.`,
-          );
+        if (path) notify('success', `Exported ${plural(rows, 'error row')} to ${path}.`);
       });
     },
 
     fixedSaved: async () => {
       await guarded(async () => {
         const { path, rows } = await api().importSaveFixed();
-        if (path) notify('success', `Saved ${rows === 1 ? '1 row' : `${rows} rows`} to ${path}.`);
+        if (path) notify('success', `Saved ${plural(rows, 'row')} to ${path}.`);
       });
     },
 

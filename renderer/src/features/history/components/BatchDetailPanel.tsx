@@ -1,6 +1,6 @@
 import { useConnectionStore } from '../../connection/store';
 import { errorLabel } from '../../../lib/error-codes';
-import { durationBetween, formatCount, formatDate } from '../../../lib/format';
+import { durationBetween, formatCount, formatDate, plural } from '../../../lib/format';
 import { useHistoryStore } from '../store';
 
 export function BatchDetailPanel(): React.JSX.Element {
@@ -74,8 +74,7 @@ export function BatchDetailPanel(): React.JSX.Element {
         <div>
           <dt>Imported</dt>
           <dd>
-            {formatCount(detail.importedPurchases)} purchases, {formatCount(detail.importedItems)}{' '}
-            items
+            {plural(detail.importedPurchases, 'purchase')}, {plural(detail.importedItems, 'item')}
           </dd>
         </div>
         <div>

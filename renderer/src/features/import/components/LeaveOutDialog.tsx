@@ -19,8 +19,7 @@ export function LeaveOutDialog(): React.JSX.Element | null {
       <p id="leave-out-text">
         {plural(preview.rows, 'row')} of {plural(preview.transactions, 'transaction')} will not be
         imported. The rest — {plural(preview.remaining.purchases, 'purchase')} in{' '}
-        {plural(preview.remaining.rows, 'row')} — can then be imported. Undo brings them back, and
-        the batch records what was left out.
+        {plural(preview.remaining.rows, 'row')} — can then be imported. Undo brings them back.
       </p>
       <div className="leave-out-list" role="region" aria-label="Transactions left out" tabIndex={0}>
         <table className="table table--compact">

@@ -190,6 +190,7 @@ export function Toolbar(): React.JSX.Element | null {
             onClick={commitStepOpened}
             disabled={!review.ready}
             aria-describedby={review.ready ? undefined : 'not-ready-reason'}
+            title={review.blockedReason ?? undefined}
           >
             Continue to import →
           </button>
