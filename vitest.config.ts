@@ -2,6 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
+    // The default summary, then which tests were skipped and why.
+    reporters: ['default', './test/reporters/vitest-skip-summary.ts'],
     projects: [
       {
         test: {
