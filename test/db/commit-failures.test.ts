@@ -138,6 +138,34 @@ describe('server-side validation at commit', () => {
     expect(await countImported(db.pool, batchId)).toEqual({ purchases: 5, items: 10 });
   });
 
+  // Per-merchant access at the data level: the ids exist, but belong to another merchant. The
+  // foreign keys alone would accept them (they reference skus and user_accounts, not merchants).
+  it("refuses another merchant's user and SKU ids at commit, and writes nothing", async () => {
+    const other = await seedMerchant(db.pool, { users: 1, skus: 1 });
+    const [otherUser, otherSku] = [other.userIds[0]!, other.skuIds[0]!];
+    const rows = buildRows(merchant, { purchases: 3, itemsPerPurchase: 2 });
+    rows[1]!.sku_id = otherSku; // row 3
+    for (const row of rows.filter((r) => r.transaction_number === rows[4]!.transaction_number)) {
+      row.user_id = otherUser; // rows 6 and 7
+    }
+    const { batchId } = await beginAndStage(db.rpc, merchant, rows);
+    const failed = await db.rpc.call('import_commit_batch', { p_batch_id: batchId });
+    expect(failed.status).toBe('failed');
+    expect(failed.errors.map((e) => [e.row, e.column, e.code, e.value])).toEqual([
+      [3, 'sku_id', 'unknown_sku', otherSku],
+      [6, 'user_id', 'unknown_user', otherUser],
+      [7, 'user_id', 'unknown_user', otherUser],
+    ]);
+    expect(await countImported(db.pool, batchId)).toEqual({ purchases: 0, items: 0 });
+    const theirs = await db.pool.query<{ n: number }>(
+      `select count(*)::int as n from public.purchase_items i
+       join public.purchases p on p.id = i.purchase_id
+       where p.merchant_id = $1 and i.sku_id = $2`,
+      [merchant.merchantId, otherSku],
+    );
+    expect(theirs.rows[0]?.n).toBe(0);
+  });
+
   it('refuses inconsistent purchases and totals that do not match their items', async () => {
     const rows = buildRows(merchant, { purchases: 3, itemsPerPurchase: 3, withTotals: true });
     // Purchase 0: its third row names another store. Purchase 1: a wrong total on every row.
