@@ -3,7 +3,7 @@ import { isLoopbackHost, projectUrlProblem } from './hosts';
 
 describe('isLoopbackHost', () => {
   it('knows this computer by name and address', () => {
-    for (const host of ['localhost', 'LOCALHOST', 'api.localhost', '127.0.0.1', '127.1.2.3']) {
+    for (const host of ['localhost', 'LOCALHOST', '127.0.0.1', '127.1.2.3']) {
       expect({ host, loopback: isLoopbackHost(host) }).toEqual({ host, loopback: true });
     }
     for (const host of ['[::1]', '::1', '::ffff:127.0.0.1']) {
@@ -15,6 +15,7 @@ describe('isLoopbackHost', () => {
     for (const host of [
       'example.com',
       'localhost.example.com',
+      'api.localhost',
       '127.0.0.1.nip.io',
       '128.0.0.1',
       '10.0.0.1',

@@ -5,7 +5,8 @@
 /** A URL's hostname (`URL.hostname`, brackets around IPv6 allowed) that is this computer. */
 export function isLoopbackHost(hostname: string): boolean {
   const host = hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1');
-  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  // Not *.localhost: outside browsers such names may be resolved by DNS to any address.
+  if (host === 'localhost') return true;
   if (host === '::1' || host === '0:0:0:0:0:0:0:1') return true;
   // IPv4 127.0.0.0/8, also as an IPv4-mapped IPv6 address.
   const v4 = host.replace(/^::ffff:/, '');
