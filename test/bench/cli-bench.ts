@@ -1,10 +1,10 @@
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { z } from 'zod';
 import { checkBundle, FROM_SOURCE_ENV, MANIFEST_PATH } from '../../bin/cli-bundle.mjs';
@@ -33,7 +33,17 @@ const BUNDLE_MAIN = join(repoRoot, 'out/cli/main.js');
 const PROBE_MARKER = 'PROBE_RUN ';
 
 const checkOutputSchema = z.object({ ok: z.boolean(), rows: z.number(), purchases: z.number() });
-const probeCheckSchema = z.object({ ms: z.number(), code: z.number(), stdout: z.string() });
+const probeCheckSchema = z.object({
+  ms: z.number(),
+  cpuMs: z.number(),
+  code: z.number(),
+  stdout: z.string(),
+});
+const cpuUsageSchema = z.object({ user: z.number(), system: z.number() });
+/** Loaded into the CLI's process with --import: writes its CPU time (all threads) at exit. */
+const CPU_REPORT = `import { writeFileSync } from 'node:fs';
+process.on('exit', () => writeFileSync(process.env.CLI_BENCH_CPU_FILE, JSON.stringify(process.cpuUsage())));
+`;
 const probeRunSchema = z.object({ fresh: probeCheckSchema, warm: probeCheckSchema });
 
 export interface StartupFigures {
@@ -59,6 +69,10 @@ export interface CliBenchResult {
   cliMs: number;
   /** cliMs - inProcessMs. */
   addedMs: number;
+  /** CPU time (user + system, every thread) of the in-process check and of the CLI process,
+   *  medians: unlike wall time, hardly moved by the other jobs on the machine. */
+  inProcessCpuMs: number;
+  cliCpuMs: number;
   startup: StartupFigures;
   /** One checkBundle() call (read the manifest, stat every file), median, in ms. */
   freshnessCheckMs: number;
@@ -254,11 +268,16 @@ export async function runCliBench(
       seed: 14,
     });
     const args = ['check', file, '--merchant', merchant.merchantId, '--db', server.url, '--json'];
+    const cpuReport = join(dir, 'cpu-report.mjs');
+    const cpuFile = join(dir, 'cpu.json');
+    await writeFile(cpuReport, CPU_REPORT);
     probe = await startProbe(await buildProbe(dir), args);
 
     const inProcess: number[] = [];
     const inProcessWarm: number[] = [];
     const cli: number[] = [];
+    const inProcessCpu: number[] = [];
+    const cliCpu: number[] = [];
     for (let i = 0; i < repetitions; i++) {
       const here = await probe.run();
       const hereOutput = parseCheck(here.fresh.stdout, 'in process');
@@ -266,7 +285,10 @@ export async function runCliBench(
       // Other work in the tree may touch a source meanwhile: a stale bundle would send the bin to
       // tsx, so rebuild first and drop a run during which the bundle went stale.
       if (!checkBundle(repoRoot).fresh) buildBundle();
-      const there = await timedRun([BIN, ...args]);
+      // The CPU report adds one tiny module to the CLI's start-up: counted against the CLI.
+      const there = await timedRun(['--import', pathToFileURL(cpuReport).href, BIN, ...args], {
+        CLI_BENCH_CPU_FILE: cpuFile,
+      });
       if (there.code !== 0) throw new Error(`the CLI check exited ${there.code}: ${there.stderr}`);
       if (!checkBundle(repoRoot).fresh) {
         log('cli: a source changed during the CLI run; measuring it again');
@@ -282,6 +304,9 @@ export async function runCliBench(
       inProcess.push(here.fresh.ms);
       inProcessWarm.push(here.warm.ms);
       cli.push(there.ms);
+      inProcessCpu.push(here.fresh.cpuMs);
+      const cpu = cpuUsageSchema.parse(JSON.parse(await readFile(cpuFile, 'utf8')));
+      cliCpu.push((cpu.user + cpu.system) / 1000);
       log(
         `cli: check ${rows} rows: in process ${Math.round(here.fresh.ms)} ms (warm worker ${Math.round(here.warm.ms)} ms), CLI ${Math.round(there.ms)} ms`,
       );
@@ -298,6 +323,8 @@ export async function runCliBench(
       inProcessWarmWorkerMs: median(inProcessWarm),
       cliMs,
       addedMs: cliMs - inProcessMs,
+      inProcessCpuMs: median(inProcessCpu),
+      cliCpuMs: median(cliCpu),
       startup,
       freshnessCheckMs: freshness.ms,
       freshnessFiles: freshness.files,

@@ -188,6 +188,12 @@ function cliRows(cli: CliBenchResult): Row[] {
     ],
     [
       'INFO',
+      `  CPU time of that check (all threads), CLI process vs in process`,
+      `${s(cli.cliCpuMs)} vs ${s(cli.inProcessCpuMs)}`,
+      `adds ${s(cli.cliCpuMs - cli.inProcessCpuMs)} of CPU (wall time above grows with the load)`,
+    ],
+    [
+      'INFO',
       `  start-up: purchase-import --help, precompiled vs the sources through tsx (before)`,
       `${s(startup.binBundleMs)} vs ${s(startup.binSourceMs)}`,
       `node alone ${s(startup.nodeMs)}; bundle without the bin ${s(startup.bundleDirectMs)}; freshness check ${cli.freshnessCheckMs.toFixed(2)} ms (${cli.freshnessFiles} files); load ${cli.loadAverage.map((l) => l.toFixed(1)).join(' ')}`,
