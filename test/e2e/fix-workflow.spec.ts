@@ -124,6 +124,9 @@ test('problem 2: bulk delete by problem, row selection, leave out the rest; one 
   await expect(continueButton).toBeEnabled();
   await expect(page.locator('.step', { hasText: 'Review and fix' })).toContainText('ready');
   await continueButton.click();
+  await expect(page.getByRole('note')).toContainText(
+    '10 transactions with errors left out (12 rows). The file had 15 rows',
+  );
   await page.locator('#commit-button').click();
   await expect(page.getByRole('heading', { name: 'Import completed' })).toBeVisible();
   const imported = await app.db.pool.query<{ transaction_number: string }>(

@@ -1,4 +1,6 @@
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
+import type { AuditTrail } from '../../../../../shared/ipc/contract';
+import { api } from '../../../lib/api';
 import { useConnectionStore } from '../../connection/store';
 import { useShellStore } from '../../shell/store';
 import { useHistoryStore } from '../../history/store';
@@ -128,6 +130,7 @@ export function CommitStep(): React.JSX.Element | null {
                     direct PostgreSQL profile, or split the file.
                   </div>
                 )}
+              <ChangesSummary />
               <p className="muted">
                 All {plural(view.committable.purchases, 'purchase')} land in one database
                 transaction: either all of them are imported, or none is.
@@ -264,6 +267,37 @@ export function CommitStep(): React.JSX.Element | null {
         </div>
       )}
     </section>
+  );
+}
+
+/** What the admin changed in the file before importing it (kept by the session). */
+function ChangesSummary(): React.JSX.Element | null {
+  const version = useImportStore((s) => s.version);
+  const [trail, setTrail] = useState<AuditTrail | null>(null);
+  useEffect(() => {
+    let live = true;
+    api()
+      .importAudit()
+      .then((t) => live && setTrail(t))
+      .catch(() => undefined);
+    return () => {
+      live = false;
+    };
+  }, [version]);
+  if (!trail || trail.entries.length === 0) return null;
+  const t = trail.totals;
+  const parts = [
+    t.transactionsLeftOut > 0 &&
+      `${plural(t.transactionsLeftOut, 'transaction')} with errors left out (${plural(t.rowsLeftOut, 'row')})`,
+    t.rowsDeleted > 0 && `${plural(t.rowsDeleted, 'row')} deleted`,
+    t.cellsChanged > 0 && `${plural(t.cellsChanged, 'cell')} changed`,
+  ].filter(Boolean);
+  return (
+    <p className="changes-summary" role="note">
+      <strong>Changed before import:</strong> {parts.join(' · ')}.
+      {t.rowsLeftOut + t.rowsDeleted > 0 &&
+        ` The file had ${plural(trail.file.rows, 'row')}; rows left out or deleted are not imported.`}
+    </p>
   );
 }
 
