@@ -86,6 +86,15 @@ test('problem 2: bulk delete by problem, row selection, leave out the rest; one 
   await expect(bar).toContainText(`${errorRows} rows selected`);
   await page.keyboard.press('Escape');
   await expect(bar).toBeHidden();
+  // The keyboard alone: Shift+Down extends, Space toggles the active row.
+  await page.locator('#cell-0-1').click();
+  await grid.press('Shift+ArrowDown');
+  await grid.press('Shift+ArrowDown');
+  await expect(bar).toContainText('3 rows selected');
+  await grid.press('Space');
+  await expect(bar).toContainText('2 rows selected');
+  await grid.press('Escape');
+  await expect(bar).toBeHidden();
   await page.locator('#cell-0-0').click();
   await page.locator('#cell-1-0').click({ modifiers: ['Shift'] });
   await bar.getByRole('button', { name: 'Delete these 2 rows' }).click();
@@ -225,6 +234,10 @@ test('problem 3: every setting a message names is on screen, and re-reads the fi
   await page.getByRole('combobox', { name: 'Time zone', exact: true }).fill('Europe/Paris');
   await settings.getByRole('button', { name: 'Apply' }).click();
   await expect(page.getByRole('button', { name: /No time zone/ })).toHaveCount(0);
+  // A zone that does not exist is refused on the spot, not sent.
+  await page.getByRole('combobox', { name: 'Time zone', exact: true }).fill('Europe/Pariss');
+  await settings.getByRole('button', { name: 'Apply' }).click();
+  await expect(settings.getByRole('alert')).toContainText('“Europe/Pariss” is not a time zone');
   // "12,50" (row 15) is a decimal comma only if the file says so: the setting re-reads it.
   const price = page.locator('#cell-13-6');
   await expect(price).toHaveAttribute('aria-invalid', 'true');

@@ -438,6 +438,8 @@ export const useImportStore = create<ImportState>()((set, get) => {
 
     merchantChanged: () => {
       inFlight.clear();
+      // Ids are per merchant: names looked up for the previous one do not apply.
+      asked.clear();
       set({ ...initial, version: get().version + 1 });
     },
 

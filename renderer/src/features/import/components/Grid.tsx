@@ -143,17 +143,22 @@ export function Grid(): React.JSX.Element | null {
       scroller.scrollLeft = right - scroller.clientWidth;
   }, [active.column, active.index, widths, frozenTxn, frozenWidth]);
 
-  // Names for the ids on screen (SKU code and name, member e-mail), looked up once each.
+  // Names for the ids on screen (SKU code and name, member e-mail), looked up once each, after
+  // scrolling settles (a fast scroll through 100k rows must not ask about every id it passed).
   useEffect(() => {
-    for (const column of columns) {
-      const kind = ID_KIND[column];
-      if (!kind) continue;
-      const ids: string[] = [];
-      for (let i = first; i <= last; i++) {
-        const value = rowAt(pages, i)?.cells[column];
-        if (value) ids.push(value);
+    const timer = setTimeout(() => lookUp(), 150);
+    return () => clearTimeout(timer);
+    function lookUp(): void {
+      for (const column of columns) {
+        const kind = ID_KIND[column];
+        if (!kind) continue;
+        const ids: string[] = [];
+        for (let i = first; i <= last; i++) {
+          const value = rowAt(pages, i)?.cells[column];
+          if (value) ids.push(value);
+        }
+        if (ids.length > 0) void idLabelsNeeded(kind, ids);
       }
-      if (ids.length > 0) void idLabelsNeeded(kind, ids);
     }
   }, [first, last, pages, columns, idLabelsNeeded]);
 
@@ -171,6 +176,24 @@ export function Grid(): React.JSX.Element | null {
       // Every row of the current filter, loaded or not.
       event.preventDefault();
       void allSelected();
+      return;
+    }
+    // Keyboard selection: Shift+Up/Down extends it from the anchor, Space toggles the row.
+    if (canFix && event.shiftKey && (event.key === 'ArrowDown' || event.key === 'ArrowUp')) {
+      event.preventDefault();
+      const next = Math.min(
+        Math.max(0, active.index + (event.key === 'ArrowDown' ? 1 : -1)),
+        total - 1,
+      );
+      const anchor = selection.anchor ?? active.index;
+      activeCellMoved({ index: next, column: active.column });
+      useImportStore.setState((s) => ({ selection: { ...s.selection, anchor } }));
+      void rowSelected(next, rowAt(pages, next)?.row ?? 0, 'range');
+      return;
+    }
+    if (canFix && event.key === ' ' && activeRow) {
+      event.preventDefault();
+      void rowSelected(active.index, activeRow.row, 'toggle');
       return;
     }
     if (event.key === 'Escape' && selection.rows.length > 0) {

@@ -42,6 +42,7 @@ export function ParseSettings(): React.JSX.Element | null {
   const busy = useImportStore((s) => s.busy);
   const settingsChanged = useImportStore((s) => s.settingsChanged);
   const [zone, setZone] = useState<string | null>(null);
+  const [zoneError, setZoneError] = useState<string | null>(null);
   if (!view || !settings) return null;
   const needed = Object.keys(view.summary.errorsByCode).some((c) => SETTING_CODES.has(c));
   const current: ParseSettingsChoice = {
@@ -118,7 +119,13 @@ export function ParseSettings(): React.JSX.Element | null {
           onSubmit={(e) => {
             e.preventDefault();
             const text = zoneText.trim();
-            if (text && !zones.includes(text) && text !== 'UTC') return;
+            if (text && !zones.includes(text) && text !== 'UTC') {
+              setZoneError(
+                `“${text}” is not a time zone: choose one from the list (e.g. Europe/Paris).`,
+              );
+              return;
+            }
+            setZoneError(null);
             setZone(null);
             change({ timeZone: text || null });
           }}
@@ -130,8 +137,12 @@ export function ParseSettings(): React.JSX.Element | null {
               value={zoneText}
               placeholder="none (e.g. Europe/Paris)"
               disabled={busy}
-              aria-describedby="time-zone-hint"
-              onChange={(e) => setZone(e.target.value)}
+              aria-describedby={zoneError ? 'time-zone-error' : 'time-zone-hint'}
+              aria-invalid={zoneError ? true : undefined}
+              onChange={(e) => {
+                setZone(e.target.value);
+                setZoneError(null);
+              }}
             />
           </label>
           <datalist id="time-zones">
@@ -149,6 +160,11 @@ export function ParseSettings(): React.JSX.Element | null {
           <span id="time-zone-hint" className="sr-only">
             for date-times written without an offset
           </span>
+          {zoneError && (
+            <span id="time-zone-error" className="field-error" role="alert">
+              {zoneError}
+            </span>
+          )}
         </form>
       </div>
     </details>
