@@ -67,6 +67,17 @@ test('every screen: screenshots at three sizes, light and dark; no serious or cr
 
   const tag = merchant.merchantId.slice(0, 6);
   const { csv } = defectsCsv(merchant, tag);
+
+  // The mapping step: headers the app does not know.
+  const lines = csv.split('\n');
+  lines[0] = 'Txn,Customer ID,Date,Item Ref,Qty,Price,Currency,Total,Store,Remarks';
+  await openFile(app, await app.writeFile('till-export.csv', lines.join('\n')));
+  await expect(
+    page.getByRole('heading', { name: /Map the columns of till-export.csv/ }),
+  ).toBeVisible();
+  await scanAndShoot(page, 'mapping', findings);
+  await page.getByRole('button', { name: 'Cancel' }).click();
+
   await openFile(app, await app.writeFile('defects.csv', csv));
   await expect(page.getByRole('grid')).toBeVisible();
   await page.locator('#cell-2-2').click();
