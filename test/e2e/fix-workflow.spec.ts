@@ -267,6 +267,16 @@ for (const size of [
     await expect(sku).toContainText('SKU-1 · Product 1');
     await expect(sku).toHaveAttribute('title', app.merchant.skuIds[0] ?? 'x');
     await expect(page.locator('#cell-0-2')).toContainText('@example.test');
+    // Copy gives the UUID the file holds, not the name on screen.
+    await sku.click();
+    const copied = await page.evaluate(() => {
+      const data = new DataTransfer();
+      document
+        .getElementById('grid')
+        ?.dispatchEvent(new ClipboardEvent('copy', { clipboardData: data, bubbles: true }));
+      return data.getData('text/plain');
+    });
+    expect(copied).toBe(app.merchant.skuIds[0]);
     // The row number and 6 columns (4 at 1024 px) fit without scrolling; before: 3 and 2.
     const visible = await page.locator('.grid-header [role="columnheader"]').evaluateAll((els) => {
       const box = document.getElementById('grid')?.getBoundingClientRect();
