@@ -166,25 +166,20 @@ as $$
 $$;
 revoke all on function import_private.chunks_complete(uuid) from public, anon, authenticated;
 
--- Every error of a batch's staged rows against today's data, one per row, column and code, in no
--- particular order; subject is what the summary counts (the id, the transaction, or the row and
--- column).
-create or replace function import_private.staged_errors(p_batch_id uuid)
-returns table (
-  row_number int, column_name text, code text, message text, value text, subject text
-)
+-- What fails today, one row per failing value: a user or SKU id the merchant does not have (an
+-- id of another merchant counts as unknown), a transaction number it already has from elsewhere.
+-- Each message is written once per value, whatever the number of rows holding it.
+create or replace function import_private.failing_values(p_batch_id uuid, p_complete boolean)
+returns table (code text, column_name text, value text, message text)
 language plpgsql
 stable
 set search_path = ''
--- 1M staged rows stay in memory where they fit instead of spilling sorts and CTEs to disk, and
--- joins between the intermediate results hash instead of looping (their estimates are guesses).
 set work_mem = '64MB'
 set enable_nestloop = off
 as $$
 #variable_conflict use_column
 declare
   v_merchant_id uuid;
-  v_complete boolean := import_private.chunks_complete(p_batch_id);
 begin
   select b.merchant_id into v_merchant_id from public.bulk_import_batches b where b.id = p_batch_id;
   if not found then
@@ -193,90 +188,120 @@ begin
       message = format('Import batch %s does not exist.', coalesce(p_batch_id::text, 'null'));
   end if;
 
+  -- Per-id primary key lookups (correlated subqueries, never a scan of the merchant's users,
+  -- SKUs or purchases): the cost follows the size of the batch, not the size of the CRM.
   return query
-  with staged as materialized (
-      select s.row_number, s.transaction_number, s.user_id, s.sku_id, s.line_number
-      from public.bulk_import_staged_rows s
-      where s.batch_id = p_batch_id
-    ),
+  select 'unknown_user', 'user_id', d.user_id::text,
+    format('User id %s does not exist for this merchant.', d.user_id)
+  from (
+    select distinct s.user_id from public.bulk_import_staged_rows s where s.batch_id = p_batch_id
+  ) as d
+  where (select a.merchant_id from public.user_accounts a where a.id = d.user_id)
+    is distinct from v_merchant_id
+  union all
+  select 'unknown_sku', 'sku_id', d.sku_id::text,
+    format('SKU id %s does not exist for this merchant.', d.sku_id)
+  from (
+    select distinct s.sku_id from public.bulk_import_staged_rows s where s.batch_id = p_batch_id
+  ) as d
+  where (select k.merchant_id from public.skus k where k.id = d.sku_id)
+    is distinct from v_merchant_id
+  union all
+  select 'already_imported', 'transaction_number', t.transaction_number,
+    case
+      when p.import_batch_id is null then format(
+        'Transaction %s already exists for this merchant (not from an import batch).',
+        t.transaction_number
+      )
+      else format(
+        'Transaction %s was already imported by batch %s.', t.transaction_number, p.import_batch_id
+      )
+    end
+  from (
     -- Each transaction once (from its first lines when chunks were checked).
-    transactions as materialized (
-      select distinct s.transaction_number
-      from staged s
-      where s.line_number = 1 or not v_complete
-    ),
-    own as materialized (
-      select o.*
-      from jsonb_to_recordset(
-        case
-          when v_complete then (
-            select coalesce(jsonb_agg(e.value), '[]'::jsonb)
-            from public.bulk_import_staged_chunks c
-            cross join lateral jsonb_array_elements(c.errors) as e(value)
-            where c.batch_id = p_batch_id and jsonb_array_length(c.errors) > 0
-          )
-          else import_private.check_staged_rows(p_batch_id, null, null, null)
-        end
-      ) as o("row" int, "column" text, code text, message text, value text, subject text)
-    ),
-    -- Per-id primary key lookups (correlated subqueries, never a scan of the merchant's users,
-    -- SKUs or purchases): the cost follows the size of the batch, not the size of the CRM.
-    unknown_users as materialized (
-      select d.user_id
-      from (select distinct s.user_id from staged s) as d
-      where (select a.merchant_id from public.user_accounts a where a.id = d.user_id)
-        is distinct from v_merchant_id
-    ),
-    unknown_skus as materialized (
-      select d.sku_id
-      from (select distinct s.sku_id from staged s) as d
-      where (select k.merchant_id from public.skus k where k.id = d.sku_id)
-        is distinct from v_merchant_id
-    ),
-    existing as materialized (
-      select t.transaction_number, p.import_batch_id
-      from transactions t
-      cross join lateral (
-        select p.import_batch_id
-        from public.purchases p
-        where p.merchant_id = v_merchant_id
-          and p.transaction_number = t.transaction_number
-          and p.import_batch_id is distinct from p_batch_id
-        offset 0 -- keeps this an index lookup per transaction rather than a join to plan
-      ) as p
-    ),
-    errs as materialized (
-      select
-        s.row_number as row, 'user_id' as col, 'unknown_user' as code,
-        format('User id %s does not exist for this merchant.', s.user_id) as message,
-        s.user_id::text as value, s.user_id::text as subject
-      from staged s join unknown_users u on u.user_id = s.user_id
-      union all
-      select
-        s.row_number, 'sku_id', 'unknown_sku',
-        format('SKU id %s does not exist for this merchant.', s.sku_id),
-        s.sku_id::text, s.sku_id::text
-      from staged s join unknown_skus k on k.sku_id = s.sku_id
-      union all
-      select
-        s.row_number, 'transaction_number', 'already_imported',
-        case
-          when e.import_batch_id is null then format(
-            'Transaction %s already exists for this merchant (not from an import batch).',
-            s.transaction_number
-          )
-          else format(
-            'Transaction %s was already imported by batch %s.',
-            s.transaction_number, e.import_batch_id
-          )
-        end,
-        s.transaction_number, s.transaction_number
-      from staged s join existing e on e.transaction_number = s.transaction_number
-      union all
-      select o.row, o.column, o.code, o.message, o.value, o.subject from own o
-    )
-  select e.row, coalesce(e.col, ''), e.code, e.message, e.value, e.subject from errs e;
+    select distinct s.transaction_number
+    from public.bulk_import_staged_rows s
+    where s.batch_id = p_batch_id and (s.line_number = 1 or not p_complete)
+  ) as t
+  cross join lateral (
+    select p.import_batch_id
+    from public.purchases p
+    where p.merchant_id = v_merchant_id
+      and p.transaction_number = t.transaction_number
+      and p.import_batch_id is distinct from p_batch_id
+    limit 1
+  ) as p;
 end;
+$$;
+revoke all on function import_private.failing_values(uuid, boolean)
+  from public, anon, authenticated;
+
+-- The errors of the batch's own rows (inconsistent purchases, totals, ranges, currency codes):
+-- recorded per chunk at staging, or checked here for the batch as a whole.
+create or replace function import_private.own_errors(p_batch_id uuid, p_complete boolean)
+returns table (
+  row_number int, column_name text, code text, message text, value text, subject text
+)
+language sql
+stable
+set search_path = ''
+as $$
+  select o."row", coalesce(o."column", ''), o.code, o.message, o.value, o.subject
+  from jsonb_to_recordset(
+    case
+      when p_complete then (
+        select coalesce(jsonb_agg(e.value), '[]'::jsonb)
+        from public.bulk_import_staged_chunks c
+        cross join lateral jsonb_array_elements(c.errors) as e(value)
+        where c.batch_id = p_batch_id and jsonb_array_length(c.errors) > 0
+      )
+      else import_private.check_staged_rows(p_batch_id, null, null, null)
+    end
+  ) as o("row" int, "column" text, code text, message text, value text, subject text)
+$$;
+revoke all on function import_private.own_errors(uuid, boolean)
+  from public, anon, authenticated;
+
+-- Every error of a batch's staged rows against today's data, one per row, column and code, in no
+-- particular order: each staged row holding a failing value (the value's message, written once),
+-- and the own-row errors. subject is what the summary counts (the id, the transaction, or the row
+-- and column).
+create or replace function import_private.staged_errors(p_batch_id uuid)
+returns table (
+  row_number int, column_name text, code text, message text, value text, subject text
+)
+language sql
+stable
+set search_path = ''
+-- Each staged row is probed against a hash of the few failing values, never looped over them.
+set work_mem = '64MB'
+set enable_nestloop = off
+as $$
+  with layout as materialized (
+    select import_private.chunks_complete(p_batch_id) as complete
+  ),
+  failing as materialized (
+    select f.* from layout l, import_private.failing_values(p_batch_id, l.complete) as f
+  )
+  select s.row_number, f.column_name, f.code, f.message, f.value, f.value
+  from public.bulk_import_staged_rows s
+  join (select f.*, f.value::uuid as id from failing f where f.code = 'unknown_user') as f
+    on f.id = s.user_id
+  where s.batch_id = p_batch_id
+  union all
+  select s.row_number, f.column_name, f.code, f.message, f.value, f.value
+  from public.bulk_import_staged_rows s
+  join (select f.*, f.value::uuid as id from failing f where f.code = 'unknown_sku') as f
+    on f.id = s.sku_id
+  where s.batch_id = p_batch_id
+  union all
+  select s.row_number, f.column_name, f.code, f.message, f.value, f.value
+  from public.bulk_import_staged_rows s
+  join (select f.* from failing f where f.code = 'already_imported') as f
+    on f.value = s.transaction_number
+  where s.batch_id = p_batch_id
+  union all
+  select o.* from layout l, import_private.own_errors(p_batch_id, l.complete) as o
 $$;
 revoke all on function import_private.staged_errors(uuid) from public, anon, authenticated;
 
@@ -385,9 +410,20 @@ begin
         ) as x
       ), '[]'::jsonb)
     ),
+    -- What the sentence counts per code: distinct values (ids, transactions), else subjects.
     coalesce((
       select jsonb_object_agg(c.code, c.n)
-      from (select e.code, count(distinct e.subject)::int as n from errs e group by e.code) as c
+      from (
+        select b.code, count(*)::int as n
+        from by_value b
+        where b.code in ('unknown_user', 'unknown_sku', 'already_imported')
+        group by b.code
+        union all
+        select e.code, count(distinct e.subject)::int
+        from errs e
+        where e.code not in ('unknown_user', 'unknown_sku', 'already_imported')
+        group by e.code
+      ) as c
     ), '{}'::jsonb),
     (select count(distinct e.row_number)::int from errs e)
   into v_result, v_counts, v_rows;

@@ -204,4 +204,7 @@ begin
   );
 end;
 $$;
-call import_private.expose('import_private.recheck_batch(uuid, integer, integer)');
+-- The whole batch is validated, as by the commit: through the API it gets the commit's limit.
+call import_private.expose(
+  'import_private.recheck_batch(uuid, integer, integer)', p_statement_timeout => '60s'
+);
