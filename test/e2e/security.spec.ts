@@ -8,6 +8,8 @@ test('security: window.api is exactly the contract; navigation, window.open and 
   await expect(page.locator('.badge')).toContainText('Sandbox', { timeout: 30_000 });
   const appUrl = page.url();
 
+  // This window.api is the one the harness builds (test/e2e/support/bridge.ts) in the chromium
+  // project; the app's built preload is checked the same way in electron/preload/index.test.ts.
   const keys = await page.evaluate(() =>
     Object.keys((globalThis as unknown as { api: Record<string, unknown> }).api).sort(),
   );
@@ -59,7 +61,8 @@ test('security: window.api is exactly the contract; navigation, window.open and 
 
   // window.open opens nothing, with or without a user gesture. Electron's deny makes it return
   // null; in the chromium project (no Electron main) the new window's request for the external
-  // page is refused by the same request policy and no window stays open.
+  // page is refused by the same request policy and no window stays open. (The app's own handler
+  // is exercised on stand-ins of Electron's objects in electron/main/security.test.ts.)
   const opened = await page.evaluate("window.open('https://example.com/') === null");
   if (app.mode === 'electron') expect(opened).toBe(true);
   // (String page functions: this file is type-checked without the DOM library.)
