@@ -287,6 +287,8 @@ export type AuditEntry = z.infer<typeof auditEntrySchema>;
 export const auditTrailSchema = z.object({
   file: z.object({ name: z.string(), sha256: z.string().nullable(), rows: z.number().int() }),
   entries: z.array(auditEntrySchema),
+  /** Transactions left out because the database already has them ("skip already imported"). */
+  skippedAsImported: z.array(z.string()),
   totals: z.object({
     rowsDeleted: z.number().int(),
     rowsLeftOut: z.number().int(),

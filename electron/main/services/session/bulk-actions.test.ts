@@ -86,3 +86,20 @@ describe('bulk fixes', () => {
     expect(s.auditTrail().file.rows).toBe(5);
   });
 });
+
+describe('audit trail of skipped transactions', () => {
+  it('names the transactions skipped as already imported', () => {
+    const s = open();
+    s.replaceState({
+      ...s.state,
+      reference: {
+        ...s.state.reference,
+        existingTransactions: [{ transactionNumber: 'T3', batchId: null }],
+      },
+      skipExisting: true,
+    });
+    expect(s.auditTrail().skippedAsImported).toEqual(['T3']);
+    s.replaceState({ ...s.state, skipExisting: false });
+    expect(s.auditTrail().skippedAsImported).toEqual([]);
+  });
+});

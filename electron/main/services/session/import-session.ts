@@ -460,6 +460,14 @@ export class ImportSession {
       } else totals.rowsDeleted += e.rows.length;
     }
     const sha = this.current.local.fileSha256;
+    const skipped = new Set<string>();
+    if (this.current.skipExisting) {
+      for (const w of this.derived.report.warnings) {
+        if (w.code !== 'already_imported') continue;
+        const number = this.rawRow(w.row)?.cells.transaction_number.trim();
+        if (number) skipped.add(number);
+      }
+    }
     return {
       file: {
         name: this.fileName,
@@ -467,6 +475,7 @@ export class ImportSession {
         rows: this.current.local.summary.rows + totals.rowsDeleted + totals.rowsLeftOut,
       },
       entries,
+      skippedAsImported: [...skipped],
       totals,
     };
   }
