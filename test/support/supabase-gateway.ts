@@ -92,6 +92,8 @@ export interface CallRecord {
   /** Time inside PostgreSQL (begin → commit). */
   dbMs: number;
   requestBytes: number;
+  /** Bytes of the JSON answer (0 until it is sent). */
+  responseBytes: number;
   fault: FaultWhen | null;
 }
 
@@ -344,6 +346,7 @@ export async function startSupabaseGateway(options: GatewayOptions): Promise<Sup
       ms: 0,
       dbMs: 0,
       requestBytes: raw.length,
+      responseBytes: 0,
       fault: null,
     };
     calls.push(record);
@@ -428,6 +431,7 @@ export async function startSupabaseGateway(options: GatewayOptions): Promise<Sup
     }
     finish(200);
     res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+    record.responseBytes = Buffer.byteLength(outcome.json);
     res.end(outcome.json);
   }
 
