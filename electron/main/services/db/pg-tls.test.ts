@@ -124,6 +124,13 @@ describe('resolvePgTls', () => {
     expect(tlsWarning('postgresql://u:p@127.0.0.1/app?sslmode=disable')).toBeNull();
   });
 
+  it('refuses a string it cannot read instead of connecting without TLS', () => {
+    expect(() => resolvePgTls('postgresql://u:p@db.example.com:99999/app')).toThrow(
+      PgTlsConfigError,
+    );
+    expect(resolvePgTls('postgresql://u:p@/app?host=/var/run/postgresql').ssl).toBe(false);
+  });
+
   it('refuses an unknown sslmode and an unreadable certificate, without the password', () => {
     expect(() => resolvePgTls('postgresql://u:secretpw@h/app?sslmode=verify_full')).toThrow(
       PgTlsConfigError,

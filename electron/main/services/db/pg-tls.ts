@@ -93,6 +93,13 @@ export function resolvePgTls(connectionString: string): PgTlsDecision {
   try {
     url = new URL(connectionString);
   } catch {
+    // Only a Unix socket (a path, or a URL with an empty host) may fail to parse as a URL;
+    // anything else is refused rather than sent without TLS.
+    if (!connectionString.startsWith('/') && !connectionString.includes('@/')) {
+      throw new PgTlsConfigError(
+        'The connection string cannot be read: use postgresql://user:password@host:5432/database.',
+      );
+    }
     return {
       connectionString,
       ssl: false,
