@@ -11,6 +11,7 @@ import {
   type ParallelBenchResult,
   type ScaleBenchResult,
 } from './scale-bench';
+import { runFailedBatchBench, type FailedBatchBenchResult } from './failed-batch-bench';
 import { ROLE_LIMIT_MS, runSupabaseBench, type SupabaseBenchResult } from './supabase-bench';
 
 // `npm run bench`: every performance target of the import, each against a baseline measured in
@@ -27,6 +28,7 @@ const PARTS = [
   'scale-1m',
   'parallel-5x100k',
   'cli-100k',
+  'failed-1m',
 ] as const;
 type Part = (typeof PARTS)[number];
 const MARKER = 'BENCH_RESULT ';
@@ -38,6 +40,7 @@ interface Results {
   'refcheck-30k'?: ReferenceBenchResult;
   'supabase-100k'?: SupabaseBenchResult;
   'supabase-1m'?: SupabaseBenchResult;
+  'failed-1m'?: FailedBatchBenchResult;
   'scale-1m'?: ScaleBenchResult;
   'parallel-5x100k'?: ParallelBenchResult;
   'cli-100k'?: CliBenchResult;
@@ -58,6 +61,8 @@ async function runPart(part: Part): Promise<Results[Part]> {
       return runSupabaseBench(100_000);
     case 'supabase-1m':
       return runSupabaseBench(1_000_000);
+    case 'failed-1m':
+      return runFailedBatchBench(1_000_000);
     case 'scale-1m':
       return runScaleBench(1_000_000, { log });
     case 'parallel-5x100k':
@@ -131,6 +136,23 @@ function rowsOf(r: Results): Row[] {
       db ? `${s(supa.totalMs)} vs direct ${s(db.commitMs)}` : s(supa.totalMs),
       `slowest call ${supa.slowestCall} ${s(supa.slowestCallMs)} (limit 8 s)`,
     ]);
+  }
+  const failed = r['failed-1m'];
+  if (failed) {
+    rows.push(
+      [
+        verdict(failed.getMs < 2000 && failed.deepPageMs < 2000),
+        `a ${failed.rows}-row failed batch through supabase-js: batch detail, page 90% deep`,
+        `${s(failed.getMs)} (${Math.round(failed.getBytes / 1024)} KB), ${s(failed.deepPageMs)}`,
+        'target < 2 s each (refused by its commit in ' + s(failed.commitMs) + ')',
+      ],
+      [
+        verdict(failed.recheckMs < 2000),
+        `  its re-check by cause (the whole batch validated again)`,
+        `${s(failed.recheckMs)} (${Math.round(failed.recheckBytes / 1024)} KB)`,
+        'target < 2 s; its own API limit 60 s',
+      ],
+    );
   }
   if (supa1m) {
     rows.push(
