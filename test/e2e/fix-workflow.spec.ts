@@ -330,3 +330,40 @@ test('problem 9: labelled counts and plurals; no export offered for a batch with
   await expect(page.locator('.history-list')).toContainText('1 batch');
   await expect(page.locator('.history-list')).not.toContainText('1 batches');
 });
+
+test('problem 3: "Skip transactions already imported" is where its hint says, above the grid', async ({
+  app,
+}) => {
+  const { page, merchant } = app;
+  await chooseMerchant(app);
+  const tag = merchant.merchantId.slice(0, 6);
+  const { csv } = defectsCsv(merchant, tag);
+  // Only the two good transactions, imported once, then opened again with one new row.
+  const lines = csv.split('\n');
+  const good = [lines[0], lines[1], lines[2], lines[15]].join('\n');
+  await openFile(app, await app.writeFile('good.csv', good));
+  await page.getByRole('button', { name: 'Continue to import →' }).click();
+  await page.locator('#commit-button').click();
+  await expect(page.getByRole('heading', { name: 'Import completed' })).toBeVisible();
+  await page.getByRole('button', { name: 'Import another file' }).click();
+
+  const again = `${good}\nFIX-${tag}-2000,${merchant.userIds[0]},2026-11-04T10:00:00Z,${merchant.skuIds[0]},1,1.00,EUR,,S001,`;
+  await openFile(app, await app.writeFile('again.csv', again));
+  const issue = page.locator('.issue-all');
+  await expect(page.getByRole('button', { name: 'Already imported 3' })).toBeVisible();
+  await page.locator('#cell-0-1').click();
+  await expect(page.locator('.issue-current')).toContainText(
+    'Tick “Skip transactions already imported” above the grid',
+  );
+  const skip = page
+    .getByRole('toolbar', { name: 'Preview tools' })
+    .getByRole('checkbox', { name: 'Skip transactions already imported' });
+  await skip.click();
+  await expect(skip).toBeChecked();
+  await expect(issue).not.toContainText('Nothing to fix');
+  await expect(page.getByRole('button', { name: 'Continue to import →' })).toBeEnabled();
+  const trail = await page.evaluate(() =>
+    (window as unknown as { api: Pick<Api, 'importAudit'> }).api.importAudit(),
+  );
+  expect(trail?.skippedAsImported).toEqual([`FIX-${tag}-1001`, `FIX-${tag}-1012`]);
+});
