@@ -51,7 +51,8 @@ beforeAll(async () => {
     await mkdir(dirname(join(tree, file)), { recursive: true });
     await copyFile(join(ROOT, file), join(tree, file));
   }
-  await symlink(join(ROOT, 'node_modules'), join(tree, 'node_modules'), 'dir');
+  // A junction on Windows (no privilege needed), a plain symlink elsewhere.
+  await symlink(join(ROOT, 'node_modules'), join(tree, 'node_modules'), 'junction');
   await put('package.json', '{ "type": "module" }\n');
   // Prints which file is running: electron/cli/main.ts (tsx) or a file of out/cli (bundle).
   await put(
