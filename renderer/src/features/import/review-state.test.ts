@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SessionView } from '../../../../shared/ipc/contract';
-import { reviewState } from './review-state';
+import { reviewState, stepStates } from './review-state';
 
 function view(over: Partial<SessionView>): SessionView {
   return {
@@ -62,5 +62,29 @@ describe('reviewState', () => {
     );
     expect(empty.ready).toBe(false);
     expect(empty.emptyFilterMessage).toBe('Nothing left to import.');
+  });
+});
+
+describe('stepStates', () => {
+  it('never ticks "Review and fix" while the file is not ready (issue 11, problem 1)', () => {
+    // On the import step (3) with errors left: review needs attention, not done.
+    expect(stepStates(4, 3, 2, { ready: false, hasFile: true })).toEqual([
+      'done',
+      'done',
+      'attention',
+      'current',
+    ]);
+    expect(stepStates(4, 3, 2, { ready: true, hasFile: true })).toEqual([
+      'done',
+      'done',
+      'done',
+      'current',
+    ]);
+    expect(stepStates(4, 2, 2, { ready: false, hasFile: true })).toEqual([
+      'done',
+      'done',
+      'current',
+      'todo',
+    ]);
   });
 });

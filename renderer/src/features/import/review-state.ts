@@ -65,3 +65,23 @@ export function reviewState(
 function rowsPhrase(count: number): string {
   return `${formatCount(count)} ${count === 1 ? 'row' : 'rows'}`;
 }
+
+export type StepState = 'current' | 'done' | 'attention' | 'todo';
+
+/**
+ * The step bar's state of each step: a step before the current one is done, except "Review and
+ * fix" (index `review`) while the file is not ready, which needs attention instead.
+ */
+export function stepStates(
+  count: number,
+  current: number,
+  review: number,
+  state: Pick<ReviewState, 'ready'> & { hasFile: boolean },
+): StepState[] {
+  return Array.from({ length: count }, (_, i) => {
+    if (i === current) return 'current';
+    if (i > current) return 'todo';
+    if (i === review && state.hasFile && !state.ready) return 'attention';
+    return 'done';
+  });
+}

@@ -1,5 +1,5 @@
 import { plural } from '../../../lib/format';
-import { reviewState } from '../review-state';
+import { reviewState, stepStates } from '../review-state';
 import { useImportStore, type ImportPhase } from '../store';
 
 const STEPS: { label: string; phases: ImportPhase[] }[] = [
@@ -18,18 +18,15 @@ export function Steps(): React.JSX.Element {
   const current = STEPS.findIndex((s) => s.phases.includes(phase));
   // "Review and fix" is ticked only when the file is ready, never because the user moved on.
   const review = reviewState(view, filter, total);
+  const states = stepStates(STEPS.length, current, REVIEW, {
+    ready: review.ready,
+    hasFile: view !== null,
+  });
   return (
     <ol className="steps" aria-label="Import steps">
       {STEPS.map((step, i) => {
-        const open = i === REVIEW && view !== null && !review.ready && i < current;
-        const state =
-          i === current
-            ? 'step--current'
-            : open
-              ? 'step--attention'
-              : i < current
-                ? 'step--done'
-                : '';
+        const open = states[i] === 'attention';
+        const state = states[i] === 'todo' ? '' : `step--${states[i]}`;
         return (
           <li
             key={step.label}
