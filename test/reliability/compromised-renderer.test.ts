@@ -127,6 +127,30 @@ describe('files: the page cannot name one', () => {
     host.sessions.close();
   });
 
+  it("cannot name where an export is written: only main's save dialog decides", async () => {
+    const chosen = await folder.write(
+      recordsOf(buildRows(merchant, { purchases: 1, itemsPerPurchase: 1 })).map((r) => ({
+        ...r,
+        quantity: '0', // an error row, so the export has a line
+      })),
+    );
+    expect(await host.value('import:open', { file: await host.choose(chosen) })).toMatchObject({
+      kind: 'opened',
+    });
+    const forged = join(folder.dir, `forged-${randomUUID()}.csv`);
+    // Channels without input refuse one; extra fields are dropped by the contract.
+    expect(await host.call('import:export-errors', { path: forged })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_input' },
+    });
+    const answered = join(folder.dir, `answered-${randomUUID()}.csv`);
+    host.answerSaveDialog(answered);
+    expect(await host.value('import:save-fixed')).toMatchObject({ path: answered });
+    await expect(readFile(forged, 'utf8')).rejects.toThrow(/ENOENT/);
+    expect(await readFile(answered, 'utf8')).toContain('transaction_number');
+    host.sessions.close();
+  });
+
   it('never shows the page a byte of a file the user did not choose', () => {
     const seen = everythingSeen(host);
     for (const [name, { marker }] of Object.entries(secrets)) {
