@@ -155,6 +155,27 @@ describe('the purchase-import bin', () => {
 });
 
 describe('build-cli', () => {
+  it('leaves the command on its sources, without failing the install, when esbuild is absent', async () => {
+    // npm ci --omit=dev: prepare still runs, esbuild is not there (tsx, a dependency, is).
+    const bare = await mkdtemp(join(tmpdir(), 'build-cli-bare-'));
+    try {
+      for (const file of ['bin/cli-bundle.mjs', 'build/build-cli.mjs']) {
+        await mkdir(dirname(join(bare, file)), { recursive: true });
+        await copyFile(join(ROOT, file), join(bare, file));
+      }
+      await writeFile(join(bare, 'package.json'), '{ "type": "module" }\n');
+      const output = await new Promise<string>((resolvePromise, reject) => {
+        execFile(process.execPath, [join(bare, 'build/build-cli.mjs')], (error, stdout) =>
+          error ? reject(error) : resolvePromise(stdout),
+        );
+      });
+      expect(output).toContain('esbuild is not installed');
+      expect(checkBundle(bare)).toMatchObject({ fresh: false });
+    } finally {
+      await rm(bare, { recursive: true, force: true });
+    }
+  });
+
   it('refuses to bundle a CLI that imports electron', async () => {
     await put(
       'electron/cli/label.ts',
