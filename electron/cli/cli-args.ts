@@ -19,9 +19,10 @@ Commands:
   migrate  --db URL [--with-reference-schema]
   check    FILE --merchant UUID [--db URL] [--json] [--skip-existing]
   import   FILE --merchant UUID [--name TEXT] [--db URL] [--json] [--skip-existing]
+           [--record-failure]
   batches  --merchant UUID [--status STATUS] [--limit N] [--db URL] [--json]
-  batch    ID [--db URL] [--json]
-  recheck  ID [--db URL] [--json]
+  batch    ID [--errors-limit N] [--errors-offset N] [--db URL] [--json]
+  recheck  ID [--errors-limit N] [--errors-offset N] [--db URL] [--json]
   retry    ID [--db URL] [--json]
 
 Reading the file (never guessed; say it when the file needs it):
@@ -30,6 +31,14 @@ Reading the file (never guessed; say it when the file needs it):
   --date-format iso | dmy | mdy     dmy/mdy accept 03/04/2026 (default iso)
   --time-zone ZONE                  IANA zone for date-times without an offset, e.g. Europe/Paris
   --chunk-rows N                    rows per staged chunk (default 5000)
+
+A batch's row errors are shown by cause first, then a page of rows:
+  --errors-limit N                  rows per page (default 50, at most 5000)
+  --errors-offset N                 rows to skip, in row order (default 0)
+
+When most user or SKU ids of a file are unknown to the merchant, import stops before writing
+anything (the wrong merchant, most likely); --record-failure records it as a failed batch for
+support instead.
 
 --db defaults to the environment variable PURCHASE_IMPORT_DB, else the built-in sandbox.
 Through Supabase's API instead (every command but migrate): --supabase-url URL (or SUPABASE_URL)
@@ -70,6 +79,11 @@ const fileOptions = {
   'chunk-rows': z.coerce.number().int().min(1).max(100_000).optional(),
 };
 
+const errorPaging = {
+  'errors-limit': z.coerce.number().int().min(0).max(5000).default(50),
+  'errors-offset': z.coerce.number().int().min(0).default(0),
+};
+
 const commandSchemas = {
   migrate: z.object({
     db: dbUrl.optional(),
@@ -77,15 +91,19 @@ const commandSchemas = {
     json: z.boolean().default(false),
   }),
   check: z.object(fileOptions),
-  import: z.object({ ...fileOptions, name: z.string().max(200).optional() }),
+  import: z.object({
+    ...fileOptions,
+    name: z.string().max(200).optional(),
+    'record-failure': z.boolean().default(false),
+  }),
   batches: z.object({
     ...common,
     merchant: uuid,
     status: batchStatusSchema.optional(),
     limit: z.coerce.number().int().min(1).max(1000).default(20),
   }),
-  batch: z.object({ ...common, id: uuid }),
-  recheck: z.object({ ...common, id: uuid }),
+  batch: z.object({ ...common, ...errorPaging, id: uuid }),
+  recheck: z.object({ ...common, ...errorPaging, id: uuid }),
   retry: z.object({ ...common, id: uuid }),
 } as const;
 
@@ -153,12 +171,15 @@ function parseRaw(args: string[]) {
       status: { type: 'string' },
       limit: { type: 'string' },
       'skip-existing': { type: 'boolean' },
+      'record-failure': { type: 'boolean' },
       'with-reference-schema': { type: 'boolean' },
       delimiter: { type: 'string' },
       'decimal-comma': { type: 'boolean' },
       'date-format': { type: 'string' },
       'time-zone': { type: 'string' },
       'chunk-rows': { type: 'string' },
+      'errors-limit': { type: 'string' },
+      'errors-offset': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });

@@ -1,7 +1,13 @@
 import { stat } from 'node:fs/promises';
 import type { CommitProgress } from '../../shared/db/commit-import';
-import type { BatchDetail, BatchSummary, RecheckResult } from '../../shared/db/rpc-contract';
+import type {
+  BatchDetail,
+  BatchSummary,
+  ErrorCause,
+  RecheckResult,
+} from '../../shared/db/rpc-contract';
 import { RpcError } from '../../shared/db/rpc-transport';
+import { describeForeignIds } from '../../shared/domain/wrong-merchant';
 import type { RowError } from '../../shared/domain/types';
 import { defaultDataDir } from '../main/services/app-paths';
 import { AuthFailure } from '../main/services/auth/supabase-auth';
@@ -132,7 +138,12 @@ async function runImport(
   const progress = createProgressLine(io);
   const outcome = await importFile(
     db.rpc,
-    { ...fileInput(args), name: args.name ?? null, ...chunkRowsOf(args) },
+    {
+      ...fileInput(args),
+      name: args.name ?? null,
+      recordFailure: args['record-failure'],
+      ...chunkRowsOf(args),
+    },
     {
       onParseProgress: (p) =>
         progress.update(parseLabel(p), p.bytesRead / Math.max(p.totalBytes, 1)),
@@ -157,6 +168,30 @@ async function runImport(
     }
     return EXIT.refused;
   }
+  if (outcome.kind === 'wrong-merchant') {
+    const sentence = describeForeignIds(
+      outcome.foreign,
+      (await merchantName(db, args.merchant)) ?? `merchant ${args.merchant}`,
+    );
+    const body = {
+      ...base,
+      ok: false,
+      wrongMerchant: { ...outcome.foreign, message: sentence },
+      batchId: null,
+      status: null,
+      importedPurchases: 0,
+      importedItems: 0,
+    };
+    if (args.json) io.stdout(`${JSON.stringify(body)}\n`);
+    else {
+      io.stdout(fileLine(outcome.checked, 'file'));
+      io.stdout(
+        `${sentence}\nNothing was written. Choose the merchant the file was exported for; or, to ` +
+          'record it as a failed batch for support anyway, run the import again with --record-failure.\n',
+      );
+    }
+    return EXIT.refused;
+  }
   if (outcome.kind === 'nothing-to-import') {
     const body = { ...base, batchId: null, status: null, importedPurchases: 0, importedItems: 0 };
     if (args.json) io.stdout(`${JSON.stringify(body)}\n`);
@@ -172,7 +207,10 @@ async function runImport(
   const body = {
     ...base,
     ok,
+    // The file's own errors and the first page of the database's (errorTotal counts them all).
     errors,
+    errorSummary: batch.errorSummary,
+    errorTotal: batch.errorCount,
     batchId: batch.id,
     status: batch.status,
     importedPurchases: batch.importedPurchases,
@@ -181,7 +219,13 @@ async function runImport(
   };
   if (args.json) io.stdout(`${JSON.stringify(body)}\n`);
   else {
-    io.stdout(describeCheck(outcome.checked, ok ? [] : batch.errors));
+    io.stdout(ok ? describeCheck(outcome.checked) : fileLine(outcome.checked, 'file'));
+    if (!ok) {
+      io.stdout(formatCauses(batch.errorSummary));
+      io.stdout(
+        formatErrorPage(batch.errors, batch.errorsOffset, batch.errorCount, `batch ${batch.id}`),
+      );
+    }
     io.stdout(
       ok
         ? `Imported ${plural(batch.importedPurchases, 'purchase')} (${plural(batch.importedItems, 'item')}) as batch ${batch.id}.\n`
@@ -231,8 +275,12 @@ async function runBatch(
   args: Extract<CommandArgs, { command: 'batch' }>,
   io: CliIo,
 ): Promise<number> {
-  const batch = await db.rpc.call('import_get_batch', { p_batch_id: args.id });
-  if (args.json) io.stdout(`${JSON.stringify({ ...batchJson(batch), errors: batch.errors })}\n`);
+  const batch = await db.rpc.call('import_get_batch', {
+    p_batch_id: args.id,
+    p_errors_limit: args['errors-limit'],
+    p_errors_offset: args['errors-offset'],
+  });
+  if (args.json) io.stdout(`${JSON.stringify(batchDetailJson(batch))}\n`);
   else io.stdout(describeBatch(batch));
   return EXIT.ok;
 }
@@ -242,15 +290,13 @@ async function runRecheck(
   args: Extract<CommandArgs, { command: 'recheck' }>,
   io: CliIo,
 ): Promise<number> {
-  const result = await recheckBatch(db.rpc, args.id);
+  const result = await recheckBatch(db.rpc, args.id, {
+    limit: args['errors-limit'],
+    offset: args['errors-offset'],
+  });
   const body = recheckJson(result);
   if (args.json) io.stdout(`${JSON.stringify(body)}\n`);
-  else
-    io.stdout(
-      result.ok
-        ? `Batch ${result.batchId} passes against current data: run "purchase-import retry ${result.batchId}".\n`
-        : `${formatErrors(result.errors)}Batch ${result.batchId} still fails: ${plural(result.errors.length, 'error')}.\n`,
-    );
+  else io.stdout(describeRecheck(result, args['errors-offset']));
   return result.ok ? EXIT.ok : EXIT.refused;
 }
 
@@ -267,6 +313,8 @@ async function runRetry(
         ok,
         rows: batch.totalRows,
         errors: batch.errors,
+        errorSummary: batch.errorSummary,
+        errorTotal: batch.errorCount,
         batchId: batch.id,
         status: batch.status,
         importedPurchases: batch.importedPurchases,
@@ -371,10 +419,26 @@ function batchJson(batch: BatchSummary) {
   };
 }
 
+/** A batch with its errors: the summary by cause, then one page of rows (errorsOffset on). */
+function batchDetailJson(batch: BatchDetail) {
+  return {
+    ...batchJson(batch),
+    errorSummary: batch.errorSummary,
+    errorTotal: batch.errorCount,
+    errorsOffset: batch.errorsOffset,
+    errors: batch.errors,
+  };
+}
+
 function recheckJson(result: RecheckResult) {
   return {
     ok: result.ok,
     batchId: result.batchId,
+    summary: result.summary,
+    causes: result.causes,
+    resolved: result.resolved,
+    errorTotal: result.errorTotal,
+    errorRows: result.errorRows,
     errors: result.errors,
     unknownUserIds: result.unknownUserIds,
     unknownSkuIds: result.unknownSkuIds,
@@ -392,19 +456,99 @@ function formatErrors(errors: readonly { row: number; message: string }[]): stri
   return `${[...shown, ...more].join('\n')}\n`;
 }
 
-function describeCheck(checked: CheckedFile, remoteErrors: BatchDetail['errors'] = []): string {
-  const { report } = checked;
+/** The file in one line: rows, purchases, items, total and the dates it covers. */
+function fileLine(checked: CheckedFile, what: 'file' | 'ready' = 'ready'): string {
+  const report = what === 'file' ? checked.localReport : checked.report;
   const s = report.summary;
-  const errors = mergeErrors(report.errors.map(plainError), remoteErrors);
   const range =
     s.firstPurchasedAt && s.lastPurchasedAt
       ? `, ${when(s.firstPurchasedAt)} to ${when(s.lastPurchasedAt)}`
       : '';
+  return `${report.fileName}: ${plural(s.rows, 'row')}, ${plural(s.purchases, 'purchase')}, ${plural(s.items, 'item')}, total ${amount(s.totalAmountCents)}${range}\n`;
+}
+
+async function merchantName(db: OpenDatabase, merchantId: string): Promise<string | null> {
+  const { merchants } = await db.rpc.call('import_list_merchants', {}).catch(() => ({
+    merchants: [] as { id: string; name: string }[],
+  }));
+  return merchants.find((m) => m.id.toLowerCase() === merchantId.toLowerCase())?.name ?? null;
+}
+
+function describeCheck(checked: CheckedFile, remoteErrors: BatchDetail['errors'] = []): string {
+  const { report } = checked;
+  const errors = mergeErrors(report.errors.map(plainError), remoteErrors);
   return (
-    `${report.fileName}: ${plural(s.rows, 'row')}, ${plural(s.purchases, 'purchase')}, ${plural(s.items, 'item')}, total ${amount(s.totalAmountCents)}${range}\n` +
+    fileLine(checked) +
     formatErrors(report.warnings.map((w) => ({ ...w, message: `warning: ${w.message}` }))) +
     formatErrors(errors) +
     (errors.length === 0 ? 'No errors.\n' : `${plural(errors.length, 'error')}.\n`)
+  );
+}
+
+/** "sku_id ffff… unknown: 52,311 rows", a line per cause and its values that affect most rows. */
+function formatCauses(causes: readonly ErrorCause[]): string {
+  const lines: string[] = [];
+  for (const cause of causes) {
+    const what = CAUSE_WORDS[cause.code] ?? cause.code.replaceAll('_', ' ');
+    lines.push(
+      `  ${cause.column ?? 'batch'} ${what}: ${plural(cause.rows, 'row')}` +
+        (cause.distinctValues > 1 ? `, ${count(cause.distinctValues)} different values` : ''),
+    );
+    const shown = cause.distinctValues > 1 ? cause.values.slice(0, 10) : [];
+    for (const value of shown)
+      lines.push(`    ${value.value ?? '(empty)'}: ${plural(value.rows, 'row')}`);
+    if (cause.distinctValues > shown.length && shown.length > 0) {
+      lines.push(`    … and ${count(cause.distinctValues - shown.length)} more values`);
+    }
+    if (cause.distinctValues <= 1) lines.push(`    ${cause.message}`);
+  }
+  return lines.length > 0 ? `Errors by cause:\n${lines.join('\n')}\n` : '';
+}
+
+const CAUSE_WORDS: Record<string, string> = {
+  unknown_user: 'unknown to this merchant',
+  unknown_sku: 'unknown to this merchant',
+  already_imported: 'already imported',
+  inconsistent_purchase: 'differs within a purchase',
+  total_mismatch: 'does not match the items',
+  out_of_range: 'out of range',
+  invalid_currency: 'not a currency code',
+  conflict: 'refused by the database',
+};
+
+/** The page of rows after the causes, saying which rows of how many and how to see more. */
+function formatErrorPage(
+  errors: readonly { row: number; message: string }[],
+  offset: number,
+  total: number,
+  command: string,
+): string {
+  if (errors.length === 0) return '';
+  const last = offset + errors.length;
+  const more =
+    last < total ? ` (next page: purchase-import ${command} --errors-offset ${last})` : '';
+  return (
+    `Row errors ${count(offset + 1)}–${count(last)} of ${count(total)}${more}:\n` +
+    errors.map((e) => `  row ${e.row}: ${e.message}`).join('\n') +
+    '\n'
+  );
+}
+
+function describeRecheck(result: RecheckResult, offset: number): string {
+  const resolved =
+    result.resolved.length > 0
+      ? `Resolved since the batch failed:\n${result.resolved
+          .map((r) => `  ${r.column ?? 'batch'} ${r.value ?? ''}: ${plural(r.rows, 'row')}`)
+          .join('\n')}\n`
+      : '';
+  if (result.ok) {
+    return `${resolved}Batch ${result.batchId} passes against current data: run "purchase-import retry ${result.batchId}".\n`;
+  }
+  return (
+    `Batch ${result.batchId} still fails: ${result.summary ?? plural(result.errorTotal, 'error')}.\n` +
+    resolved +
+    formatCauses(result.causes) +
+    formatErrorPage(result.errors, offset, result.errorTotal, `recheck ${result.batchId}`)
   );
 }
 
@@ -417,7 +561,8 @@ function describeBatch(batch: BatchDetail): string {
     `  created:   ${when(batch.createdAt)}${batch.createdBy ? ` by ${batch.createdBy}` : ''}\n` +
     (batch.completedAt ? `  finished:  ${when(batch.completedAt)}\n` : '') +
     (batch.errorMessage ? `  error:     ${batch.errorMessage}\n` : '') +
-    formatErrors(batch.errors)
+    formatCauses(batch.errorSummary) +
+    formatErrorPage(batch.errors, batch.errorsOffset, batch.errorCount, `batch ${batch.id}`)
   );
 }
 

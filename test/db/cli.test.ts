@@ -449,3 +449,96 @@ describe('purchase-import for people (issue 11)', () => {
     expect(retry.stdout).toContain(`purchase-import recheck ${batchId}`);
   });
 });
+
+describe('a file for the wrong merchant, and failed batches by cause', () => {
+  let other: SeededMerchant;
+  let wrongFile: string;
+
+  beforeAll(async () => {
+    // Rows whose SKUs and members all belong to another merchant.
+    other = await seedMerchant(db.pool, { users: 6, skus: 5, name: 'Other Shop' });
+    wrongFile = await writeCsv('wrong-merchant.csv', buildRows(other, { purchases: 12 }));
+  });
+
+  it('stops before writing anything and asks whether the merchant is the right one', async () => {
+    const before = await batchCount();
+    const text = await cli(['import', wrongFile, '--merchant', merchant.merchantId, '--db', url]);
+    expect(text.code).toBe(1);
+    expect(text.stdout).toMatch(
+      /unknown to Test merchant [0-9a-f]{8}: is this the right merchant\?\nNothing was written\./,
+    );
+    expect(text.stdout).toContain('--record-failure');
+    const run = await cli([
+      'import',
+      wrongFile,
+      '--merchant',
+      merchant.merchantId,
+      '--db',
+      url,
+      '--json',
+    ]);
+    expect(run.code).toBe(1);
+    expect(json(run)).toMatchObject({
+      ok: false,
+      batchId: null,
+      wrongMerchant: { skus: { unknown: 5, total: 5 }, users: { unknown: 6, total: 6 } },
+    });
+    expect(await batchCount()).toBe(before);
+  });
+
+  it('records it for support with --record-failure, and reads it back by cause, a page at a time', async () => {
+    const recorded = await cli([
+      'import',
+      wrongFile,
+      '--merchant',
+      merchant.merchantId,
+      '--db',
+      url,
+      '--record-failure',
+    ]);
+    expect(recorded.code).toBe(1);
+    // The causes lead, then a page of rows.
+    const causes = recorded.stdout.indexOf('Errors by cause:');
+    const page = recorded.stdout.indexOf('Row errors 1–');
+    expect(causes).toBeGreaterThan(-1);
+    expect(page).toBeGreaterThan(causes);
+    expect(recorded.stdout).toMatch(/sku_id unknown to this merchant: 36 rows, 5 different values/);
+    const batchId = /batch ([0-9a-f-]{36}) is recorded as failed/.exec(recorded.stdout)?.[1] ?? '';
+    expect(batchId).not.toBe('');
+
+    const detail = json(
+      await cli([
+        'batch',
+        batchId,
+        '--db',
+        url,
+        '--json',
+        '--errors-limit',
+        '4',
+        '--errors-offset',
+        '6',
+      ]),
+    );
+    expect(detail).toMatchObject({ errorTotal: 72, errorsOffset: 6 });
+    expect(detail['errors']).toHaveLength(4);
+    expect(detail['errorSummary']).toEqual([
+      expect.objectContaining({ code: 'unknown_sku', rows: 36, distinctValues: 5 }),
+      expect.objectContaining({ code: 'unknown_user', rows: 36, distinctValues: 6 }),
+    ]);
+
+    const recheck = await cli(['recheck', batchId, '--db', url, '--errors-limit', '1']);
+    expect(recheck.code).toBe(1);
+    expect(recheck.stdout).toMatch(
+      /still fails: 36 rows refused: 6 unknown user ids, 5 unknown SKU ids/,
+    );
+    expect(recheck.stdout).toContain(`purchase-import recheck ${batchId} --errors-offset 1`);
+    const recheckJson = json(await cli(['recheck', batchId, '--db', url, '--json']));
+    expect(recheckJson).toMatchObject({ ok: false, errorTotal: 72, errorRows: 36, resolved: [] });
+  });
+
+  it('refuses paging options that make no sense', async () => {
+    const run = await cli(['batch', merchant.merchantId, '--errors-limit', '-1', '--db', url]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--errors-limit');
+  });
+});

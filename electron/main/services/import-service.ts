@@ -9,6 +9,7 @@ import type { ImportRpc } from '../../../shared/db/import-rpc';
 import type { BatchDetail, RecheckResult } from '../../../shared/db/rpc-contract';
 import { applyReferenceCheck, collectReferenceIds } from '../../../shared/domain/reference-check';
 import type { ImportReport, ParseOptions, ReferenceCheck } from '../../../shared/domain/types';
+import { wrongMerchantSignal, type ForeignIds } from '../../../shared/domain/wrong-merchant';
 import { parseCsvFile } from './parse/parse-file';
 
 // The engine's use cases, shared by the desktop app and the CLI: check a file, import it, and
@@ -67,10 +68,13 @@ export interface ImportFileInput extends CheckFileInput {
   name?: string | null;
   idempotencyKey?: string;
   chunkRows?: number;
+  /** Record the batch as failed for support even when most ids are unknown to the merchant. */
+  recordFailure?: boolean;
 }
 
 export type ImportOutcome =
   | { kind: 'refused-locally'; checked: CheckedFile }
+  | { kind: 'wrong-merchant'; checked: CheckedFile; foreign: ForeignIds }
   | { kind: 'nothing-to-import'; checked: CheckedFile }
   | { kind: 'batch'; checked: CheckedFile; batch: BatchDetail };
 
@@ -87,6 +91,8 @@ export async function importFile(
 ): Promise<ImportOutcome> {
   const checked = await checkFile(rpc, input, hooks);
   if (checked.localReport.errors.length > 0) return { kind: 'refused-locally', checked };
+  const foreign = wrongMerchantSignal(collectReferenceIds(checked.localReport), checked.reference);
+  if (foreign && !input.recordFailure) return { kind: 'wrong-merchant', checked, foreign };
 
   const skipped = new Set(
     input.skipExisting
@@ -117,8 +123,17 @@ export async function importFile(
   return { kind: 'batch', checked, batch };
 }
 
-export function recheckBatch(rpc: ImportRpc, batchId: string): Promise<RecheckResult> {
-  return rpc.call('import_recheck_batch', { p_batch_id: batchId });
+/** Today's verdict on a batch's staged rows: by cause, with one page of row errors. */
+export function recheckBatch(
+  rpc: ImportRpc,
+  batchId: string,
+  page: { limit: number; offset: number } = { limit: 50, offset: 0 },
+): Promise<RecheckResult> {
+  return rpc.call('import_recheck_batch', {
+    p_batch_id: batchId,
+    p_errors_limit: page.limit,
+    p_errors_offset: page.offset,
+  });
 }
 
 /** Retries a failed (or interrupted) batch from its staged rows; a completed one is left as is. */
