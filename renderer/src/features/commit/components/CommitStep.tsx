@@ -18,9 +18,6 @@ const PHASE_TEXT = {
   done: 'Finishing…',
 } as const;
 
-/** Rows above which a commit through Supabase's API may outlast its 8 s statement timeout. */
-const SUPABASE_COMMIT_ROWS_HINT = 100_000;
-
 export function CommitStep(): React.JSX.Element | null {
   const view = useImportStore((s) => s.view);
   const previewReturned = useImportStore((s) => s.previewReturned);
@@ -36,7 +33,6 @@ export function CommitStep(): React.JSX.Element | null {
   const cancelRequested = useCommitStore((s) => s.cancelRequested);
   const reset = useCommitStore((s) => s.reset);
   const screenChosen = useShellStore((s) => s.screenChosen);
-  const connectionKind = useConnectionStore((s) => s.state?.kind ?? null);
   const canFix = useConnectionStore((s) => s.state?.permissions.fix ?? false);
   const sessionId = view?.sessionId;
   const fileName = view?.fileName;
@@ -120,16 +116,6 @@ export function CommitStep(): React.JSX.Element | null {
                   Shown in History, so people can find this import later.
                 </span>
               </label>
-              {connectionKind === 'supabase' &&
-                view.committable.items > SUPABASE_COMMIT_ROWS_HINT && (
-                  <div className="callout callout--warning" role="status">
-                    <strong>Large for Supabase&rsquo;s API.</strong> The commit is one statement,
-                    and Supabase stops API statements after 8 seconds unless the project raised the
-                    limit; {formatCount(view.committable.items)} rows may take longer. If it is
-                    stopped, nothing is imported and the batch stays pending: import through a
-                    direct PostgreSQL profile, or split the file.
-                  </div>
-                )}
               <ChangesSummary />
               <p className="muted">
                 All {plural(view.committable.purchases, 'purchase')} land in one database
