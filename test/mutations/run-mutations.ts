@@ -78,9 +78,16 @@ function apply(dir: string, mutation: Mutation): void {
   );
 }
 
-/** Runs vitest on the files; returns "file > test" of every failed test (or of a failed file). */
-function failedTests(dir: string, project: 'unit' | 'db', files: readonly string[]): string[] {
-  if (files.length === 0) return [];
+interface Failures {
+  /** "file > test" of every test that failed. */
+  tests: string[];
+  /** Files that could not run at all (a broken import, a syntax error): not counted as catches. */
+  broken: string[];
+}
+
+/** Runs vitest on the files and sorts out what failed. */
+function failedTests(dir: string, project: 'unit' | 'db', files: readonly string[]): Failures {
+  if (files.length === 0) return { tests: [], broken: [] };
   const out = join(dir, `vitest-${project}.json`);
   const run = spawnSync(
     'npx',
@@ -88,19 +95,24 @@ function failedTests(dir: string, project: 'unit' | 'db', files: readonly string
     { cwd: dir, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env: process.env },
   );
   if (!existsSync(out)) {
-    return [`${project}: no report (exit ${run.status}): ${run.stderr.slice(-500)}`];
+    const why = `${project}: no report (exit ${run.status}): ${run.stderr.slice(-500)}`;
+    return { tests: [], broken: [why] };
   }
   const report = reportSchema.parse(JSON.parse(readFileSync(out, 'utf8')));
-  const failed: string[] = [];
+  const failed: Failures = { tests: [], broken: [] };
   for (const file of report.testResults) {
     const name = file.name.startsWith(dir) ? file.name.slice(dir.length + 1) : file.name;
     const tests = file.assertionResults.filter((test) => test.status === 'failed');
-    for (const test of tests) failed.push(`${name} > ${test.fullName}`);
+    for (const test of tests) failed.tests.push(`${name} > ${test.fullName}`);
     if (file.status === 'failed' && tests.length === 0) {
-      failed.push(`${name} (the file failed: ${(file.message ?? '').slice(0, 200)})`);
+      failed.broken.push(`${name}: ${(file.message ?? '').split('\n')[0]?.slice(0, 200)}`);
     }
   }
   return failed;
+}
+
+function both(a: Failures, b: Failures): Failures {
+  return { tests: [...a.tests, ...b.tests], broken: [...a.broken, ...b.broken] };
 }
 
 function main(): void {
@@ -117,13 +129,14 @@ function main(): void {
     const dir = scratchCopy(files);
     try {
       const union = (key: 'unit' | 'db') => [...new Set(selected.flatMap((m) => m[key]))];
-      const failed = [
-        ...failedTests(dir, 'unit', union('unit')),
-        ...failedTests(dir, 'db', union('db')),
-      ];
-      console.log(`baseline: ${failed.length === 0 ? 'PASS, every listed test passes' : 'FAIL'}`);
-      for (const test of failed) console.log(`    ${test}`);
-      if (failed.length > 0) process.exit(1);
+      const failed = both(
+        failedTests(dir, 'unit', union('unit')),
+        failedTests(dir, 'db', union('db')),
+      );
+      const clean = failed.tests.length === 0 && failed.broken.length === 0;
+      console.log(`baseline: ${clean ? 'PASS, every listed test passes' : 'FAIL'}`);
+      for (const line of [...failed.tests, ...failed.broken]) console.log(`    ${line}`);
+      if (!clean) process.exit(1);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -133,16 +146,17 @@ function main(): void {
     const dir = scratchCopy(files);
     try {
       apply(dir, mutation);
-      const failed = [
-        ...failedTests(dir, 'unit', mutation.unit),
-        ...failedTests(dir, 'db', mutation.db),
-      ];
-      const caught = failed.length >= MIN_CAUGHT;
+      const failed = both(
+        failedTests(dir, 'unit', mutation.unit),
+        failedTests(dir, 'db', mutation.db),
+      );
+      const caught = failed.tests.length >= MIN_CAUGHT;
       ok &&= caught;
       console.log(
-        `${caught ? 'PASS' : 'FAIL'}  ${mutation.id} caught by ${failed.length}: ${mutation.title}`,
+        `${caught ? 'PASS' : 'FAIL'}  ${mutation.id} caught by ${failed.tests.length}: ${mutation.title}`,
       );
-      for (const test of failed) console.log(`    ${test}`);
+      for (const test of failed.tests) console.log(`    ${test}`);
+      for (const file of failed.broken) console.log(`    (could not run, not counted) ${file}`);
     } catch (error) {
       ok = false;
       console.log(
