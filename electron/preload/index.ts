@@ -62,6 +62,7 @@ const api = {
 
   batchesList: (input) => call('batches:list', input),
   batchesGet: (input) => call('batches:get', input),
+  batchesErrors: (input) => call('batches:errors', input),
   batchesRecheck: (input) => call('batches:recheck', input),
   batchesRetry: (input) => call('batches:retry', input),
   batchesExportErrors: (input) => call('batches:export-errors', input),

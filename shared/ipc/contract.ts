@@ -3,7 +3,9 @@ import {
   batchDetailSchema,
   batchPageSchema,
   batchStatusSchema,
+  errorPageSchema,
   operatorRoleSchema,
+  recheckResultSchema,
 } from '../db/rpc-contract';
 import { parseOptionsSchema } from '../domain/parse-options';
 import { ERROR_CODES, importSummarySchema, rowErrorSchema } from '../domain/report-schema';
@@ -240,14 +242,8 @@ export const commitResultSchema = z.object({
 });
 export type CommitResult = z.infer<typeof commitResultSchema>;
 
-export const recheckViewSchema = z.object({
-  batchId: id,
-  ok: z.boolean(),
-  before: z.array(rowErrorSchema.extend({ code: z.string() })),
-  stillFailing: z.array(rowErrorSchema.extend({ code: z.string() })),
-  resolved: z.array(rowErrorSchema.extend({ code: z.string() })),
-  checkedAt: z.string(),
-});
+/** A re-check against today's data, by cause: what still fails and which values are resolved. */
+export const recheckViewSchema = recheckResultSchema.extend({ checkedAt: z.string() });
 export type RecheckView = z.infer<typeof recheckViewSchema>;
 
 // ---------------------------------------------------------------------------------------------
@@ -486,7 +482,25 @@ export const ipcContract = {
     }),
     output: batchPageSchema,
   },
-  'batches:get': { input: z.object({ id }), output: batchDetailSchema },
+  'batches:get': {
+    input: z.object({
+      id,
+      errorsLimit: z.number().int().min(0).max(5000).optional(),
+      errorsOffset: z.number().int().min(0).optional(),
+    }),
+    output: batchDetailSchema,
+  },
+  /** A page of a batch's row errors, optionally of one cause, after a (row, column) key. */
+  'batches:errors': {
+    input: z.object({
+      id,
+      code: z.string().max(60).nullable(),
+      value: z.string().max(500).nullable(),
+      after: z.object({ row: z.number().int(), column: z.string().max(100) }).nullable(),
+      limit: z.number().int().min(1).max(1000),
+    }),
+    output: errorPageSchema,
+  },
   'batches:recheck': { input: z.object({ id }), output: recheckViewSchema },
   'batches:retry': { input: z.object({ id }), output: batchDetailSchema },
   'batches:export-errors': { input: z.object({ id }), output: fileWriteResultSchema },

@@ -439,7 +439,7 @@ begin
   ] loop
     v_n := coalesce((v_counts ->> v_code)::int, 0);
     continue when v_n = 0;
-    v_parts := v_parts || format('%s %s', v_n, case v_code
+    v_parts := v_parts || format('%s %s', to_char(v_n, 'FM999,999,999,990'), case v_code
       when 'unknown_user' then case when v_n = 1 then 'unknown user id' else 'unknown user ids' end
       when 'unknown_sku' then case when v_n = 1 then 'unknown SKU id' else 'unknown SKU ids' end
       when 'already_imported' then
@@ -461,7 +461,7 @@ begin
     'errorRows', v_rows,
     'summary', format(
       '%s %s refused: %s',
-      v_rows,
+      to_char(v_rows, 'FM999,999,999,990'),
       case when v_rows = 1 then 'row' else 'rows' end,
       array_to_string(v_parts, ', ')
     )

@@ -40,7 +40,7 @@ describe(`a ${ROWS.toLocaleString('en')}-row failed batch`, () => {
     expect(batch.failed).toMatchObject({
       status: 'failed',
       errorCount: ROWS,
-      errorMessage: `${ROWS} rows refused: 20 unknown SKU ids`,
+      errorMessage: `${ROWS.toLocaleString('en')} rows refused: 20 unknown SKU ids`,
     });
     expect(batch.failed.errors).toHaveLength(100);
     expect(batch.failed.errorSummary).toHaveLength(1);
@@ -116,7 +116,7 @@ describe(`a ${ROWS.toLocaleString('en')}-row failed batch`, () => {
       ok: false,
       errorTotal: ROWS,
       errorRows: ROWS,
-      summary: `${ROWS} rows refused: 20 unknown SKU ids`,
+      summary: `${ROWS.toLocaleString('en')} rows refused: 20 unknown SKU ids`,
       resolved: [],
     });
     expect(before.errors).toHaveLength(50);
@@ -133,7 +133,7 @@ describe(`a ${ROWS.toLocaleString('en')}-row failed batch`, () => {
     expect(after).toMatchObject({
       ok: false,
       errorTotal: (ROWS / 20) * 15,
-      summary: `${(ROWS / 20) * 15} rows refused: 15 unknown SKU ids`,
+      summary: `${((ROWS / 20) * 15).toLocaleString('en')} rows refused: 15 unknown SKU ids`,
     });
     expect(after.resolved.map((r) => r.value).sort()).toEqual(added);
     expect(after.resolved.every((r) => r.rows === ROWS / 20)).toBe(true);

@@ -37,7 +37,9 @@ test('failed batch: found in History, re-checked against current data, retried',
 
   // Re-check before anything changed: still failing.
   await detail.getByRole('button', { name: 'Re-check against current data' }).click();
-  await expect(detail.locator('.callout--warning')).toContainText('0 resolved, 1 still failing');
+  await expect(detail.locator('.callout--warning')).toContainText(
+    '1 row refused: 1 unknown SKU id',
+  );
 
   // The SKU is created in the CRM meanwhile.
   await db.pool.query(
@@ -45,7 +47,8 @@ test('failed batch: found in History, re-checked against current data, retried',
     [lateSku, merchant.merchantId],
   );
   await detail.getByRole('button', { name: 'Re-check against current data' }).click();
-  await expect(detail.locator('.callout--success')).toContainText('every error is resolved (1)');
+  await expect(detail.locator('.callout--success')).toContainText('every error is resolved');
+  await expect(detail.locator('.callout--success')).toContainText(`sku_id ${lateSku} (1 row)`);
   await expect(detail.locator('.tag--success')).toHaveText('resolved');
   await app.shot('history-rechecked');
 

@@ -122,7 +122,7 @@ describe('one file imported ten times at once', () => {
     const transactionNumbers = new Set(generated.purchases.map((p) => p.transactionNumber));
     for (const loser of losers) {
       expect(loser.errorMessage).toBe(
-        `${rows} rows refused: ${purchases} transactions already imported`,
+        `${rows.toLocaleString('en')} rows refused: ${purchases.toLocaleString('en')} transactions already imported`,
       );
       expect(loser).toMatchObject({ importedPurchases: 0, importedItems: 0, errorCount: rows });
       expect(loser.errorSummary).toEqual([
@@ -227,7 +227,9 @@ describe('files sharing a transaction number', () => {
     expect(c).toMatchObject({ status: 'completed', importedPurchases: 30, importedItems: 60 });
     expect([a.status, b.status].sort()).toEqual(['completed', 'failed']);
     const [winner, loser, loserRows] = a.status === 'completed' ? [a, b, 3] : [b, a, 2];
-    expect(loser.errorMessage).toBe(`${loserRows} rows refused: 1 transaction already imported`);
+    expect(loser.errorMessage).toBe(
+      `${loserRows.toLocaleString('en')} rows refused: 1 transaction already imported`,
+    );
     expect(loser.errors.map((e) => [e.code, e.value, e.message])).toEqual(
       Array.from({ length: loserRows }, () => [
         'already_imported',

@@ -128,7 +128,9 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     'templates:delete': async ({ id }) => ({ deleted: await settings.templates.remove(id) }),
 
     'batches:list': (input) => sessions.listBatches(input),
-    'batches:get': ({ id }) => sessions.getBatch(id),
+    'batches:get': ({ id, errorsLimit, errorsOffset }) =>
+      sessions.getBatch(id, { errorsLimit, errorsOffset }),
+    'batches:errors': (input) => sessions.listBatchErrors(input),
     'batches:recheck': ({ id }) => sessions.recheckBatch(id),
     'batches:retry': ({ id }) => sessions.retryBatch(id),
     'batches:export-errors': async ({ id }) => {

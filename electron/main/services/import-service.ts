@@ -6,7 +6,12 @@ import {
   type CommitProgress,
 } from '../../../shared/db/commit-import';
 import type { ImportRpc } from '../../../shared/db/import-rpc';
-import type { BatchDetail, RecheckResult } from '../../../shared/db/rpc-contract';
+import type {
+  BatchDetail,
+  ErrorPage,
+  RecheckResult,
+  RemoteRowError,
+} from '../../../shared/db/rpc-contract';
 import { applyReferenceCheck, collectReferenceIds } from '../../../shared/domain/reference-check';
 import type { ImportReport, ParseOptions, ReferenceCheck } from '../../../shared/domain/types';
 import { wrongMerchantSignal, type ForeignIds } from '../../../shared/domain/wrong-merchant';
@@ -121,6 +126,27 @@ export async function importFile(
     },
   );
   return { kind: 'batch', checked, batch };
+}
+
+/** Every recorded row error of a batch, in row order, read a page at a time (keyset). */
+export async function* batchErrors(
+  rpc: ImportRpc,
+  batchId: string,
+  pageSize = 5_000,
+): AsyncGenerator<RemoteRowError> {
+  let after: ErrorPage['next'] = null;
+  do {
+    const page: ErrorPage = await rpc.call('import_list_batch_errors', {
+      p_batch_id: batchId,
+      p_code: null,
+      p_value: null,
+      p_after_row: after?.row ?? null,
+      p_after_column: after?.column ?? null,
+      p_limit: pageSize,
+    });
+    yield* page.errors;
+    after = page.next;
+  } while (after);
 }
 
 /** Today's verdict on a batch's staged rows: by cause, with one page of row errors. */

@@ -3,7 +3,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { describeConnectionError, redactSecrets } from './pg-transport';
+import { describeConnectionError, pgConnectionConfig, redactSecrets } from './pg-transport';
 
 // Brings a database to the import's schema in ONE transaction under an advisory lock: either
 // everything applies or the database stays exactly as it was (functions, grants, RLS included).
@@ -58,7 +58,11 @@ export async function migrate(
   ];
   const schema = await readSqlFiles(sqlDir, 'schema');
 
-  const client = new pg.Client({ connectionString, application_name: 'purchase-import migrate' });
+  // TLS as for every direct connection (verify-full for other hosts unless the URL says otherwise).
+  const client = new pg.Client({
+    ...pgConnectionConfig(connectionString),
+    application_name: 'purchase-import migrate',
+  });
   // A dropped connection must fail the run, not crash the process.
   client.on('error', () => undefined);
   try {

@@ -59,7 +59,8 @@ export function csvLine(cells: readonly string[], options: CsvWriteOptions = FOR
 export async function writeCsv(
   path: string,
   header: readonly string[],
-  rows: Iterable<readonly string[]>,
+  // Async for rows read page by page from the database (a failed batch's million errors).
+  rows: Iterable<readonly string[]> | AsyncIterable<readonly string[]>,
   options: CsvWriteOptions = FOR_PEOPLE,
 ): Promise<number> {
   const out = createWriteStream(path, { encoding: 'utf8' });
@@ -72,7 +73,7 @@ export async function writeCsv(
   };
   // A BOM so Excel reads the file as UTF-8.
   await write(`\ufeff${csvLine(header, options)}`);
-  for (const row of rows) {
+  for await (const row of rows) {
     await write(csvLine(row, options));
     count++;
   }

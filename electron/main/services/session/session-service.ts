@@ -4,7 +4,7 @@ import {
   commitOrReconcile,
   CommitCancelledError,
 } from '../../../../shared/db/commit-import';
-import type { BatchDetail, RemoteRowError } from '../../../../shared/db/rpc-contract';
+import type { BatchDetail, ErrorPage } from '../../../../shared/db/rpc-contract';
 import { suggestColumnMapping, resolveColumnMapping } from '../../../../shared/csv/column-mapping';
 import { revalidateRows, type RowEdit } from '../../../../shared/domain/analyse';
 import { collectReferenceIds } from '../../../../shared/domain/reference-check';
@@ -27,6 +27,7 @@ import type {
   RecheckView,
   SessionView,
 } from '../../../../shared/ipc/contract';
+import { batchErrors, recheckBatch } from '../import-service';
 import { parseCsvFile } from '../parse/parse-file';
 import type { SettingsStore } from '../settings/settings';
 import type { ConnectionManager } from './connection-manager';
@@ -522,26 +523,42 @@ export function createSessionService(deps: SessionServiceDeps) {
       });
     },
 
-    async getBatch(id: string): Promise<BatchDetail> {
+    async getBatch(
+      id: string,
+      page: { errorsLimit?: number | undefined; errorsOffset?: number | undefined } = {},
+    ): Promise<BatchDetail> {
       const { rpc } = deps.connection.active();
-      return rpc.call('import_get_batch', { p_batch_id: id });
+      return rpc.call('import_get_batch', {
+        p_batch_id: id,
+        p_errors_limit: page.errorsLimit ?? 100,
+        p_errors_offset: page.errorsOffset ?? 0,
+      });
+    },
+
+    async listBatchErrors(input: {
+      id: string;
+      code: string | null;
+      value: string | null;
+      after: { row: number; column: string } | null;
+      limit: number;
+    }): Promise<ErrorPage> {
+      const { rpc } = deps.connection.active();
+      return rpc.call('import_list_batch_errors', {
+        p_batch_id: input.id,
+        p_code: input.code,
+        p_value: input.value,
+        p_after_row: input.after?.row ?? null,
+        p_after_column: input.after?.column ?? null,
+        p_limit: input.limit,
+      });
     },
 
     async recheckBatch(id: string): Promise<RecheckView> {
       const { rpc, state } = deps.connection.active();
       if (!state.permissions.recheck)
         throw new Error('Only support staff and admins can re-check a batch.');
-      const before = await rpc.call('import_get_batch', { p_batch_id: id });
-      const result = await rpc.call('import_recheck_batch', { p_batch_id: id });
-      const still = new Set(result.errors.map(issueKey));
-      return {
-        batchId: id,
-        ok: result.ok,
-        before: before.errors,
-        stillFailing: result.errors,
-        resolved: before.errors.filter((e) => !still.has(issueKey(e))),
-        checkedAt: new Date().toISOString(),
-      };
+      const result = await recheckBatch(rpc, id, { limit: 100, offset: 0 });
+      return { ...result, checkedAt: new Date().toISOString() };
     },
 
     async retryBatch(id: string): Promise<BatchDetail> {
@@ -562,22 +579,20 @@ export function createSessionService(deps: SessionServiceDeps) {
     },
 
     async exportBatchErrors(id: string, path: string): Promise<number> {
-      const batch = await service.getBatch(id);
-      return writeCsv(
-        path,
-        ['row', 'column', 'code', 'message', 'value'],
-        batch.errors.map((e) => [String(e.row), e.column ?? '', e.code, e.message, e.value ?? '']),
-      );
+      const { rpc } = deps.connection.active();
+      // Streamed page by page: a failed 1M-row batch never sits in memory or crosses IPC whole.
+      async function* rows(): AsyncGenerator<string[]> {
+        for await (const e of batchErrors(rpc, id)) {
+          yield [String(e.row), e.column ?? '', e.code, e.message, e.value ?? ''];
+        }
+      }
+      return writeCsv(path, ['row', 'column', 'code', 'message', 'value'], rows());
     },
   };
   return service;
 }
 
 export type SessionService = ReturnType<typeof createSessionService>;
-
-function issueKey(e: RemoteRowError): string {
-  return `${e.row}|${e.column ?? ''}|${e.code}|${e.value ?? ''}`;
-}
 
 function now(): string {
   return new Date().toISOString();

@@ -1,10 +1,34 @@
 import { create } from 'zustand';
-import type { BatchDetail, BatchStatus, BatchSummary } from '../../../../shared/db/rpc-contract';
+import type {
+  BatchDetail,
+  BatchStatus,
+  BatchSummary,
+  RemoteRowError,
+} from '../../../../shared/db/rpc-contract';
 import type { RecheckView } from '../../../../shared/ipc/contract';
 import { api, errorMessage } from '../../lib/api';
 import { notify } from '../shell/store';
 
 export const HISTORY_PAGE = 20;
+/** Row errors per page in the batch detail. */
+export const ERRORS_PAGE = 100;
+
+/** Which of a batch's row errors are shown: all, one cause (code), or one value of it. */
+export interface ErrorFilter {
+  code: string | null;
+  value: string | null;
+}
+
+interface ErrorsView {
+  filter: ErrorFilter;
+  errors: RemoteRowError[];
+  /** Errors the filter matches in all. */
+  total: number;
+  /** Keys of the pages shown so far (null: the first page); the last is the current one. */
+  cursors: ({ row: number; column: string } | null)[];
+  next: { row: number; column: string } | null;
+  loading: boolean;
+}
 
 interface HistoryState {
   status: BatchStatus | null;
@@ -18,6 +42,8 @@ interface HistoryState {
   detail: BatchDetail | null;
   detailLoading: boolean;
   recheck: RecheckView | null;
+  /** The row errors on show in the detail, a page at a time. */
+  errorsView: ErrorsView | null;
   acting: 'recheck' | 'retry' | 'export' | null;
   opened(): Promise<void>;
   statusChanged(status: BatchStatus | null): Promise<void>;
@@ -28,6 +54,8 @@ interface HistoryState {
   recheckRequested(): Promise<void>;
   retryRequested(): Promise<void>;
   errorsExported(): Promise<void>;
+  errorFilterChosen(filter: ErrorFilter): Promise<void>;
+  errorsPaged(direction: 'next' | 'previous' | 'first'): Promise<void>;
   merchantChanged(): void;
 }
 
@@ -62,6 +90,39 @@ export const useHistoryStore = create<HistoryState>()((set, get) => {
       set({ acting: null });
     }
   };
+  const loadErrors = async (filter: ErrorFilter, cursors: ErrorsView['cursors']): Promise<void> => {
+    const id = get().selectedId;
+    if (!id) return;
+    const after = cursors[cursors.length - 1] ?? null;
+    set((state) => ({
+      errorsView: state.errorsView ? { ...state.errorsView, loading: true } : null,
+    }));
+    try {
+      const page = await api().batchesErrors({
+        id,
+        code: filter.code,
+        value: filter.value,
+        after,
+        limit: ERRORS_PAGE,
+      });
+      if (get().selectedId !== id) return;
+      set({
+        errorsView: {
+          filter,
+          errors: page.errors,
+          total: page.total,
+          cursors,
+          next: page.next,
+          loading: false,
+        },
+      });
+    } catch (error) {
+      notify('error', errorMessage(error));
+      set((state) => ({
+        errorsView: state.errorsView ? { ...state.errorsView, loading: false } : null,
+      }));
+    }
+  };
   return {
     status: null,
     search: '',
@@ -74,6 +135,7 @@ export const useHistoryStore = create<HistoryState>()((set, get) => {
     detail: null,
     detailLoading: false,
     recheck: null,
+    errorsView: null,
     acting: null,
     opened: load,
     statusChanged: async (status) => {
@@ -90,10 +152,26 @@ export const useHistoryStore = create<HistoryState>()((set, get) => {
       await load();
     },
     batchSelected: async (id) => {
-      set({ selectedId: id, detailLoading: true, recheck: null });
+      set({ selectedId: id, detailLoading: true, recheck: null, errorsView: null });
       try {
-        const detail = await api().batchesGet({ id });
-        if (get().selectedId === id) set({ detail });
+        const detail = await api().batchesGet({ id, errorsLimit: ERRORS_PAGE, errorsOffset: 0 });
+        if (get().selectedId === id) {
+          const last = detail.errors[detail.errors.length - 1];
+          set({
+            detail,
+            errorsView: {
+              filter: { code: null, value: null },
+              errors: detail.errors,
+              total: detail.errorCount,
+              cursors: [null],
+              next:
+                last && detail.errors.length < detail.errorCount
+                  ? { row: last.row, column: last.column ?? '' }
+                  : null,
+              loading: false,
+            },
+          });
+        }
       } catch (error) {
         notify('error', errorMessage(error));
       } finally {
@@ -110,7 +188,7 @@ export const useHistoryStore = create<HistoryState>()((set, get) => {
           recheck.ok ? 'success' : 'info',
           recheck.ok
             ? 'Re-check passed: every error is resolved. The batch can be retried.'
-            : `${recheck.resolved.length} of ${recheck.before.length} errors are resolved; ${recheck.stillFailing.length} remain.`,
+            : `Re-check: ${recheck.summary ?? 'errors remain'}.`,
         );
       });
     },
@@ -137,7 +215,26 @@ export const useHistoryStore = create<HistoryState>()((set, get) => {
         if (path) notify('success', `Exported ${rows} errors to ${path}.`);
       });
     },
+    errorFilterChosen: (filter) => loadErrors(filter, [null]),
+    errorsPaged: async (direction) => {
+      const view = get().errorsView;
+      if (!view) return;
+      if (direction === 'first') return loadErrors(view.filter, [null]);
+      if (direction === 'previous') {
+        if (view.cursors.length > 1) await loadErrors(view.filter, view.cursors.slice(0, -1));
+        return;
+      }
+      if (view.next) await loadErrors(view.filter, [...view.cursors, view.next]);
+    },
     merchantChanged: () =>
-      set({ batches: [], total: 0, page: 0, selectedId: null, detail: null, recheck: null }),
+      set({
+        batches: [],
+        total: 0,
+        page: 0,
+        selectedId: null,
+        detail: null,
+        recheck: null,
+        errorsView: null,
+      }),
   };
 });

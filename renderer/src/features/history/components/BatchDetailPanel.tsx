@@ -1,7 +1,8 @@
 import { useConnectionStore } from '../../connection/store';
 import { errorLabel } from '../../../lib/error-codes';
 import { durationBetween, formatCount, formatDate, plural } from '../../../lib/format';
-import { useHistoryStore } from '../store';
+import { ERRORS_PAGE, useHistoryStore } from '../store';
+import { ErrorCauses } from './ErrorCauses';
 
 export function BatchDetailPanel(): React.JSX.Element {
   const detail = useHistoryStore((s) => s.detail);
@@ -12,6 +13,9 @@ export function BatchDetailPanel(): React.JSX.Element {
   const recheckRequested = useHistoryStore((s) => s.recheckRequested);
   const retryRequested = useHistoryStore((s) => s.retryRequested);
   const errorsExported = useHistoryStore((s) => s.errorsExported);
+  const errorsView = useHistoryStore((s) => s.errorsView);
+  const errorFilterChosen = useHistoryStore((s) => s.errorFilterChosen);
+  const errorsPaged = useHistoryStore((s) => s.errorsPaged);
   const canRecheck = useConnectionStore((s) => s.state?.permissions.recheck ?? false);
   const canRetry = useConnectionStore((s) => s.state?.permissions.retry ?? false);
 
@@ -24,9 +28,8 @@ export function BatchDetailPanel(): React.JSX.Element {
       </aside>
     );
   }
-  const resolved = new Set(
-    recheck?.resolved.map((e) => `${e.row}|${e.column}|${e.code}|${e.value}`),
-  );
+  // Values the re-check found resolved (an id that exists now, …), by code.
+  const resolved = new Set(recheck?.resolved.map((r) => `${r.code}|${r.value}`));
   // A pending batch with every row staged was interrupted at its commit step and may be committed;
   // one whose staging stopped part way has nothing to commit, and a cancelled one never imports.
   const fullyStaged = detail.stagedRows === detail.totalRows;
@@ -125,7 +128,7 @@ export function BatchDetailPanel(): React.JSX.Element {
           </button>
         )}
         {/* Only batches with row errors have something to export (issue 11, problem 9). */}
-        {detail.errors.length > 0 && (
+        {detail.errorCount > 0 && (
           <button
             type="button"
             className="button"
@@ -141,13 +144,38 @@ export function BatchDetailPanel(): React.JSX.Element {
           className={`callout ${recheck.ok ? 'callout--success' : 'callout--warning'}`}
           role="status"
         >
-          {recheck.ok
-            ? `Re-checked ${formatDate(recheck.checkedAt)}: every error is resolved (${formatCount(recheck.before.length)}). Retry to import the batch.`
-            : `Re-checked ${formatDate(recheck.checkedAt)}: ${formatCount(recheck.resolved.length)} resolved, ${formatCount(recheck.stillFailing.length)} still failing.`}
+          <p>
+            {recheck.ok
+              ? `Re-checked ${formatDate(recheck.checkedAt)}: every error is resolved. Retry to import the batch.`
+              : `Re-checked ${formatDate(recheck.checkedAt)}: ${recheck.summary ?? 'errors remain'}.`}
+          </p>
+          {recheck.resolved.length > 0 && (
+            <p className="small">
+              Resolved since the batch failed:{' '}
+              {recheck.resolved
+                .map((r) => `${r.column ?? ''} ${r.value ?? ''} (${plural(r.rows, 'row')})`)
+                .join(', ')}
+            </p>
+          )}
+          {!recheck.ok && recheck.causes.length > 0 && (
+            <ErrorCauses causes={recheck.causes} title="Still failing, by cause" />
+          )}
         </div>
       )}
-      <h3 className="panel-subtitle">Row errors ({formatCount(detail.errors.length)})</h3>
-      {detail.errors.length === 0 ? (
+      {detail.errorSummary.length > 0 && (
+        <ErrorCauses
+          causes={detail.errorSummary}
+          title="Errors by cause"
+          chosen={errorsView?.filter ?? null}
+          onChoose={(filter) => void errorFilterChosen(filter)}
+        />
+      )}
+      <h3 className="panel-subtitle">
+        Row errors ({formatCount(errorsView?.total ?? detail.errorCount)}
+        {errorsView?.filter.code ? ` · ${errorLabel(errorsView.filter.code)}` : ''}
+        {errorsView?.filter.value ? ` · ${errorsView.filter.value}` : ''})
+      </h3>
+      {!errorsView || errorsView.errors.length === 0 ? (
         <p className="muted">No row errors recorded for this batch.</p>
       ) : (
         <div className="table-scroll">
@@ -163,8 +191,8 @@ export function BatchDetailPanel(): React.JSX.Element {
               </tr>
             </thead>
             <tbody>
-              {detail.errors.slice(0, 500).map((e, i) => {
-                const fixed = resolved.has(`${e.row}|${e.column}|${e.code}|${e.value}`);
+              {errorsView.errors.map((e, i) => {
+                const fixed = resolved.has(`${e.code}|${e.value}`);
                 return (
                   <tr key={i} className={recheck && fixed ? 'row--resolved' : ''}>
                     <td className="num">{e.row}</td>
@@ -190,11 +218,31 @@ export function BatchDetailPanel(): React.JSX.Element {
               })}
             </tbody>
           </table>
-          {detail.errors.length > 500 && (
-            <p className="muted small">
-              The first 500 are shown; export the errors for all of them.
-            </p>
-          )}
+          <nav className="pager" aria-label="Row error pages">
+            <span className="muted small" aria-live="polite">
+              Rows {formatCount((errorsView.cursors.length - 1) * ERRORS_PAGE + 1)}–
+              {formatCount(
+                (errorsView.cursors.length - 1) * ERRORS_PAGE + errorsView.errors.length,
+              )}{' '}
+              of {formatCount(errorsView.total)}
+            </span>
+            <button
+              type="button"
+              className="button button--small"
+              disabled={errorsView.loading || errorsView.cursors.length <= 1}
+              onClick={() => void errorsPaged('previous')}
+            >
+              ← Previous
+            </button>
+            <button
+              type="button"
+              className="button button--small"
+              disabled={errorsView.loading || !errorsView.next}
+              onClick={() => void errorsPaged('next')}
+            >
+              Next →
+            </button>
+          </nav>
         </div>
       )}
     </aside>
