@@ -343,12 +343,19 @@ export const useImportStore = create<ImportState>()((set, get) => {
       const { filter, active } = get();
       const found = await api().importFindError({ filter, after: active.index, direction });
       if (found) {
-        const issues = get().pages[Math.floor(found.index / PAGE_SIZE)]?.find(
-          (r) => r.index === found.index,
-        )?.issues;
+        // The error's column decides where the grid scrolls: when the row's page is not loaded
+        // (a jump far down), ask main for that one row rather than keep the current column.
+        const issues =
+          rowAt(get().pages, found.index)?.issues ??
+          (await api().importRows({ filter, offset: found.index, limit: 1 })).rows[0]?.issues ??
+          [];
         const columns = get().view?.columns ?? [];
-        const column = issues?.[0]?.column;
-        const position = column ? columns.indexOf(column as CanonicalColumn) : -1;
+        const inGrid = (c: string | null): c is CanonicalColumn =>
+          c !== null && columns.includes(c as CanonicalColumn);
+        const first =
+          issues.find((e) => e.severity !== 'warning' && inGrid(e.column)) ??
+          issues.find((e) => inGrid(e.column));
+        const position = first && inGrid(first.column) ? columns.indexOf(first.column) : -1;
         set({
           active: { index: found.index, column: position >= 0 ? position + 1 : active.column },
           editing: false,

@@ -1,5 +1,5 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { CanonicalColumn } from '../../../../../shared/domain/types';
 import type { GridRow, IdLabel } from '../../../../../shared/ipc/contract';
 import { useConnectionStore } from '../../connection/store';
@@ -127,13 +127,22 @@ export function Grid(): React.JSX.Element | null {
     }
   }, [first, last, total, pageNeeded, pages]);
 
-  useEffect(() => {
-    if (total > 0) virtualizer.scrollToIndex(active.index, { align: 'auto' });
-  }, [active.index, total, virtualizer]);
+  // The active row fully in view, below the sticky header and above the horizontal scrollbar.
+  // Computed from the scroller's own client box: the virtualizer's scrollToIndex measured the
+  // element's outer box, so a row it "showed" could sit one row below what the user sees.
+  useLayoutEffect(() => {
+    const scroller = scrollRef.current;
+    if (!scroller || total === 0) return;
+    const top = ROW_HEIGHT + active.index * ROW_HEIGHT;
+    const bottom = top + ROW_HEIGHT;
+    if (top - ROW_HEIGHT < scroller.scrollTop) scroller.scrollTop = top - ROW_HEIGHT;
+    else if (bottom > scroller.scrollTop + scroller.clientHeight)
+      scroller.scrollTop = bottom - scroller.clientHeight;
+  }, [active.index, total]);
 
   // Horizontally too: the active cell (say, the next error) must not stay hidden to the right
   // or under the frozen columns.
-  useEffect(() => {
+  useLayoutEffect(() => {
     const scroller = scrollRef.current;
     if (!scroller || active.column <= (frozenTxn ? 1 : 0)) return;
     const left = ROW_NUMBER_WIDTH + widths.slice(0, active.column - 1).reduce((a, b) => a + b, 0);
