@@ -48,9 +48,9 @@ export const MUTATIONS: Mutation[] = [
     title:
       "Export neutralisation off in a failed batch's error export (exportBatchErrors writes verbatim)",
     file: 'electron/main/services/session/session-service.ts',
-    find: "        batch.errors.map((e) => [String(e.row), e.column ?? '', e.code, e.message, e.value ?? '']),\n      );",
+    find: "return writeCsv(path, ['row', 'column', 'code', 'message', 'value'], rows());",
     replace:
-      "        batch.errors.map((e) => [String(e.row), e.column ?? '', e.code, e.message, e.value ?? '']),\n        { neutralise: false },\n      );",
+      "return writeCsv(path, ['row', 'column', 'code', 'message', 'value'], rows(), { neutralise: false });",
     unit: ['electron/main/services/session/csv-write.test.ts'],
     db: ['test/db/export-errors.test.ts', 'test/reliability/security.test.ts'],
   },
