@@ -63,6 +63,7 @@ const api = {
   batchesList: (input) => call('batches:list', input),
   batchesGet: (input) => call('batches:get', input),
   batchesErrors: (input) => call('batches:errors', input),
+  batchesOverview: (input) => call('batches:overview', input),
   batchesRecheck: (input) => call('batches:recheck', input),
   batchesRetry: (input) => call('batches:retry', input),
   batchesExportErrors: (input) => call('batches:export-errors', input),

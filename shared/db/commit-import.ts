@@ -1,7 +1,7 @@
 import type { Purchase } from '../domain/types';
 import { chunkPurchases, toStagedRows } from '../domain/reference-check';
 import type { ImportRpc } from './import-rpc';
-import type { BatchDetail } from './rpc-contract';
+import type { AuditTrail, BatchDetail } from './rpc-contract';
 import { RpcError } from './rpc-transport';
 
 // Sends grouped purchases to the database as one batch: begin → stage chunks of whole purchases →
@@ -34,6 +34,8 @@ export interface CommitImportInput {
   chunkRows?: number;
   /** Chunks in flight at once (default 2). */
   stageConcurrency?: number;
+  /** What the admin changed before importing, stored with the batch (none: imported as is). */
+  audit?: AuditTrail | null;
 }
 
 export interface RetryPolicy {
@@ -104,6 +106,7 @@ export async function commitImport(
       p_file_sha256: input.fileSha256,
       p_total_rows: totalRows,
       p_chunk_count: chunks.length,
+      ...(input.audit ? { p_audit: input.audit } : {}),
     }),
   );
   report({ batchId: batch.id });

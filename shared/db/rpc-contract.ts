@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CANONICAL_COLUMNS } from '../domain/types';
 
 // The database RPC functions the engine calls: their named arguments (TypeScript types and SQL
 // types) and the zod schema of what each returns. sql/schema implements exactly these; every
@@ -73,7 +74,56 @@ export const errorCauseSchema = z.object({
 });
 export type ErrorCause = z.infer<typeof errorCauseSchema>;
 
+/** One change the admin made to the file before importing it, for the batch's audit trail. */
+export const auditEntrySchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('cell-changed'),
+    row: z.number().int(),
+    column: z.enum(CANONICAL_COLUMNS),
+    before: z.string(),
+    after: z.string(),
+    at: z.string(),
+  }),
+  z.object({
+    kind: z.literal('replaced-all'),
+    column: z.enum(CANONICAL_COLUMNS),
+    from: z.string(),
+    to: z.string(),
+    rows: z.array(z.number().int()),
+    at: z.string(),
+  }),
+  z.object({
+    kind: z.literal('rows-removed'),
+    /** deleted: the admin deleted them; left-out: "import the rest" dropped them for errors. */
+    reason: z.enum(['deleted', 'left-out']),
+    /** The problem the rows were chosen by (a bulk delete by kind), or null. */
+    problem: z.string().nullable(),
+    rows: z.array(z.number().int()),
+    transactions: z.array(z.string()),
+    at: z.string(),
+  }),
+]);
+export type AuditEntry = z.infer<typeof auditEntrySchema>;
+
+/** What became of a file between opening and importing it; stored with its batch. */
+export const auditTrailSchema = z.object({
+  file: z.object({ name: z.string(), sha256: z.string().nullable(), rows: z.number().int() }),
+  entries: z.array(auditEntrySchema),
+  /** Transactions left out because the database already has them ("skip already imported"). */
+  skippedAsImported: z.array(z.string()),
+  totals: z.object({
+    rowsDeleted: z.number().int(),
+    rowsLeftOut: z.number().int(),
+    transactionsLeftOut: z.number().int(),
+    cellsChanged: z.number().int(),
+    replaceAlls: z.number().int(),
+  }),
+});
+export type AuditTrail = z.infer<typeof auditTrailSchema>;
+
 export const batchDetailSchema = batchSummarySchema.extend({
+  /** What the admin changed before importing (null: imported as the file was). */
+  audit: auditTrailSchema.nullable(),
   /** The errors by cause, most rows first (empty unless the batch failed). */
   errorSummary: z.array(errorCauseSchema),
   /** One page of row errors in row order, starting at errorsOffset; errorCount counts all. */
@@ -96,6 +146,30 @@ export const stageResultSchema = z.object({
   stagedRows: z.number().int(),
 });
 export type StageResult = z.infer<typeof stageResultSchema>;
+
+export const batchOverviewSchema = z.object({
+  /** First day of the period (UTC), YYYY-MM-DD. */
+  from: z.string(),
+  days: z.number().int(),
+  perDay: z.array(
+    z.object({
+      day: z.string(),
+      completed: z.number().int(),
+      failed: z.number().int(),
+      other: z.number().int(),
+    }),
+  ),
+  imports: z.number().int(),
+  completed: z.number().int(),
+  failed: z.number().int(),
+  /** Completed among those that ended (completed or failed); null when none ended. */
+  successRate: z.number().nullable(),
+  medianMs: z.number().nullable(),
+  slowestMs: z.number().nullable(),
+  rowsImported: z.number(),
+  purchasesImported: z.number(),
+});
+export type BatchOverview = z.infer<typeof batchOverviewSchema>;
 
 export const errorPageSchema = z.object({
   batchId: uuid,
@@ -205,6 +279,8 @@ export interface RpcArgs {
     p_file_sha256: string | null;
     p_total_rows: number;
     p_chunk_count: number;
+    /** Left out: imported as the file was. */
+    p_audit?: AuditTrail | null;
   };
   import_stage_chunk: { p_batch_id: string; p_chunk_no: number; p_rows: StagedRow[] };
   import_commit_batch: { p_batch_id: string };
@@ -218,6 +294,7 @@ export interface RpcArgs {
   };
   // Left out, the error page is the first 50.
   import_get_batch: { p_batch_id: string; p_errors_limit?: number; p_errors_offset?: number };
+  import_batch_overview: { p_merchant_id: string; p_days: number };
   import_list_batch_errors: {
     p_batch_id: string;
     p_code: string | null;
@@ -246,6 +323,7 @@ export const rpcResultSchemas = {
   import_cancel_batch: batchSummarySchema,
   import_list_batches: batchPageSchema,
   import_get_batch: batchDetailSchema,
+  import_batch_overview: batchOverviewSchema,
   import_list_batch_errors: errorPageSchema,
   import_recheck_batch: recheckResultSchema,
   import_list_merchants: merchantListSchema,
@@ -265,7 +343,11 @@ export type RpcSqlArgs<F extends RpcFunctionName> = readonly (readonly [
 ])[];
 
 /** Arguments with an SQL default: a call may leave them out. */
-export const OPTIONAL_ARGS: ReadonlySet<string> = new Set(['p_errors_limit', 'p_errors_offset']);
+export const OPTIONAL_ARGS: ReadonlySet<string> = new Set([
+  'p_errors_limit',
+  'p_errors_offset',
+  'p_audit',
+]);
 
 /**
  * Parameter names and SQL types of each function, in the order of the SQL signature: what a
@@ -286,6 +368,7 @@ export const RPC_SQL_ARGS: { readonly [F in RpcFunctionName]: RpcSqlArgs<F> } = 
     ['p_file_sha256', 'text'],
     ['p_total_rows', 'integer'],
     ['p_chunk_count', 'integer'],
+    ['p_audit', 'jsonb'],
   ],
   import_stage_chunk: [
     ['p_batch_id', 'uuid'],
@@ -305,6 +388,10 @@ export const RPC_SQL_ARGS: { readonly [F in RpcFunctionName]: RpcSqlArgs<F> } = 
     ['p_batch_id', 'uuid'],
     ['p_errors_limit', 'integer'],
     ['p_errors_offset', 'integer'],
+  ],
+  import_batch_overview: [
+    ['p_merchant_id', 'uuid'],
+    ['p_days', 'integer'],
   ],
   import_list_batch_errors: [
     ['p_batch_id', 'uuid'],

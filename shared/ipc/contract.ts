@@ -3,9 +3,14 @@ import {
   batchDetailSchema,
   batchPageSchema,
   batchStatusSchema,
+  auditEntrySchema,
+  auditTrailSchema,
+  batchOverviewSchema,
   errorPageSchema,
   operatorRoleSchema,
   recheckResultSchema,
+  type AuditEntry,
+  type AuditTrail,
 } from '../db/rpc-contract';
 import { parseOptionsSchema } from '../domain/parse-options';
 import { ERROR_CODES, importSummarySchema, rowErrorSchema } from '../domain/report-schema';
@@ -249,51 +254,8 @@ export type RecheckView = z.infer<typeof recheckViewSchema>;
 // ---------------------------------------------------------------------------------------------
 // The fix workflow's bulk actions and audit trail (issue 11)
 
-/** One change the admin made to the file before importing it, for the batch's audit trail. */
-export const auditEntrySchema = z.discriminatedUnion('kind', [
-  z.object({
-    kind: z.literal('cell-changed'),
-    row: z.number().int(),
-    column: canonicalColumn,
-    before: z.string(),
-    after: z.string(),
-    at: z.string(),
-  }),
-  z.object({
-    kind: z.literal('replaced-all'),
-    column: canonicalColumn,
-    from: z.string(),
-    to: z.string(),
-    rows: z.array(z.number().int()),
-    at: z.string(),
-  }),
-  z.object({
-    kind: z.literal('rows-removed'),
-    /** deleted: the admin deleted them; left-out: "import the rest" dropped them for errors. */
-    reason: z.enum(['deleted', 'left-out']),
-    /** The problem the rows were chosen by (a bulk delete by kind), or null. */
-    problem: z.string().nullable(),
-    rows: z.array(z.number().int()),
-    transactions: z.array(z.string()),
-    at: z.string(),
-  }),
-]);
-export type AuditEntry = z.infer<typeof auditEntrySchema>;
-
-export const auditTrailSchema = z.object({
-  file: z.object({ name: z.string(), sha256: z.string().nullable(), rows: z.number().int() }),
-  entries: z.array(auditEntrySchema),
-  /** Transactions left out because the database already has them ("skip already imported"). */
-  skippedAsImported: z.array(z.string()),
-  totals: z.object({
-    rowsDeleted: z.number().int(),
-    rowsLeftOut: z.number().int(),
-    transactionsLeftOut: z.number().int(),
-    cellsChanged: z.number().int(),
-    replaceAlls: z.number().int(),
-  }),
-});
-export type AuditTrail = z.infer<typeof auditTrailSchema>;
+// The audit trail's shape is the database's (it is stored with the batch): one definition.
+export { auditEntrySchema, auditTrailSchema, type AuditEntry, type AuditTrail };
 
 /** The transactions that have errors: what "leave them out and import the rest" drops. */
 export const leaveOutPreviewSchema = z.object({
@@ -490,6 +452,11 @@ export const ipcContract = {
     }),
     output: batchDetailSchema,
   },
+  /** The merchant's imports of the last N days: per day, success rate, durations, rows. */
+  'batches:overview': {
+    input: z.object({ days: z.number().int().min(1).max(366) }),
+    output: batchOverviewSchema,
+  },
   /** A page of a batch's row errors, optionally of one cause, after a (row, column) key. */
   'batches:errors': {
     input: z.object({
@@ -550,7 +517,9 @@ export const channels = Object.keys(ipcContract) as Channel[];
 // Pushes from main
 
 export const importProgressSchema = z.object({
-  phase: z.enum(['reading', 'checking', 'done']),
+  /** reading the bytes; analysing (grouping, file rules, report); checking against the
+   *  database; preparing the grid; done. */
+  phase: z.enum(['reading', 'analysing', 'checking', 'preparing', 'done']),
   fileName: z.string(),
   bytesRead: z.number().int(),
   totalBytes: z.number().int(),

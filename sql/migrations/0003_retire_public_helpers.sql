@@ -31,5 +31,6 @@ drop function if exists public.import_like_pattern(text);
 -- API functions whose signature changed since (overloads would make calls ambiguous).
 drop function if exists public.import_get_batch(uuid);
 drop function if exists public.import_recheck_batch(uuid);
+drop function if exists public.import_begin_batch(uuid, text, text, text, text, integer, integer);
 
 drop table if exists public.import_schema_migrations;

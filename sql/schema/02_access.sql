@@ -180,6 +180,7 @@ as $$
   ) || case
     when p_errors_limit is null then '{}'::jsonb
     else jsonb_build_object(
+      'audit', p_batch.audit,
       'errorSummary', p_batch.error_summary,
       'errorsOffset', greatest(coalesce(p_errors_offset, 0), 0),
       'errors', coalesce((

@@ -9,7 +9,8 @@ create or replace function import_private.begin_batch(
   p_file_name text,
   p_file_sha256 text,
   p_total_rows integer,
-  p_chunk_count integer
+  p_chunk_count integer,
+  p_audit jsonb default null
 )
 returns jsonb
 language plpgsql
@@ -39,6 +40,14 @@ begin
         p_chunk_count, p_total_rows
       );
   end if;
+  -- The audit trail rides on begin: a bound on its size, like a chunk's (the app sends KBs).
+  if p_audit is not null and (
+    jsonb_typeof(p_audit) <> 'object' or pg_catalog.pg_column_size(p_audit) > 4 * 1024 * 1024
+  ) then
+    raise exception using
+      errcode = '22023',
+      message = 'The audit trail must be a JSON object of at most 4 MB.';
+  end if;
   if not exists (select 1 from public.merchants m where m.id = p_merchant_id) then
     raise exception using
       errcode = 'P0002',
@@ -47,11 +56,11 @@ begin
 
   insert into public.bulk_import_batches as b (
     merchant_id, idempotency_key, batch_name, file_name, file_sha256, total_rows, chunk_count,
-    created_by, started_at
+    created_by, started_at, audit
   )
   values (
     p_merchant_id, p_idempotency_key, p_name, p_file_name, p_file_sha256, p_total_rows,
-    p_chunk_count, import_private.current_actor(), clock_timestamp()
+    p_chunk_count, import_private.current_actor(), clock_timestamp(), p_audit
   )
   on conflict (merchant_id, idempotency_key) do nothing
   returning b.* into v_batch;
@@ -78,7 +87,9 @@ begin
   return import_private.batch_json(v_batch, null, null);
 end;
 $$;
-call import_private.expose('import_private.begin_batch(uuid, text, text, text, text, integer, integer)');
+call import_private.expose(
+  'import_private.begin_batch(uuid, text, text, text, text, integer, integer, jsonb)'
+);
 
 create or replace function import_private.stage_chunk(
   p_batch_id uuid,

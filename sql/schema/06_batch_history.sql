@@ -208,3 +208,79 @@ $$;
 call import_private.expose(
   'import_private.recheck_batch(uuid, integer, integer)', p_statement_timeout => '60s'
 );
+
+-- History's overview of a period (the last p_days days, today included, UTC): imports per day by
+-- outcome, the success rate of those that ended, the median and slowest duration (begin to end),
+-- and the rows and purchases imported. What operators used to ask with hand-written SQL.
+create or replace function import_private.batch_overview(p_merchant_id uuid, p_days integer)
+returns jsonb
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+declare
+  v_days int := least(greatest(coalesce(p_days, 30), 1), 366);
+  v_from timestamptz := date_trunc('day', now() at time zone 'UTC') at time zone 'UTC'
+    - make_interval(days => v_days - 1);
+begin
+  perform import_private.assert_access(p_merchant_id, 'read');
+  return (
+    with period as (
+      select
+        b.status,
+        b.total_rows,
+        b.imported_purchases,
+        (b.created_at at time zone 'UTC')::date as day,
+        extract(epoch from (b.completed_at - coalesce(b.started_at, b.created_at))) * 1000 as ms
+      from public.bulk_import_batches b
+      where b.merchant_id = p_merchant_id and b.created_at >= v_from
+    ),
+    ended as (
+      select * from period p where p.status in ('completed', 'failed')
+    )
+    select jsonb_build_object(
+      'from', to_char(v_from at time zone 'UTC', 'YYYY-MM-DD'),
+      'days', v_days,
+      'perDay', coalesce((
+        select jsonb_agg(jsonb_build_object(
+          'day', to_char(c.day, 'YYYY-MM-DD'), 'completed', c.completed, 'failed', c.failed,
+          'other', c.other
+        ) order by c.day)
+        from (
+          select d.day,
+            count(p.status) filter (where p.status = 'completed') as completed,
+            count(p.status) filter (where p.status = 'failed') as failed,
+            count(p.status) filter (where p.status not in ('completed', 'failed')) as other
+          from generate_series(
+            (v_from at time zone 'UTC')::date, (now() at time zone 'UTC')::date, interval '1 day'
+          ) as d(day)
+          left join period p on p.day = d.day
+          group by d.day
+        ) as c
+      ), '[]'::jsonb),
+      'imports', (select count(*)::int from period),
+      'completed', (select count(*)::int from ended e where e.status = 'completed'),
+      'failed', (select count(*)::int from ended e where e.status = 'failed'),
+      'successRate', (
+        select round(count(*) filter (where e.status = 'completed')::numeric
+          / nullif(count(*), 0), 4)
+        from ended e
+      ),
+      'medianMs', (
+        select round(percentile_cont(0.5) within group (order by e.ms))::bigint
+        from ended e where e.ms is not null
+      ),
+      'slowestMs', (select round(max(e.ms))::bigint from ended e),
+      'rowsImported', (
+        select coalesce(sum(e.total_rows), 0)::bigint from ended e where e.status = 'completed'
+      ),
+      'purchasesImported', (
+        select coalesce(sum(e.imported_purchases), 0)::bigint
+        from ended e where e.status = 'completed'
+      )
+    )
+  );
+end;
+$$;
+call import_private.expose('import_private.batch_overview(uuid, integer)');

@@ -9,12 +9,14 @@ import { openTestDb, seedMerchant, type SeededMerchant, type TestDb } from '../s
 
 const API: Record<RpcFunctionName, string> = {
   import_check_references: 'public.import_check_references(uuid, uuid[], uuid[], text[])',
-  import_begin_batch: 'public.import_begin_batch(uuid, text, text, text, text, integer, integer)',
+  import_begin_batch:
+    'public.import_begin_batch(uuid, text, text, text, text, integer, integer, jsonb)',
   import_stage_chunk: 'public.import_stage_chunk(uuid, integer, jsonb)',
   import_commit_batch: 'public.import_commit_batch(uuid)',
   import_cancel_batch: 'public.import_cancel_batch(uuid)',
   import_list_batches: 'public.import_list_batches(uuid, text, text, integer, integer)',
   import_get_batch: 'public.import_get_batch(uuid, integer, integer)',
+  import_batch_overview: 'public.import_batch_overview(uuid, integer)',
   import_list_batch_errors:
     'public.import_list_batch_errors(uuid, text, text, integer, text, integer)',
   import_recheck_batch: 'public.import_recheck_batch(uuid, integer, integer)',
@@ -175,6 +177,7 @@ describe('a role without grants', () => {
       p_offset: 0,
     }),
     import_get_batch: () => ({ p_batch_id: merchant.merchantId }),
+    import_batch_overview: () => ({ p_merchant_id: merchant.merchantId, p_days: 7 }),
     import_list_batch_errors: () => ({
       p_batch_id: merchant.merchantId,
       p_code: null,

@@ -131,6 +131,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     'batches:get': ({ id, errorsLimit, errorsOffset }) =>
       sessions.getBatch(id, { errorsLimit, errorsOffset }),
     'batches:errors': (input) => sessions.listBatchErrors(input),
+    'batches:overview': ({ days }) => sessions.batchOverview(days),
     'batches:recheck': ({ id }) => sessions.recheckBatch(id),
     'batches:retry': ({ id }) => sessions.retryBatch(id),
     'batches:export-errors': async ({ id }) => {

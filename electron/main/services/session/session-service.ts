@@ -4,7 +4,7 @@ import {
   commitOrReconcile,
   CommitCancelledError,
 } from '../../../../shared/db/commit-import';
-import type { BatchDetail, ErrorPage } from '../../../../shared/db/rpc-contract';
+import type { BatchDetail, BatchOverview, ErrorPage } from '../../../../shared/db/rpc-contract';
 import { suggestColumnMapping, resolveColumnMapping } from '../../../../shared/csv/column-mapping';
 import { revalidateRows, type RowEdit } from '../../../../shared/domain/analyse';
 import { collectReferenceIds } from '../../../../shared/domain/reference-check';
@@ -17,6 +17,7 @@ import {
 } from '../../../../shared/domain/types';
 import type {
   AuditEntry,
+  AuditTrail,
   RowFilter,
   CommitProgressEvent,
   CommitResult,
@@ -230,7 +231,8 @@ export function createSessionService(deps: SessionServiceDeps) {
           {
             signal: controller.signal,
             ...(deps.workerUrl ? { workerUrl: deps.workerUrl } : {}),
-            onProgress: (p) => deps.emitImportProgress({ phase: 'reading', fileName, ...p }),
+            onProgress: ({ stage, ...p }) =>
+              deps.emitImportProgress({ phase: stage, fileName, ...p }),
           },
         );
         const rows = parsed.report.summary.rows;
@@ -240,6 +242,13 @@ export function createSessionService(deps: SessionServiceDeps) {
         const ids = collectReferenceIds(local);
         const reference = await checkReferences(ids);
         if (controller.signal.aborted) return { kind: 'cancelled' };
+        deps.emitImportProgress({
+          phase: 'preparing',
+          fileName,
+          bytesRead: 0,
+          totalBytes: 0,
+          rows,
+        });
         const parseMs = performance.now() - started;
         session = new ImportSession(randomUUID(), path, fileName, parseMs, {
           rawRows: parsed.rawRows ?? [],
@@ -459,6 +468,8 @@ export function createSessionService(deps: SessionServiceDeps) {
             fileSha256: s.report.fileSha256 || null,
             purchases: s.report.purchases,
             idempotencyKey: s.idempotencyKey,
+            // Only when the admin changed something: a file imported as it is needs no trail.
+            audit: auditWorthKeeping(s.auditTrail()),
           },
           { signal: controller.signal, onProgress: (p) => deps.emitCommitProgress(p) },
         );
@@ -535,6 +546,11 @@ export function createSessionService(deps: SessionServiceDeps) {
       });
     },
 
+    async batchOverview(days: number): Promise<BatchOverview> {
+      const { rpc, merchantId } = deps.connection.active();
+      return rpc.call('import_batch_overview', { p_merchant_id: merchantId, p_days: days });
+    },
+
     async listBatchErrors(input: {
       id: string;
       code: string | null;
@@ -593,6 +609,10 @@ export function createSessionService(deps: SessionServiceDeps) {
 }
 
 export type SessionService = ReturnType<typeof createSessionService>;
+
+function auditWorthKeeping(trail: AuditTrail): AuditTrail | null {
+  return trail.entries.length > 0 || trail.skippedAsImported.length > 0 ? trail : null;
+}
 
 function now(): string {
   return new Date().toISOString();
