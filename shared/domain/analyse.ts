@@ -81,6 +81,11 @@ export class CsvAnalyser {
     return this.records;
   }
 
+  /** Data rows seen so far: the header and blank lines are not rows a user counts. */
+  get dataRowsRead(): number {
+    return this.dataRows;
+  }
+
   /** The decoder met bytes it could not decode: cells holding U+FFFD are refused from now on. */
   markUndecodable(): void {
     this.undecodable = true;

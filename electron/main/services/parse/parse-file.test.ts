@@ -114,10 +114,12 @@ describe('parseCsvFile', { timeout: 60_000 }, () => {
     expect(rawRows).toHaveLength(generated.rows);
     expect(stats.maxRssBytes).toBeGreaterThan(0);
     const last = progress.at(-1);
+    // The last word: every byte read, the data rows counted (not the header), now analysing.
     expect(last).toEqual({
+      stage: 'analysing',
       bytesRead: bytes.length,
       totalBytes: bytes.length,
-      rows: generated.rows + 1,
+      rows: generated.rows,
     });
 
     // Every injected defect is reported on exactly its rows.

@@ -40,6 +40,8 @@ export type WorkerRequest = z.infer<typeof workerRequestSchema>;
 const progressMessageSchema = z.object({
   type: z.literal('progress'),
   jobId: z.number().int(),
+  /** reading: bytes are still coming; analysing: all read, purchases grouped and checked. */
+  stage: z.enum(['reading', 'analysing']),
   bytesRead: z.number().int().nonnegative(),
   totalBytes: z.number().int().nonnegative(),
   rows: z.number().int().nonnegative(),
@@ -84,6 +86,7 @@ export const workerMessageSchema = z.discriminatedUnion('type', [
 export type WorkerMessage = z.infer<typeof workerMessageSchema>;
 
 export interface ParseProgress {
+  stage: 'reading' | 'analysing';
   bytesRead: number;
   totalBytes: number;
   rows: number;
@@ -280,6 +283,7 @@ export async function parseCsvFile(
       if (message.jobId !== jobId) return;
       if (message.type === 'progress') {
         hooks.onProgress?.({
+          stage: message.stage,
           bytesRead: message.bytesRead,
           totalBytes: message.totalBytes,
           rows: message.rows,

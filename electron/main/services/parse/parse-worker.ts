@@ -111,16 +111,18 @@ export function runParseJob(
     failed = true;
     post({ type: 'error', jobId, message });
   };
-  const progress = (force: boolean): void => {
+  const progress = (force: boolean, stage: 'reading' | 'analysing' = 'reading'): void => {
     const now = performance.now();
     if (!force && now - lastProgress < PROGRESS_EVERY_MS) return;
     lastProgress = now;
     post({
       type: 'progress',
       jobId,
+      stage,
       bytesRead: decode.bytesRead,
       totalBytes: Math.max(input.totalBytes, decode.bytesRead),
-      rows: analyser.rowsRead,
+      // Data rows: the header is not a row the user counts ("1,000,001 rows" for 1M was wrong).
+      rows: analyser.dataRowsRead,
     });
   };
   const decode = new DecodeAndHash(
@@ -144,12 +146,13 @@ export function runParseJob(
     complete: () => {
       if (failed) return;
       try {
+        // Every byte is read; grouping and the report take seconds at 1M rows: say so.
+        progress(true, 'analysing');
         const {
           report,
           rawRows,
           packedPurchases: purchases,
         } = analyser.finish(decode.hash.digest('hex'), { packed: true });
-        progress(true);
         const errors = packIssues(report.errors);
         const warnings = packIssues(report.warnings);
         const packedRows = rawRows ? packRawRows(rawRows) : undefined;

@@ -36,6 +36,8 @@ interface ImportState {
   recent: FileRef[];
   options: ParseOptions;
   progress: ImportProgress | null;
+  /** When the current progress phase began (ms since the epoch), for its elapsed time. */
+  progressSince: number;
   mapping: NeedsMapping | null;
   view: SessionView | null;
   error: string | null;
@@ -114,6 +116,7 @@ const initial = {
   file: null,
   options: {},
   progress: null,
+  progressSince: 0,
   mapping: null,
   view: null,
   error: null,
@@ -209,7 +212,9 @@ export const useImportStore = create<ImportState>()((set, get) => {
     },
 
     progressReceived: (progress) => {
-      if (get().phase === 'opening') set({ progress });
+      if (get().phase !== 'opening') return;
+      const phaseChanged = get().progress?.phase !== progress.phase;
+      set(phaseChanged ? { progress, progressSince: Date.now() } : { progress });
     },
 
     openCancelled: async () => {
