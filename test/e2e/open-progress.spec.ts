@@ -75,3 +75,49 @@ test('opening a file: rows read exclude the header; phase names follow what happ
   for (const s of seen.filter((x) => /Checking|checking/.test(x.status)))
     expect(s.heading).toMatch(/^Checking/);
 });
+
+test('committing: elapsed time against the expected duration, and why Cancel is off', async ({
+  app,
+}) => {
+  const { page, merchant } = app;
+  await chooseMerchant(app);
+  const path = join(app.dataDir, 'files', 'commit-progress.csv');
+  await writePurchasesCsv(path, {
+    rows: ROWS,
+    userIds: merchant.userIds,
+    skuIds: merchant.skuIds,
+    seed: 8,
+    transactionPrefix: `CPR-${merchant.merchantId.slice(0, 6)}-`,
+  });
+  await openFile(app, path);
+  await expect(page.getByRole('grid')).toHaveAttribute('aria-rowcount', String(ROWS + 1), {
+    timeout: 120_000,
+  });
+  await page.getByRole('button', { name: 'Continue to import →' }).click();
+  // Every status the commit panel shows, however briefly.
+  await page.evaluate(() => {
+    const seen: string[] = [];
+    (window as unknown as { __commit: string[] }).__commit = seen;
+    new MutationObserver(() => {
+      const panel = document.querySelector('.commit-progress');
+      if (!panel) return;
+      const text = panel.textContent ?? '';
+      if (seen.at(-1) !== text) seen.push(text);
+    }).observe(document.body, { subtree: true, childList: true, characterData: true });
+  });
+  await page.locator('#commit-button').click();
+  await expect(page.getByRole('heading', { name: 'Import completed' })).toBeVisible({
+    timeout: 120_000,
+  });
+  const seen = await page.evaluate(() => (window as unknown as { __commit: string[] }).__commit);
+  console.log(`[commit-progress]\n  ${seen.join('\n  ')}`);
+  const committing = seen.filter((s) => s.includes('in one transaction:'));
+  expect(committing.length).toBeGreaterThan(0);
+  for (const text of committing) {
+    expect(text).toMatch(
+      new RegExp(`Committing ${ROWS.toLocaleString('en-US')} rows in one transaction: \\d+ s`),
+    );
+    expect(text).toMatch(/about \d+ s expected|longer than the \d+ s expected/);
+    expect(text).toContain('Cancel is no longer possible');
+  }
+});

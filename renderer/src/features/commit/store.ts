@@ -9,6 +9,8 @@ interface CommitState {
   phase: CommitPhase;
   name: string;
   progress: CommitProgressEvent | null;
+  /** When the current progress phase began (ms since the epoch), for its elapsed time. */
+  progressSince: number;
   result: CommitResult | null;
   error: string | null;
   cancelling: boolean;
@@ -23,6 +25,7 @@ export const useCommitStore = create<CommitState>()((set, get) => ({
   phase: 'ready',
   name: '',
   progress: null,
+  progressSince: 0,
   result: null,
   error: null,
   cancelling: false,
@@ -42,7 +45,9 @@ export const useCommitStore = create<CommitState>()((set, get) => ({
     }
   },
   progressReceived: (progress) => {
-    if (get().phase === 'running') set({ progress });
+    if (get().phase !== 'running') return;
+    const phaseChanged = get().progress?.phase !== progress.phase;
+    set(phaseChanged ? { progress, progressSince: Date.now() } : { progress });
   },
   cancelRequested: async () => {
     set({ cancelling: true });

@@ -8,6 +8,7 @@ import { useImportStore } from '../../import/store';
 import { formatCents, formatCount, formatDay, formatDuration, plural } from '../../../lib/format';
 import { CONTROL_LABELS } from '../../../lib/controls';
 import { LeaveOutDialog } from '../../import/components/LeaveOutDialog';
+import { committingText, NO_CANCEL_REASON } from '../commit-estimate';
 import { useCommitStore } from '../store';
 
 const PHASE_TEXT = {
@@ -142,10 +143,21 @@ export function CommitStep(): React.JSX.Element | null {
                     />
                   </div>
                   <p className="status-line">
-                    {progress ? PHASE_TEXT[progress.phase] : 'Starting…'}
-                    {progress?.phase === 'staging' &&
-                      ` ${formatCount(progress.rowsStaged)} of ${formatCount(progress.totalRows)} rows (${Math.round(staged * 100)}%)`}
+                    {progress?.phase === 'committing' ? (
+                      <CommittingStatus rows={progress.rowsStaged || progress.totalRows} />
+                    ) : (
+                      <>
+                        {progress ? PHASE_TEXT[progress.phase] : 'Starting…'}
+                        {progress?.phase === 'staging' &&
+                          ` ${formatCount(progress.rowsStaged)} of ${formatCount(progress.totalRows)} rows (${Math.round(staged * 100)}%)`}
+                      </>
+                    )}
                   </p>
+                  {progress && !canCancel && progress.phase !== 'done' && (
+                    <p className="muted" id="commit-no-cancel">
+                      {NO_CANCEL_REASON}
+                    </p>
+                  )}
                 </div>
               )}
               {error && (
@@ -169,6 +181,7 @@ export function CommitStep(): React.JSX.Element | null {
                     className="button"
                     onClick={() => void cancelRequested()}
                     disabled={!canCancel || cancelling}
+                    aria-describedby={!canCancel ? 'commit-no-cancel' : undefined}
                   >
                     {cancelling
                       ? 'Cancelling…'
@@ -303,4 +316,15 @@ function SkipExisting(): React.JSX.Element {
       {CONTROL_LABELS.skipExisting}
     </button>
   );
+}
+
+/** The commit's one long step, ticking each second: elapsed time against the time expected. */
+function CommittingStatus({ rows }: { rows: number }): React.JSX.Element {
+  const since = useCommitStore((s) => s.progressSince);
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, []);
+  return <>{committingText(rows, Math.max(0, Math.floor((now - since) / 1000)))}</>;
 }
