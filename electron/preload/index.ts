@@ -67,6 +67,7 @@ const api = {
   batchesRecheck: (input) => call('batches:recheck', input),
   batchesRetry: (input) => call('batches:retry', input),
   batchesExportErrors: (input) => call('batches:export-errors', input),
+  batchesExportAudit: (input) => call('batches:export-audit', input),
 
   importRowNumbers: (input) => call('import:row-numbers', input),
   importDeleteFilter: (input) => call('import:delete-filter', input),

@@ -471,6 +471,8 @@ export const ipcContract = {
   'batches:recheck': { input: z.object({ id }), output: recheckViewSchema },
   'batches:retry': { input: z.object({ id }), output: batchDetailSchema },
   'batches:export-errors': { input: z.object({ id }), output: fileWriteResultSchema },
+  /** The batch's audit trail (what was changed before import), one change per line. */
+  'batches:export-audit': { input: z.object({ id }), output: fileWriteResultSchema },
 
   // Issue 11: bulk fixes, parse settings and the audit trail of the open file.
   /** Every spreadsheet row number of a filter, in file order (select all within a filter). */

@@ -143,6 +143,15 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       return { path, rows: path ? await sessions.exportBatchErrors(id, path) : 0 };
     },
 
+    'batches:export-audit': async ({ id }) => {
+      const batch = await sessions.getBatch(id, { errorsLimit: 0 });
+      const path = await dialogs.saveCsv({
+        title: 'Export the changes made before import',
+        defaultName: `${stem(batch.fileName ?? 'batch')}-${id.slice(0, 8)}-changes.csv`,
+      });
+      return { path, rows: path ? await sessions.exportBatchAudit(batch, path) : 0 };
+    },
+
     'import:row-numbers': ({ filter }) => ({ rows: sessions.current().rowNumbers(filter) }),
     'import:delete-filter': ({ filter, wholeTransactions }) =>
       sessions.deleteFilter(filter, wholeTransactions),

@@ -594,6 +594,35 @@ export function createSessionService(deps: SessionServiceDeps) {
       return result;
     },
 
+    /** One line per change, in the order they were made; the original file on the first line. */
+    async exportBatchAudit(batch: BatchDetail, path: string): Promise<number> {
+      const audit = batch.audit;
+      const lines: string[][] = audit
+        ? [
+            ['', 'file', '', '', audit.file.name, String(audit.file.rows), audit.file.sha256 ?? ''],
+            ...audit.entries.map((e): string[] => {
+              switch (e.kind) {
+                case 'cell-changed':
+                  return [e.at, e.kind, String(e.row), e.column, e.before, e.after, ''];
+                case 'replaced-all':
+                  return [e.at, e.kind, e.rows.join(' '), e.column, e.from, e.to, ''];
+                case 'rows-removed':
+                  return [
+                    e.at,
+                    `rows-${e.reason}`,
+                    e.rows.join(' '),
+                    '',
+                    e.problem ?? '',
+                    '',
+                    e.transactions.join(' '),
+                  ];
+              }
+            }),
+          ]
+        : [];
+      return writeCsv(path, ['at', 'change', 'rows', 'column', 'before', 'after', 'detail'], lines);
+    },
+
     async exportBatchErrors(id: string, path: string): Promise<number> {
       const { rpc } = deps.connection.active();
       // Streamed page by page: a failed 1M-row batch never sits in memory or crosses IPC whole.

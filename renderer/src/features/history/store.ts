@@ -1,6 +1,7 @@
 import { create } from 'zustand';
 import type {
   BatchDetail,
+  BatchOverview,
   BatchStatus,
   BatchSummary,
   RemoteRowError,
@@ -42,6 +43,9 @@ interface HistoryState {
   detail: BatchDetail | null;
   detailLoading: boolean;
   recheck: RecheckView | null;
+  /** The merchant's imports over the chosen period (from the database). */
+  overview: BatchOverview | null;
+  overviewDays: number;
   /** The row errors on show in the detail, a page at a time. */
   errorsView: ErrorsView | null;
   acting: 'recheck' | 'retry' | 'export' | null;
@@ -54,8 +58,10 @@ interface HistoryState {
   recheckRequested(): Promise<void>;
   retryRequested(): Promise<void>;
   errorsExported(): Promise<void>;
+  auditExported(): Promise<void>;
   errorFilterChosen(filter: ErrorFilter): Promise<void>;
   errorsPaged(direction: 'next' | 'previous' | 'first'): Promise<void>;
+  overviewPeriodChosen(days: number): Promise<void>;
   merchantChanged(): void;
 }
 
@@ -88,6 +94,13 @@ export const useHistoryStore = create<HistoryState>()((set, get) => {
       notify('error', errorMessage(error));
     } finally {
       set({ acting: null });
+    }
+  };
+  const loadOverview = async (): Promise<void> => {
+    try {
+      set({ overview: await api().batchesOverview({ days: get().overviewDays }) });
+    } catch {
+      set({ overview: null }); // the list says what is wrong; the overview is a summary of it
     }
   };
   const loadErrors = async (filter: ErrorFilter, cursors: ErrorsView['cursors']): Promise<void> => {
@@ -136,8 +149,16 @@ export const useHistoryStore = create<HistoryState>()((set, get) => {
     detailLoading: false,
     recheck: null,
     errorsView: null,
+    overview: null,
+    overviewDays: 30,
     acting: null,
-    opened: load,
+    opened: async () => {
+      await Promise.all([load(), loadOverview()]);
+    },
+    overviewPeriodChosen: async (days) => {
+      set({ overviewDays: days });
+      await loadOverview();
+    },
     statusChanged: async (status) => {
       set({ status, page: 0 });
       await load();
@@ -215,6 +236,14 @@ export const useHistoryStore = create<HistoryState>()((set, get) => {
         if (path) notify('success', `Exported ${rows} errors to ${path}.`);
       });
     },
+    auditExported: async () => {
+      const id = get().selectedId;
+      if (!id) return;
+      await act('export', async () => {
+        const { path, rows } = await api().batchesExportAudit({ id });
+        if (path) notify('success', `Exported ${rows} changes to ${path}.`);
+      });
+    },
     errorFilterChosen: (filter) => loadErrors(filter, [null]),
     errorsPaged: async (direction) => {
       const view = get().errorsView;
@@ -235,6 +264,7 @@ export const useHistoryStore = create<HistoryState>()((set, get) => {
         detail: null,
         recheck: null,
         errorsView: null,
+        overview: null,
       }),
   };
 });

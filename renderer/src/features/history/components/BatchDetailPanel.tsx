@@ -2,6 +2,7 @@ import { useConnectionStore } from '../../connection/store';
 import { errorLabel } from '../../../lib/error-codes';
 import { durationBetween, formatCount, formatDate, plural } from '../../../lib/format';
 import { ERRORS_PAGE, useHistoryStore } from '../store';
+import { AuditTrailSection } from './AuditTrailSection';
 import { ErrorCauses } from './ErrorCauses';
 
 export function BatchDetailPanel(): React.JSX.Element {
@@ -13,6 +14,7 @@ export function BatchDetailPanel(): React.JSX.Element {
   const recheckRequested = useHistoryStore((s) => s.recheckRequested);
   const retryRequested = useHistoryStore((s) => s.retryRequested);
   const errorsExported = useHistoryStore((s) => s.errorsExported);
+  const auditExported = useHistoryStore((s) => s.auditExported);
   const errorsView = useHistoryStore((s) => s.errorsView);
   const errorFilterChosen = useHistoryStore((s) => s.errorFilterChosen);
   const errorsPaged = useHistoryStore((s) => s.errorsPaged);
@@ -128,6 +130,16 @@ export function BatchDetailPanel(): React.JSX.Element {
           </button>
         )}
         {/* Only batches with row errors have something to export (issue 11, problem 9). */}
+        {detail.audit && (
+          <button
+            type="button"
+            className="button"
+            disabled={acting !== null}
+            onClick={() => void auditExported()}
+          >
+            Export changes…
+          </button>
+        )}
         {detail.errorCount > 0 && (
           <button
             type="button"
@@ -162,6 +174,7 @@ export function BatchDetailPanel(): React.JSX.Element {
           )}
         </div>
       )}
+      {detail.audit && <AuditTrailSection audit={detail.audit} />}
       {detail.errorSummary.length > 0 && (
         <ErrorCauses
           causes={detail.errorSummary}

@@ -5,6 +5,7 @@ import { useShellStore } from '../../shell/store';
 import { formatCount, formatDate, plural } from '../../../lib/format';
 import { HISTORY_PAGE, useHistoryStore } from '../store';
 import { BatchDetailPanel } from './BatchDetailPanel';
+import { HistoryOverview } from './HistoryOverview';
 
 const STATUSES: BatchStatus[] = [
   'pending',
@@ -74,6 +75,7 @@ export function HistoryScreen(): React.JSX.Element {
             Refresh
           </button>
         </div>
+        <HistoryOverview />
         <form
           className="filters"
           role="search"
