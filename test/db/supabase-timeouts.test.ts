@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { RpcError } from '../../shared/db/rpc-transport';
 import {
@@ -50,19 +51,30 @@ describe('statement timeouts through the API', () => {
     });
   });
 
-  it('a heavy call without a limit of its own is cut at the role’s', async () => {
-    const user = await env.createOperator({ [merchant.merchantId]: 'support' }, 'support');
+  it('a heavy call without a limit of its own is cut at the role’s; the re-check has its own', async () => {
+    const user = await env.createOperator({ [merchant.merchantId]: 'admin' }, 'support');
     const auth = await env.signIn(user.email, user.password);
-    // 1 ms: no re-check of 80k rows is that fast, however idle the machine.
+    // 1 ms: no reference check of 20,000 ids is that fast, however idle the machine.
     env.gateway.setStatementTimeout('authenticated', '1ms');
     try {
-      const error = await auth.rpc.call('import_recheck_batch', { p_batch_id: batchId }).then(
-        () => null,
-        (e: unknown) => e,
-      );
+      const ids = Array.from({ length: 20_000 }, () => randomUUID());
+      const error = await auth.rpc
+        .call('import_check_references', {
+          p_merchant_id: merchant.merchantId,
+          p_user_ids: ids,
+          p_sku_ids: [],
+          p_transaction_numbers: [],
+        })
+        .then(
+          () => null,
+          (e: unknown) => e,
+        );
       expect(error).toBeInstanceOf(RpcError);
       expect((error as RpcError).code).toBe('57014');
       expect((error as RpcError).kind).toBe('timeout');
+      // The re-check validates the whole batch, like the commit: it runs under its own limit.
+      const recheck = await auth.rpc.call('import_recheck_batch', { p_batch_id: batchId });
+      expect(recheck.ok).toBe(true);
     } finally {
       env.gateway.setStatementTimeout('authenticated', '100ms');
     }
