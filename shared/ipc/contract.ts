@@ -193,6 +193,13 @@ export const sessionViewSchema = z.object({
   committable: z.object({ purchases: z.number().int(), items: z.number().int() }),
   parseMs: z.number(),
   committedBatchId: id.nullable(),
+  /** Set when most user or SKU ids are unknown to the merchant: most likely the wrong one. */
+  foreignIds: z
+    .object({
+      users: z.object({ unknown: z.number().int(), total: z.number().int() }),
+      skus: z.object({ unknown: z.number().int(), total: z.number().int() }),
+    })
+    .nullable(),
 });
 export type SessionView = z.infer<typeof sessionViewSchema>;
 

@@ -1,5 +1,9 @@
 import type { RowEdit } from '../../../../shared/domain/analyse';
-import { applyReferenceCheck } from '../../../../shared/domain/reference-check';
+import {
+  applyReferenceCheck,
+  collectReferenceIds,
+} from '../../../../shared/domain/reference-check';
+import { wrongMerchantSignal } from '../../../../shared/domain/wrong-merchant';
 import { CANONICAL_COLUMNS } from '../../../../shared/domain/types';
 import type {
   CanonicalColumn,
@@ -153,6 +157,10 @@ export class ImportSession {
       committable: { purchases: report.purchases.length, items },
       parseMs: this.parseMs,
       committedBatchId: this.committedBatchId,
+      foreignIds: wrongMerchantSignal(
+        collectReferenceIds(this.current.local),
+        this.current.reference,
+      ),
     };
   }
 

@@ -10,6 +10,7 @@ import { LeaveOutDialog } from './LeaveOutDialog';
 import { ParseSettings } from './ParseSettings';
 import { SelectionBar } from './SelectionBar';
 import { ReplaceDialog } from './ReplaceDialog';
+import { WrongMerchantCallout } from './WrongMerchantCallout';
 import { SummaryBar } from './SummaryBar';
 import { Toolbar } from './Toolbar';
 
@@ -49,6 +50,7 @@ export function Preview(): React.JSX.Element | null {
           Close file
         </button>
       </div>
+      <WrongMerchantCallout />
       <SummaryBar />
       {view.fileErrors.length > 0 && (
         <div className="callout callout--error" role="alert">
