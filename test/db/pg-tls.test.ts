@@ -215,8 +215,11 @@ describe('verify-full against a server with a private CA', () => {
   });
 });
 
-describe.skipIf(external === null)('a database on another address', () => {
-  it('gets verify-full by default: refused with an unknown CA, encrypted with the right one', async () => {
+describe('a database on another address', () => {
+  it('gets verify-full by default: refused with an unknown CA, encrypted with the right one', async (ctx) => {
+    if (external === null) {
+      ctx.skip('this machine has no address other than loopback to reach the test server on');
+    }
     const host = external as string;
     const plain = urlFor(host);
     const refused = await connect(plain);
