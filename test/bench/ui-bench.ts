@@ -1,0 +1,219 @@
+import { readdir, readFile, mkdtemp, mkdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { chromium, type Page } from '@playwright/test';
+import { writePurchasesCsv } from '../fixtures/generate-purchases';
+import { openTestDb, seedMerchant } from '../support/seed';
+import globalSetup from '../e2e/support/global-setup';
+import { installBridge } from '../e2e/support/bridge';
+import { CHROMIUM_ARGS } from '../e2e/support/fixtures';
+import { findBrowser } from '../e2e/support/find-browser';
+import { createHost } from '../e2e/support/host';
+import { serveDirectory } from '../e2e/support/static-server';
+
+// `npm run bench:ui` (issue 18; not part of npm test): a 1M-row file through the UI harness as an
+// admin would use it: the built renderer in Chromium, the main-process services hosted by this
+// process (so this process's event loop and RSS are main's; the parse worker is a thread of it,
+// as in Electron). Two successive opens (a file with 0.1% defects, then a valid one), an edit of
+// an error cell, and the commit of the valid file. Prints time to grid, main's event-loop delay
+// (max and p99, perf_hooks.monitorEventLoopDelay), main's and the renderer's peak RSS, the time
+// to re-validate an edit, and the commit time. Needs `npx electron-vite build` first.
+//   BENCH_UI_ROWS=200000 npm run bench:ui   for a quicker run.
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const ROWS = Number(process.env['BENCH_UI_ROWS'] ?? 1_000_000);
+const MB = 1024 * 1024;
+
+/** The page's document, typed just enough (this file is checked without the DOM library). */
+interface PageNode {
+  textContent: string | null;
+  getAttribute(name: string): string | null;
+  querySelector(selector: string): PageNode | null;
+  querySelectorAll(selector: string): Iterable<PageNode>;
+}
+
+/** RSS of this process's Chromium renderers (descendants of this process with --type=renderer). */
+async function rendererRssBytes(): Promise<number> {
+  const parents = new Map<number, number>();
+  const renderers: number[] = [];
+  for (const name of await readdir('/proc').catch(() => [] as string[])) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid)) continue;
+    try {
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      parents.set(pid, ppid);
+      const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8');
+      if (cmdline.includes('--type=renderer')) renderers.push(pid);
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  const ours = (pid: number): boolean => {
+    for (let p = parents.get(pid); p !== undefined && p > 1; p = parents.get(p))
+      if (p === process.pid) return true;
+    return false;
+  };
+  let total = 0;
+  for (const pid of renderers.filter(ours)) {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+    const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
+    if (kb) total += Number(kb) * 1024;
+  }
+  return total;
+}
+
+/** Peak RSS of main (this process) and the renderer, sampled every 250 ms while running. */
+function sampleRss(): { main: number; renderer: number; stop(): void; reset(): void } {
+  const peaks = {
+    main: 0,
+    renderer: 0,
+    stop: () => clearInterval(timer),
+    reset: () => {
+      peaks.main = 0;
+      peaks.renderer = 0;
+    },
+  };
+  let busy = false;
+  const timer = setInterval(() => {
+    peaks.main = Math.max(peaks.main, process.memoryUsage.rss());
+    if (busy) return;
+    busy = true;
+    void rendererRssBytes()
+      .then((bytes) => {
+        peaks.renderer = Math.max(peaks.renderer, bytes);
+      })
+      .finally(() => {
+        busy = false;
+      });
+  }, 250);
+  return peaks;
+}
+
+async function waitForGrid(page: Page, rows: number): Promise<void> {
+  await page.waitForFunction(
+    (n) =>
+      (globalThis as unknown as { document: PageNode }).document
+        .querySelector('[role="grid"]')
+        ?.getAttribute('aria-rowcount') === String(n + 1),
+    rows,
+    { polling: 250, timeout: 600_000 },
+  );
+}
+
+async function main(): Promise<void> {
+  const teardown = await globalSetup();
+  const databaseUrl = process.env['E2E_DATABASE_URL'];
+  if (!databaseUrl) throw new Error('no database');
+  const dataDir = await mkdtemp(join(tmpdir(), 'pi-bench-ui-'));
+  await mkdir(join(dataDir, 'files'));
+  const db = openTestDb(databaseUrl);
+  const browser = await chromium.launch({
+    executablePath: findBrowser().path,
+    args: CHROMIUM_ARGS,
+  });
+  const figures: Record<string, string> = {};
+  try {
+    const merchant = await seedMerchant(db.pool, { users: 2_000, skus: 500, name: 'UI bench' });
+    const prefix = merchant.merchantId.slice(0, 6);
+    const defects = join(dataDir, 'files', 'defects.csv');
+    const valid = join(dataDir, 'files', 'valid.csv');
+    const generated = await writePurchasesCsv(defects, {
+      rows: ROWS,
+      userIds: merchant.userIds,
+      skuIds: merchant.skuIds,
+      seed: 18,
+      transactionPrefix: `UIB-A-${prefix}-`,
+      defects: { bad_quantity: 0.001 },
+    });
+    const clean = await writePurchasesCsv(valid, {
+      rows: ROWS,
+      userIds: merchant.userIds,
+      skuIds: merchant.skuIds,
+      seed: 19,
+      transactionPrefix: `UIB-B-${prefix}-`,
+    });
+    console.log(
+      `[bench:ui] ${ROWS} rows: ${(generated.bytes / MB).toFixed(0)} MiB with ${generated.defects.length} defects; ${(clean.bytes / MB).toFixed(0)} MiB valid`,
+    );
+
+    const host = await createHost({ dataDir, databaseUrl });
+    const server = await serveDirectory(join(ROOT, 'out', 'renderer'));
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const page = await context.newPage();
+    const url = `${server.url}index.html`;
+    await installBridge(context, page, host, { url, prefix: url });
+    await page.goto(url);
+    await page.getByRole('button', { name: 'Connection', exact: true }).click();
+    await page.locator('#merchant-select').selectOption({ label: merchant.name });
+
+    const loop = monitorEventLoopDelay({ resolution: 10 });
+    const rss = sampleRss();
+    loop.enable();
+    const open = async (path: string, label: string): Promise<number> => {
+      await page.getByRole('button', { name: 'Import', exact: true }).click();
+      host.answerOpenDialog(path);
+      const started = performance.now();
+      await page.getByRole('button', { name: /Choose a CSV file|Open another file/ }).click();
+      await waitForGrid(page, ROWS);
+      const ms = performance.now() - started;
+      figures[`time to grid (${label})`] = `${(ms / 1000).toFixed(1)} s`;
+      return ms;
+    };
+
+    // 1. The file with defects: time to grid, then an error fixed in the grid.
+    await open(defects, 'first open');
+    await page.getByRole('grid').focus();
+    await page.keyboard.press('F8');
+    await page.locator('.grid-cell--active.cell--error').waitFor();
+    await page.keyboard.press('Enter');
+    await page.locator('.cell-editor').fill('2');
+    const editStarted = performance.now();
+    await page.keyboard.press('Enter');
+    if (process.env['BENCH_UI_SHOTS'])
+      await page.screenshot({ path: join(ROOT, 'test-results', 'bench-ui-edit.png') });
+    // Re-validated when the new view arrived: the header counts the change (the edit may leave
+    // another error, e.g. a total that no longer matches, so the error count is no signal).
+    await page.getByText('1 change not saved to the file').waitFor({ timeout: 60_000 });
+    figures['edit → row re-validated'] = `${Math.round(performance.now() - editStarted)} ms`;
+    figures['main event-loop delay max (open + edit)'] = `${(loop.max / 1e6).toFixed(0)} ms`;
+    figures['main peak RSS (first open)'] = `${(rss.main / MB).toFixed(0)} MB`;
+
+    // 2. Close it, then open the valid file: the first file's memory must be given back.
+    await page.getByRole('button', { name: /Close file/ }).click();
+    const closed = performance.now();
+    await page.waitForTimeout(5_000);
+    figures['main RSS 5 s after Close file'] = `${(process.memoryUsage.rss() / MB).toFixed(0)} MB`;
+    void closed;
+    await open(valid, 'second open');
+    figures['main peak RSS (through both opens)'] = `${(rss.main / MB).toFixed(0)} MB`;
+
+    // 3. Commit the valid file.
+    await page.getByRole('button', { name: 'Continue to import →' }).click();
+    const commitStarted = performance.now();
+    await page.locator('#commit-button').click();
+    await page.getByRole('heading', { name: 'Import completed' }).waitFor({ timeout: 900_000 });
+    figures['commit (click → completed)'] =
+      `${((performance.now() - commitStarted) / 1000).toFixed(1)} s`;
+    loop.disable();
+    rss.stop();
+    figures['main event-loop delay max (whole run)'] = `${(loop.max / 1e6).toFixed(0)} ms`;
+    figures['main event-loop delay p99'] = `${(loop.percentile(99) / 1e6).toFixed(0)} ms`;
+    figures['main peak RSS (whole run)'] = `${(rss.main / MB).toFixed(0)} MB`;
+    figures['renderer peak RSS'] = `${(rss.renderer / MB).toFixed(0)} MB`;
+    console.log(`[bench:ui] ${ROWS.toLocaleString('en-US')} rows through the UI harness`);
+    for (const [name, value] of Object.entries(figures))
+      console.log(`  ${name.padEnd(42)} ${value}`);
+    await context.close();
+    await server.close();
+    await host.close();
+  } finally {
+    await browser.close();
+    await db.close();
+    await teardown();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();
