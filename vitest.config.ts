@@ -17,6 +17,9 @@ export default defineConfig({
             'test/e2e/support/**/*.test.ts',
           ],
           environment: 'node',
+          // A hang ceiling, not a budget: some unit tests start node or a worker thread, which
+          // can take seconds on a loaded 2-core machine (timings belong in npm run bench).
+          testTimeout: 60_000,
         },
       },
       {

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { batchStatusSchema } from '../../shared/db/rpc-contract';
-import type { ParseOptions } from '../../shared/domain/types';
+import { FILE_ENCODINGS, type ParseOptions } from '../../shared/domain/types';
 
 // The command line, parsed with node's parseArgs and checked with zod. Other tooling depends on
 // exactly this interface: add options, never rename them.
@@ -26,6 +26,8 @@ Commands:
   retry    ID [--db URL] [--json]
 
 Reading the file (never guessed; say it when the file needs it):
+  --encoding utf-8 | windows-1252 | iso-8859-1 | utf-16le | utf-16be
+                                    default: by byte order mark, else UTF-8
   --delimiter , | ; | tab | "|"     default: detected
   --decimal-comma                   12,50 means 12.50 (default only for ;-delimited files)
   --date-format iso | dmy | mdy     dmy/mdy accept 03/04/2026 (default iso)
@@ -69,6 +71,7 @@ const fileOptions = {
   file: z.string().min(1, { message: 'a FILE to read is required' }),
   merchant: uuid,
   'skip-existing': z.boolean().default(false),
+  encoding: z.enum(FILE_ENCODINGS).optional(),
   delimiter: delimiterSchema.optional(),
   'decimal-comma': z.boolean().optional(),
   'date-format': z.enum(['iso', 'dmy', 'mdy']).optional(),
@@ -173,6 +176,7 @@ function parseRaw(args: string[]) {
       'skip-existing': { type: 'boolean' },
       'record-failure': { type: 'boolean' },
       'with-reference-schema': { type: 'boolean' },
+      encoding: { type: 'string' },
       delimiter: { type: 'string' },
       'decimal-comma': { type: 'boolean' },
       'date-format': { type: 'string' },
@@ -189,6 +193,7 @@ export function parseOptionsOf(
   args: Extract<CommandArgs, { command: 'check' | 'import' }>,
 ): ParseOptions {
   return {
+    ...(args.encoding ? { encoding: args.encoding } : {}),
     ...(args.delimiter ? { delimiter: args.delimiter } : {}),
     ...(args['decimal-comma'] !== undefined ? { decimalComma: args['decimal-comma'] } : {}),
     ...(args['date-format'] ? { dateFormat: args['date-format'] } : {}),

@@ -36,6 +36,7 @@ describe('analyseCsvText: file shapes', () => {
       warningsByCode: {},
     });
     expect(r.settings).toEqual({
+      encoding: null,
       delimiter: ',',
       decimalComma: false,
       dateFormat: 'iso',

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { isValidTimeZone } from './timestamp';
 import {
   CANONICAL_COLUMNS,
+  FILE_ENCODINGS,
   type CanonicalColumn,
   type CsvDelimiter,
   type ImportSettings,
@@ -11,6 +12,7 @@ import { knownCurrencies } from './validate-row';
 
 /** ParseOptions as they cross an edge (IPC, worker message, settings file). */
 export const parseOptionsSchema = z.object({
+  encoding: z.enum(FILE_ENCODINGS).optional(),
   delimiter: z.enum([',', ';', '\t', '|']).optional(),
   decimalComma: z.boolean().optional(),
   dateFormat: z.enum(['iso', 'dmy', 'mdy']).optional(),
@@ -40,6 +42,7 @@ export const parseOptionsSchema = z.object({
  */
 export function resolveSettings(options: ParseOptions, delimiter: CsvDelimiter): ImportSettings {
   return {
+    encoding: options.encoding ?? null,
     delimiter,
     decimalComma: options.decimalComma ?? delimiter === ';',
     dateFormat: options.dateFormat ?? 'iso',

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   CANONICAL_COLUMNS,
+  FILE_ENCODINGS,
   type CanonicalColumn,
   type ErrorCode,
   type ImportReport,
@@ -93,6 +94,7 @@ export const importSummarySchema = z.object({
 });
 
 export const importSettingsSchema = z.object({
+  encoding: z.enum(FILE_ENCODINGS).nullable(),
   delimiter: z.enum([',', ';', '\t', '|']),
   decimalComma: z.boolean(),
   dateFormat: z.enum(['iso', 'dmy', 'mdy']),

@@ -118,7 +118,18 @@ export interface ImportSummary {
 export type CsvDelimiter = ',' | ';' | '\t' | '|';
 
 /** What the user chose where the file alone cannot tell (never guessed). */
+/** How a file's bytes are read; without one, a byte order mark decides, else UTF-8. */
+export const FILE_ENCODINGS = [
+  'utf-8',
+  'utf-16le',
+  'utf-16be',
+  'windows-1252',
+  'iso-8859-1',
+] as const;
+export type FileEncoding = (typeof FILE_ENCODINGS)[number];
+
 export interface ParseOptions {
+  encoding?: FileEncoding; // default: by byte order mark, else UTF-8
   delimiter?: CsvDelimiter; // default: detected
   decimalComma?: boolean; // default: true only for ';'-delimited files
   dateFormat?: 'iso' | 'dmy' | 'mdy'; // default 'iso'; dmy/mdy accept 03/04/2026
@@ -136,6 +147,8 @@ export interface ReferenceCheck {
 
 /** ParseOptions after defaults and detection: what the rows were actually validated with. */
 export interface ImportSettings {
+  /** The encoding chosen for the file; null: by its byte order mark, else UTF-8. */
+  encoding: FileEncoding | null;
   delimiter: CsvDelimiter;
   decimalComma: boolean;
   dateFormat: 'iso' | 'dmy' | 'mdy';

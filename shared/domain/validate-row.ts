@@ -24,7 +24,7 @@ import {
  * that validateRecord and buildRowSchema agree on every value and every message.
  */
 
-export type RowSettings = Omit<ImportSettings, 'delimiter'>;
+export type RowSettings = Omit<ImportSettings, 'delimiter' | 'encoding'>;
 
 export interface CellValues {
   transaction_number: string;
@@ -282,7 +282,7 @@ export function createRowValidator(settings: RowSettings): RowValidator {
               row,
               column,
               code: 'malformed_csv',
-              message: `${column} contains characters that could not be decoded: save the file as UTF-8 ("CSV UTF-8")`,
+              message: `${column} contains characters that could not be decoded: choose the file's encoding (Encoding under File settings, --encoding on the command line; Windows 1252 for most Excel CSV files), or save the file as "CSV UTF-8"`,
               value: raw,
             });
           }

@@ -14,7 +14,7 @@ import {
 } from '../db/rpc-contract';
 import { parseOptionsSchema } from '../domain/parse-options';
 import { ERROR_CODES, importSummarySchema, rowErrorSchema } from '../domain/report-schema';
-import { CANONICAL_COLUMNS, type CanonicalColumn } from '../domain/types';
+import { CANONICAL_COLUMNS, FILE_ENCODINGS, type CanonicalColumn } from '../domain/types';
 import { projectUrlProblem } from '../net/hosts';
 
 // Every IPC channel between the renderer and the main process: channel -> {input, output}.
@@ -282,6 +282,7 @@ export const leaveOutPreviewSchema = z.object({
 export type LeaveOutPreview = z.infer<typeof leaveOutPreviewSchema>;
 
 export const importSettingsSchema = z.object({
+  encoding: z.enum(FILE_ENCODINGS).nullable(),
   delimiter: z.enum([',', ';', '\t', '|']),
   decimalComma: z.boolean(),
   dateFormat: z.enum(['iso', 'dmy', 'mdy']),

@@ -4,6 +4,7 @@
 
 export const CONTROL_LABELS = {
   fileSettings: 'File settings',
+  encoding: 'Encoding',
   delimiter: 'Delimiter',
   decimalComma: 'Decimal comma',
   dateFormat: 'Date format',

@@ -96,6 +96,7 @@ export async function migrate(
       ).rows.map((row) => [row.name, row.checksum]),
     );
 
+    current = 'the check of applied migrations';
     const pending = ordered.filter((file) => {
       const checksum = known.get(file.name);
       if (checksum === undefined) return true;
@@ -108,6 +109,7 @@ export async function migrate(
       }
       return false;
     });
+    current = 'the reference schema check';
     if (pending.some((file) => file.folder === 'reference')) {
       await refuseReferenceSchema(client);
     }

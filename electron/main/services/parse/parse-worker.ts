@@ -7,6 +7,7 @@ import { parentPort } from 'node:worker_threads';
 import Papa from 'papaparse';
 import { papaConfig } from '../../../../shared/csv/csv-parse';
 import { CsvAnalyser } from '../../../../shared/domain/analyse';
+import type { FileEncoding } from '../../../../shared/domain/types';
 import { packIssues, packRawRows, transferables } from '../../../../shared/domain/packed-report';
 import { workerRequestSchema, type WorkerInput, type WorkerMessage } from './parse-file';
 
@@ -29,7 +30,7 @@ interface Decoder {
  * For UTF-8, StringDecoder keeps a character split across two reads intact and is ~2x faster
  * than TextDecoder here.
  */
-function decoderFor(head: Buffer): Decoder {
+function decoderFor(head: Buffer, chosen: FileEncoding | undefined): Decoder {
   // UTF-16 goes through TextDecoder: StringDecoder passes an unpaired surrogate through as is,
   // where TextDecoder gives U+FFFD, which the analyser refuses with its row.
   const utf16 =
@@ -38,8 +39,10 @@ function decoderFor(head: Buffer): Decoder {
       : head[0] === 0xff && head[1] === 0xfe
         ? 'utf-16le'
         : null;
-  if (utf16) {
-    const text = new TextDecoder(utf16);
+  // A chosen encoding wins over the byte order mark (whose bytes it then reads as it says).
+  const label = chosen && chosen !== 'utf-8' ? chosen : chosen ? null : utf16;
+  if (label) {
+    const text = new TextDecoder(label);
     return { write: (b) => text.decode(b, { stream: true }), end: () => text.decode() };
   }
   const decoder = new StringDecoder('utf8');
@@ -59,6 +62,7 @@ class DecodeAndHash extends Transform {
   private sawUndecodable = false;
 
   constructor(
+    private readonly encoding: FileEncoding | undefined,
     private readonly onUndecodable: () => void,
     private readonly onBytes: () => void,
   ) {
@@ -68,7 +72,7 @@ class DecodeAndHash extends Transform {
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
     this.hash.update(chunk);
     this.bytesRead += chunk.length;
-    this.decoder ??= decoderFor(chunk);
+    this.decoder ??= decoderFor(chunk, this.encoding);
     this.emitText(this.decoder.write(chunk));
     this.onBytes();
     done();
@@ -126,6 +130,7 @@ export function runParseJob(
     });
   };
   const decode = new DecodeAndHash(
+    input.options.encoding,
     () => analyser.markUndecodable(),
     () => progress(false),
   );

@@ -106,7 +106,7 @@ interface ImportState {
 
 export type ParseSettingsChoice = Pick<
   ImportSettings,
-  'delimiter' | 'decimalComma' | 'dateFormat'
+  'encoding' | 'delimiter' | 'decimalComma' | 'dateFormat'
 > & {
   timeZone: string | null;
 };
@@ -533,6 +533,7 @@ export const useImportStore = create<ImportState>()((set, get) => {
       )
         return;
       const options: ParseOptions = {
+        ...(choice.encoding ? { encoding: choice.encoding } : {}),
         delimiter: choice.delimiter,
         decimalComma: choice.decimalComma,
         dateFormat: choice.dateFormat,

@@ -22,6 +22,15 @@ const DELIMITERS: [ParseSettingsChoice['delimiter'], string][] = [
   ['|', 'Pipe ( | )'],
 ];
 
+const ENCODINGS: [NonNullable<ParseSettingsChoice['encoding']> | '', string][] = [
+  ['', 'Detected (UTF-8 unless marked)'],
+  ['utf-8', 'UTF-8'],
+  ['windows-1252', 'Windows (Western, 1252)'],
+  ['iso-8859-1', 'Latin-1 (ISO 8859-1)'],
+  ['utf-16le', 'UTF-16 LE'],
+  ['utf-16be', 'UTF-16 BE'],
+];
+
 const DATE_FORMATS: [ParseSettingsChoice['dateFormat'], string][] = [
   ['iso', 'ISO (2026-03-04)'],
   ['dmy', 'Day/month (04/03/2026)'],
@@ -46,6 +55,7 @@ export function ParseSettings(): React.JSX.Element | null {
   if (!view || !settings) return null;
   const needed = Object.keys(view.summary.errorsByCode).some((c) => SETTING_CODES.has(c));
   const current: ParseSettingsChoice = {
+    encoding: settings.encoding,
     delimiter: settings.delimiter,
     decimalComma: settings.decimalComma,
     dateFormat: settings.dateFormat,
@@ -56,6 +66,8 @@ export function ParseSettings(): React.JSX.Element | null {
   const zoneText = zone ?? settings.timeZone ?? '';
   const zones = timeZones();
   const summary = [
+    ENCODINGS.find(([e]) => e === (settings.encoding ?? ''))?.[1].replace(/ \(.*\)$/, '') ??
+      settings.encoding,
     DELIMITERS.find(([d]) => d === settings.delimiter)?.[1] ?? settings.delimiter,
     settings.decimalComma ? 'decimal comma' : 'decimal point',
     settings.dateFormat === 'iso'
@@ -73,6 +85,24 @@ export function ParseSettings(): React.JSX.Element | null {
         <span className="muted small">{summary}</span>
       </summary>
       <div className="parse-settings-body" aria-busy={busy}>
+        <label className="field field--inline">
+          <span className="field-label">{CONTROL_LABELS.encoding}</span>
+          <select
+            value={settings.encoding ?? ''}
+            disabled={busy}
+            onChange={(e) =>
+              change({
+                encoding: (e.target.value || null) as ParseSettingsChoice['encoding'],
+              })
+            }
+          >
+            {ENCODINGS.map(([value, label]) => (
+              <option key={value} value={value}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </label>
         <label className="field field--inline">
           <span className="field-label">{CONTROL_LABELS.delimiter}</span>
           <select
