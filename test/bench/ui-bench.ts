@@ -1,7 +1,7 @@
 import { readdir, readFile, mkdtemp, mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { chromium, type Page } from '@playwright/test';
 import { writePurchasesCsv } from '../fixtures/generate-purchases';
 import { openTestDb, seedMerchant } from '../support/seed';
@@ -148,6 +148,15 @@ async function main(): Promise<void> {
     await page.getByRole('button', { name: 'Connection', exact: true }).click();
     await page.locator('#merchant-select').selectOption({ label: merchant.name });
 
+    // Garbage collection pauses of main: with a big heap they, not the code, can block longest.
+    const gc = { max: 0, total: 0 };
+    const gcObserver = new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) {
+        gc.max = Math.max(gc.max, entry.duration);
+        gc.total += entry.duration;
+      }
+    });
+    gcObserver.observe({ entryTypes: ['gc'] });
     const loop = monitorEventLoopDelay({ resolution: 10 });
     const rss = sampleRss();
     loop.enable();
@@ -200,6 +209,9 @@ async function main(): Promise<void> {
     rss.stop();
     figures['main event-loop delay max (whole run)'] = `${(loop.max / 1e6).toFixed(0)} ms`;
     figures['main event-loop delay p99'] = `${(loop.percentile(99) / 1e6).toFixed(0)} ms`;
+    gcObserver.disconnect();
+    figures['main longest GC pause'] =
+      `${Math.round(gc.max)} ms (GC total ${(gc.total / 1000).toFixed(1)} s)`;
     figures['main peak RSS (whole run)'] = `${(rss.main / MB).toFixed(0)} MB`;
     figures['renderer peak RSS'] = `${(rss.renderer / MB).toFixed(0)} MB`;
     console.log(`[bench:ui] ${ROWS.toLocaleString('en-US')} rows through the UI harness`);

@@ -150,6 +150,11 @@ function spawnWorker(url: URL): Worker {
  * the process alive, and ended after IDLE_MS so the heap of a big parse is given back.
  */
 const IDLE_MS = 15_000;
+/**
+ * A worker that read a big file is ended at once instead of kept: its heap (hundreds of MB after
+ * 1M rows) is given back with it, and its start-up is nothing next to reading such a file.
+ */
+const KEEP_WORKER_MAX_BYTES = 32 * 1024 * 1024;
 let idle: { worker: Worker; url: string; timer: ReturnType<typeof setTimeout> } | null = null;
 let nextJobId = 1;
 
@@ -216,6 +221,33 @@ function readError(path: string, error: unknown): Error {
 
 function abortError(path: string): DOMException {
   return new DOMException(`Parsing "${path}" was cancelled`, 'AbortError');
+}
+
+/**
+ * The worker's answer unpacked on main in steps (issues, purchases, raw rows: up to ~0.6 s each
+ * at 1M rows), the event loop served between them, so a window's IPC and a Cancel are answered
+ * while a big file opens instead of after it.
+ */
+async function unpackDone(
+  message: Extract<WorkerMessage, { type: 'done' }>,
+  path: string,
+  signal: AbortSignal | undefined,
+): Promise<ParseFileResult> {
+  const step = async <T>(work: () => T): Promise<T> => {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (signal?.aborted) throw abortError(path);
+    return work();
+  };
+  const errors = await step(() => unpackIssues(message.errors));
+  const warnings = await step(() => unpackIssues(message.warnings));
+  const purchases = await step(() => unpackPurchases(message.purchases));
+  const packedRows = message.rawRows;
+  const rawRows = packedRows ? await step(() => unpackRawRows(packedRows)) : undefined;
+  return {
+    report: { ...message.report, errors, warnings, purchases },
+    ...(rawRows ? { rawRows } : {}),
+    stats: message.stats,
+  };
 }
 
 export async function parseCsvFile(
@@ -291,16 +323,10 @@ export async function parseCsvFile(
       } else if (message.type === 'error') {
         settle(true, () => reject(new Error(message.message)));
       } else {
-        const report: ImportReport = {
-          ...message.report,
-          errors: unpackIssues(message.errors),
-          warnings: unpackIssues(message.warnings),
-          purchases: unpackPurchases(message.purchases),
-        };
-        const rawRows = message.rawRows ? unpackRawRows(message.rawRows) : undefined;
-        settle(true, () =>
-          resolve({ report, ...(rawRows ? { rawRows } : {}), stats: message.stats }),
-        );
+        // The worker is free (or ended) first; the unpacking that follows runs in steps.
+        settle(totalBytes <= KEEP_WORKER_MAX_BYTES, () => {
+          unpackDone(message, path, signal).then(resolve, reject);
+        });
       }
     };
     signal?.addEventListener('abort', onAbort, { once: true });

@@ -160,12 +160,21 @@ export function createSessionService(deps: SessionServiceDeps) {
       file: FileRef,
       options: ParseOptions = {},
       autoMap = true,
+      keepCurrent = false,
     ): Promise<OpenResult> {
       const { state } = deps.connection.active();
       if (!state.permissions.preview) {
         throw new Error(
           'Your role at this merchant cannot preview imports (operators and admins can).',
         );
+      }
+      // Another file replaces this one (the window forgets it as it starts opening): let the
+      // previous session's rows, report and undo history go now, not after the new file is
+      // read, so two 1M-row files are never held at once. Re-reading the same file with other
+      // settings keeps it until the new reading succeeds.
+      if (!keepCurrent) {
+        session = null;
+        sessionFile = null;
       }
       opening?.abort();
       const controller = new AbortController();
@@ -239,6 +248,10 @@ export function createSessionService(deps: SessionServiceDeps) {
         deps.emitImportProgress({ phase: 'checking', fileName, bytesRead: 0, totalBytes: 0, rows });
         const local = { ...parsed.report };
         delete local.referenceCheck;
+        // Each heavy step after parsing starts on a fresh turn of the event loop, so the
+        // window's IPC (Cancel among it) is served between them (issue 18).
+        await breathe();
+        if (controller.signal.aborted) return { kind: 'cancelled' };
         const ids = collectReferenceIds(local);
         const reference = await checkReferences(ids);
         if (controller.signal.aborted) return { kind: 'cancelled' };
@@ -249,6 +262,8 @@ export function createSessionService(deps: SessionServiceDeps) {
           totalBytes: 0,
           rows,
         });
+        await breathe();
+        if (controller.signal.aborted) return { kind: 'cancelled' };
         const parseMs = performance.now() - started;
         session = new ImportSession(randomUUID(), path, fileName, parseMs, {
           rawRows: parsed.rawRows ?? [],
@@ -347,7 +362,13 @@ export function createSessionService(deps: SessionServiceDeps) {
     async reparse(options: Omit<ParseOptions, 'columnMapping'>): Promise<OpenResult> {
       const s = current();
       const file = sessionFile ?? { handle: '', name: s.fileName };
-      return service.open(s.path, file, { ...options, columnMapping: s.state.local.mapping });
+      return service.open(
+        s.path,
+        file,
+        { ...options, columnMapping: s.state.local.mapping },
+        true,
+        true,
+      );
     },
 
     /** Names of ids for the grid; SKUs and members are looked up by id, a few at a time. */
@@ -641,6 +662,11 @@ export type SessionService = ReturnType<typeof createSessionService>;
 
 function auditWorthKeeping(trail: AuditTrail): AuditTrail | null {
   return trail.entries.length > 0 || trail.skippedAsImported.length > 0 ? trail : null;
+}
+
+/** Yields to the event loop once: pending IPC and timers run before the next heavy step. */
+function breathe(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function now(): string {
