@@ -35,6 +35,7 @@ import type { ConnectionManager } from './connection-manager';
 import { readCsvHead } from './csv-head';
 import { writeCsv } from './csv-write';
 import { ImportSession, mergeReference } from './import-session';
+import { releaseMemorySoon } from './release-memory';
 
 // The import use cases behind the IPC handlers: open a file (mapping step when needed), fix it,
 // export it, commit it, and the batch history. Only views and windows of rows leave this module.
@@ -172,9 +173,10 @@ export function createSessionService(deps: SessionServiceDeps) {
       // previous session's rows, report and undo history go now, not after the new file is
       // read, so two 1M-row files are never held at once. Re-reading the same file with other
       // settings keeps it until the new reading succeeds.
-      if (!keepCurrent) {
+      if (!keepCurrent && session) {
         session = null;
         sessionFile = null;
+        releaseMemorySoon();
       }
       opening?.abort();
       const controller = new AbortController();
@@ -534,6 +536,7 @@ export function createSessionService(deps: SessionServiceDeps) {
       opening?.abort();
       session = null;
       sessionFile = null;
+      if (had) releaseMemorySoon();
       return had;
     },
 
