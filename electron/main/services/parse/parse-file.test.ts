@@ -131,6 +131,17 @@ describe('parseCsvFile', { timeout: 60_000 }, () => {
     expect(byCode('invalid_date')).toEqual(injected('bad_date'));
   });
 
+  it('brings the raw rows of a big file back whole, in order, from several messages', async () => {
+    const path = join(dir, 'parts.csv');
+    const written = await writePurchasesCsv(path, { rows: 120_000, seed: 6 });
+    const { rawRows, report } = await parseCsvFile(path, { keepRows: true });
+    expect(report.summary.rows).toBe(written.rows);
+    expect(rawRows).toHaveLength(written.rows);
+    // Spreadsheet rows 2..120001, none lost or repeated at the seams between parts.
+    expect(rawRows?.every((r, i) => r.row === i + 2)).toBe(true);
+    expect(rawRows?.[119_999]?.cells.transaction_number).toMatch(/\S/);
+  });
+
   it('streams a bigger file with several progress messages and reuses the worker', async () => {
     const path = join(dir, 'big.csv');
     const written = await writePurchasesCsv(path, { rows: 60_000, seed: 5 });

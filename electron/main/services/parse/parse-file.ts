@@ -7,6 +7,7 @@ import {
   packedIssuesSchema,
   packedPurchasesSchema,
   packedRawRowsSchema,
+  type PackedRawRows,
   unpackIssues,
   unpackPurchases,
   unpackRawRows,
@@ -72,6 +73,13 @@ const doneMessageSchema = z.object({
   stats: statsSchema,
 });
 
+/** A part of the raw rows, sent before 'done' (see ROWS_PER_PART in the worker). */
+const rowsMessageSchema = z.object({
+  type: z.literal('rows'),
+  jobId: z.number().int(),
+  rows: packedRawRowsSchema,
+});
+
 const errorMessageSchema = z.object({
   type: z.literal('error'),
   jobId: z.number().int(),
@@ -80,6 +88,7 @@ const errorMessageSchema = z.object({
 
 export const workerMessageSchema = z.discriminatedUnion('type', [
   progressMessageSchema,
+  rowsMessageSchema,
   doneMessageSchema,
   errorMessageSchema,
 ]);
@@ -230,6 +239,7 @@ function abortError(path: string): DOMException {
  */
 async function unpackDone(
   message: Extract<WorkerMessage, { type: 'done' }>,
+  rowParts: readonly PackedRawRows[],
   path: string,
   signal: AbortSignal | undefined,
 ): Promise<ParseFileResult> {
@@ -241,8 +251,13 @@ async function unpackDone(
   const errors = await step(() => unpackIssues(message.errors));
   const warnings = await step(() => unpackIssues(message.warnings));
   const purchases = await step(() => unpackPurchases(message.purchases));
-  const packedRows = message.rawRows;
-  const rawRows = packedRows ? await step(() => unpackRawRows(packedRows)) : undefined;
+  let rawRows: RawRow[] | undefined;
+  if (message.rawRows) rawRows = await step(() => unpackRawRows(message.rawRows as PackedRawRows));
+  for (const part of rowParts) {
+    const unpacked = await step(() => unpackRawRows(part));
+    rawRows ??= [];
+    for (const row of unpacked) rawRows.push(row);
+  }
   return {
     report: { ...message.report, errors, warnings, purchases },
     ...(rawRows ? { rawRows } : {}),
@@ -282,6 +297,7 @@ export async function parseCsvFile(
   const worker = acquireWorker(url);
 
   return new Promise<ParseFileResult>((resolve, reject) => {
+    const rowParts: PackedRawRows[] = [];
     let settled = false;
     const settle = (reusable: boolean, outcome: () => void): void => {
       if (settled) return;
@@ -320,12 +336,14 @@ export async function parseCsvFile(
           totalBytes: message.totalBytes,
           rows: message.rows,
         });
+      } else if (message.type === 'rows') {
+        rowParts.push(message.rows);
       } else if (message.type === 'error') {
         settle(true, () => reject(new Error(message.message)));
       } else {
         // The worker is free (or ended) first; the unpacking that follows runs in steps.
         settle(totalBytes <= KEEP_WORKER_MAX_BYTES, () => {
-          unpackDone(message, path, signal).then(resolve, reject);
+          unpackDone(message, rowParts, path, signal).then(resolve, reject);
         });
       }
     };

@@ -19,6 +19,8 @@ import { workerRequestSchema, type WorkerInput, type WorkerMessage } from './par
 
 const READ_CHUNK_BYTES = 1 << 20;
 const PROGRESS_EVERY_MS = 100;
+/** Raw rows per message to main (each message is deserialized on main in one piece). */
+const ROWS_PER_PART = 50_000;
 
 interface Decoder {
   write(bytes: Buffer): string;
@@ -160,7 +162,14 @@ export function runParseJob(
         } = analyser.finish(decode.hash.digest('hex'), { packed: true });
         const errors = packIssues(report.errors);
         const warnings = packIssues(report.warnings);
-        const packedRows = rawRows ? packRawRows(rawRows) : undefined;
+        // Raw rows go first, in parts: main deserializes each message in one go, and 1M rows
+        // of cells in one message blocked main for seconds (issue 18).
+        if (rawRows) {
+          for (let from = 0; from < rawRows.length; from += ROWS_PER_PART) {
+            const part = packRawRows(rawRows.slice(from, from + ROWS_PER_PART));
+            post({ type: 'rows', jobId, rows: part }, [part.rows.buffer]);
+          }
+        }
         post(
           {
             type: 'done',
@@ -169,13 +178,12 @@ export function runParseJob(
             purchases,
             errors,
             warnings,
-            ...(packedRows ? { rawRows: packedRows } : {}),
             stats: {
               maxRssBytes: process.resourceUsage().maxRSS * 1024,
               parseMs: performance.now() - started,
             },
           },
-          transferables(purchases, [errors, warnings], packedRows),
+          transferables(purchases, [errors, warnings]),
         );
       } catch (error) {
         fail(
