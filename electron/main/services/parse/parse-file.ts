@@ -80,6 +80,13 @@ const rowsMessageSchema = z.object({
   rows: packedRawRowsSchema,
 });
 
+/** A part of the purchases' string table, sent before 'done' (which then carries none). */
+const stringsMessageSchema = z.object({
+  type: z.literal('strings'),
+  jobId: z.number().int(),
+  strings: z.array(z.string()),
+});
+
 const errorMessageSchema = z.object({
   type: z.literal('error'),
   jobId: z.number().int(),
@@ -89,6 +96,7 @@ const errorMessageSchema = z.object({
 export const workerMessageSchema = z.discriminatedUnion('type', [
   progressMessageSchema,
   rowsMessageSchema,
+  stringsMessageSchema,
   doneMessageSchema,
   errorMessageSchema,
 ]);
@@ -239,7 +247,7 @@ function abortError(path: string): DOMException {
  */
 async function unpackDone(
   message: Extract<WorkerMessage, { type: 'done' }>,
-  rowParts: readonly PackedRawRows[],
+  parts: { rows: readonly PackedRawRows[]; strings: readonly string[][] },
   path: string,
   signal: AbortSignal | undefined,
 ): Promise<ParseFileResult> {
@@ -250,10 +258,12 @@ async function unpackDone(
   };
   const errors = await step(() => unpackIssues(message.errors));
   const warnings = await step(() => unpackIssues(message.warnings));
-  const purchases = await step(() => unpackPurchases(message.purchases));
+  const strings =
+    parts.strings.length > 0 ? await step(() => parts.strings.flat()) : message.purchases.strings;
+  const purchases = await step(() => unpackPurchases({ ...message.purchases, strings }));
   let rawRows: RawRow[] | undefined;
   if (message.rawRows) rawRows = await step(() => unpackRawRows(message.rawRows as PackedRawRows));
-  for (const part of rowParts) {
+  for (const part of parts.rows) {
     const unpacked = await step(() => unpackRawRows(part));
     rawRows ??= [];
     for (const row of unpacked) rawRows.push(row);
@@ -298,6 +308,7 @@ export async function parseCsvFile(
 
   return new Promise<ParseFileResult>((resolve, reject) => {
     const rowParts: PackedRawRows[] = [];
+    const stringParts: string[][] = [];
     let settled = false;
     const settle = (reusable: boolean, outcome: () => void): void => {
       if (settled) return;
@@ -338,12 +349,17 @@ export async function parseCsvFile(
         });
       } else if (message.type === 'rows') {
         rowParts.push(message.rows);
+      } else if (message.type === 'strings') {
+        stringParts.push(message.strings);
       } else if (message.type === 'error') {
         settle(true, () => reject(new Error(message.message)));
       } else {
         // The worker is free (or ended) first; the unpacking that follows runs in steps.
         settle(totalBytes <= KEEP_WORKER_MAX_BYTES, () => {
-          unpackDone(message, rowParts, path, signal).then(resolve, reject);
+          unpackDone(message, { rows: rowParts, strings: stringParts }, path, signal).then(
+            resolve,
+            reject,
+          );
         });
       }
     };

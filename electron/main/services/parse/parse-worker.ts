@@ -170,12 +170,20 @@ export function runParseJob(
             post({ type: 'rows', jobId, rows: part }, [part.rows.buffer]);
           }
         }
+        // The purchases' string table (ids, transaction numbers) too: ~1M strings at 1M rows.
+        for (let from = 0; from < purchases.strings.length; from += ROWS_PER_PART) {
+          post({
+            type: 'strings',
+            jobId,
+            strings: purchases.strings.slice(from, from + ROWS_PER_PART),
+          });
+        }
         post(
           {
             type: 'done',
             jobId,
             report: { ...report, purchases: [], errors: [], warnings: [] },
-            purchases,
+            purchases: { ...purchases, strings: [] },
             errors,
             warnings,
             stats: {
