@@ -37,6 +37,8 @@ export const workerRequestSchema = z.object({
   input: workerInputSchema,
 });
 export type WorkerRequest = z.infer<typeof workerRequestSchema>;
+/** Main is ready for the next part of a finished job's answer (see the worker's outbox). */
+export const nextRequestSchema = z.object({ type: z.literal('next'), jobId: z.number().int() });
 
 const progressMessageSchema = z.object({
   type: z.literal('progress'),
@@ -308,6 +310,12 @@ export async function parseCsvFile(
 
   return new Promise<ParseFileResult>((resolve, reject) => {
     const rowParts: PackedRawRows[] = [];
+    // The next part on a fresh turn: whatever else main has to do runs in between.
+    const askNext = (): void => {
+      setImmediate(() => {
+        if (!settled) worker.postMessage({ type: 'next', jobId });
+      });
+    };
     const stringParts: string[][] = [];
     let settled = false;
     const settle = (reusable: boolean, outcome: () => void): void => {
@@ -349,8 +357,10 @@ export async function parseCsvFile(
         });
       } else if (message.type === 'rows') {
         rowParts.push(message.rows);
+        askNext();
       } else if (message.type === 'strings') {
         stringParts.push(message.strings);
+        askNext();
       } else if (message.type === 'error') {
         settle(true, () => reject(new Error(message.message)));
       } else {

@@ -9,7 +9,12 @@ import { papaConfig } from '../../../../shared/csv/csv-parse';
 import { CsvAnalyser } from '../../../../shared/domain/analyse';
 import type { FileEncoding } from '../../../../shared/domain/types';
 import { packIssues, packRawRows, transferables } from '../../../../shared/domain/packed-report';
-import { workerRequestSchema, type WorkerInput, type WorkerMessage } from './parse-file';
+import {
+  nextRequestSchema,
+  workerRequestSchema,
+  type WorkerInput,
+  type WorkerMessage,
+} from './parse-file';
 
 /**
  * Worker thread entry: streams the file from disk through a decode-and-hash step into
@@ -163,23 +168,32 @@ export function runParseJob(
         const errors = packIssues(report.errors);
         const warnings = packIssues(report.warnings);
         // Raw rows go first, in parts: main deserializes each message in one go, and 1M rows
-        // of cells in one message blocked main for seconds (issue 18).
+        // of cells in one message blocked main for seconds (issue 18). Main asks for each next
+        // part once it has handled the last ('next'): parts queued on main's port would be
+        // deserialized in one go again.
+        const outbox: Outgoing[] = [];
         if (rawRows) {
           for (let from = 0; from < rawRows.length; from += ROWS_PER_PART) {
             const part = packRawRows(rawRows.slice(from, from + ROWS_PER_PART));
-            post({ type: 'rows', jobId, rows: part }, [part.rows.buffer]);
+            outbox.push({
+              message: { type: 'rows', jobId, rows: part },
+              transfer: [part.rows.buffer],
+            });
           }
         }
         // The purchases' string table (ids, transaction numbers) too: ~1M strings at 1M rows.
         for (let from = 0; from < purchases.strings.length; from += ROWS_PER_PART) {
-          post({
-            type: 'strings',
-            jobId,
-            strings: purchases.strings.slice(from, from + ROWS_PER_PART),
+          outbox.push({
+            message: {
+              type: 'strings',
+              jobId,
+              strings: purchases.strings.slice(from, from + ROWS_PER_PART),
+            },
+            transfer: [],
           });
         }
-        post(
-          {
+        outbox.push({
+          message: {
             type: 'done',
             jobId,
             report: { ...report, purchases: [], errors: [], warnings: [] },
@@ -191,8 +205,10 @@ export function runParseJob(
               parseMs: performance.now() - started,
             },
           },
-          transferables(purchases, [errors, warnings]),
-        );
+          transfer: transferables(purchases, [errors, warnings]),
+        });
+        outboxes.set(jobId, { post, messages: outbox });
+        sendNext(jobId);
       } catch (error) {
         fail(
           `Parsing "${input.path}" failed: ${error instanceof Error ? error.message : String(error)}`,
@@ -204,9 +220,33 @@ export function runParseJob(
   Papa.parse<string[], NodeJS.ReadableStream>(decode, config);
 }
 
+interface Outgoing {
+  message: WorkerMessage;
+  transfer: ArrayBuffer[];
+}
+
+/** A finished job's messages, sent one at a time as main asks for them. */
+const outboxes = new Map<
+  number,
+  { post: (message: WorkerMessage, transfer?: ArrayBuffer[]) => void; messages: Outgoing[] }
+>();
+
+function sendNext(jobId: number): void {
+  const box = outboxes.get(jobId);
+  const next = box?.messages.shift();
+  if (!box || !next) return;
+  if (box.messages.length === 0) outboxes.delete(jobId);
+  box.post(next.message, next.transfer);
+}
+
 if (parentPort) {
   const port = parentPort;
   port.on('message', (raw: unknown) => {
+    const next = nextRequestSchema.safeParse(raw);
+    if (next.success) {
+      sendNext(next.data.jobId);
+      return;
+    }
     const request = workerRequestSchema.safeParse(raw);
     if (request.success) {
       runParseJob(request.data.jobId, request.data.input, (message, transfer) =>
