@@ -252,6 +252,7 @@ async function unpackDone(
   parts: { rows: readonly PackedRawRows[]; strings: readonly string[][] },
   path: string,
   signal: AbortSignal | undefined,
+  keepRows: boolean,
 ): Promise<ParseFileResult> {
   const step = async <T>(work: () => T): Promise<T> => {
     await new Promise<void>((resolve) => setImmediate(resolve));
@@ -270,6 +271,8 @@ async function unpackDone(
     rawRows ??= [];
     for (const row of unpacked) rawRows.push(row);
   }
+  // Asked for and none came (an empty file): an empty list, as the in-process door answers.
+  if (keepRows) rawRows ??= [];
   return {
     report: { ...message.report, errors, warnings, purchases },
     ...(rawRows ? { rawRows } : {}),
@@ -366,10 +369,13 @@ export async function parseCsvFile(
       } else {
         // The worker is free (or ended) first; the unpacking that follows runs in steps.
         settle(totalBytes <= KEEP_WORKER_MAX_BYTES, () => {
-          unpackDone(message, { rows: rowParts, strings: stringParts }, path, signal).then(
-            resolve,
-            reject,
-          );
+          unpackDone(
+            message,
+            { rows: rowParts, strings: stringParts },
+            path,
+            signal,
+            keepRows,
+          ).then(resolve, reject);
         });
       }
     };
