@@ -15,15 +15,12 @@ import {
 import workerPath from './services/parse/parse-worker?modulePath';
 import { createSafeStorageSecretStore } from './services/auth/secret-store';
 import { defaultDataDir } from './services/app-paths';
-import { createFileGrants } from './services/files/file-grants';
 import { disposeParseWorkers, prewarmParseWorker } from './services/parse/parse-file';
-import { createConnectionManager } from './services/session/connection-manager';
-import { createSessionService } from './services/session/session-service';
-import { createSettingsStore } from './services/settings/settings';
+import type { SettingsStore } from './services/settings/settings';
 import { restoredBounds, trackWindowState } from './services/settings/window-state';
 import { createEmitter } from './ipc/events';
-import { createHandlers } from './ipc/handlers';
 import { registerHandlers } from './ipc/handle';
+import { createMainServices } from './main-services';
 import { installMenu } from './ipc/menu';
 import { hardenSessions, hardenWebContents, rendererLocation } from './security';
 
@@ -74,37 +71,21 @@ async function start(): Promise<void> {
   hardenSessions(location);
   hardenWebContents(location);
   const secretStore = (path: string) => createSafeStorageSecretStore(safeStorage, path);
-  const settings = createSettingsStore(dataDir, secretStore, log);
   const target = (): WebContents | null => mainWindow?.webContents ?? null;
   const emit = createEmitter(target, log);
   const workerUrl = pathToFileURL(workerPath);
-
-  const connection = createConnectionManager({
-    settings,
+  const { settings, connection, handlers } = createMainServices({
     dataDir,
-    environmentUrl: process.env['PURCHASE_IMPORT_DB'] ?? null,
-    authStore: (profileId) => settings.secretFor(`auth-${profileId}`),
+    secretStore,
     log,
-    onChange: (state) => emit('event:connection-changed', state),
-  });
-  const sessions = createSessionService({
-    connection,
-    settings,
+    emit,
+    environmentUrl: process.env['PURCHASE_IMPORT_DB'] ?? null,
     workerUrl,
-    emitImportProgress: (progress) => emit('event:import-progress', progress),
-    emitCommitProgress: (progress) => emit('event:commit-progress', progress),
+    prewarm: () => prewarmParseWorker(workerUrl),
     notify: (title, body) => {
       if (Notification.isSupported()) new Notification({ title, body }).show();
     },
-    log,
-  });
-  const handlers = createHandlers({
-    connection,
-    sessions,
-    settings,
-    files: createFileGrants({ dataDir, recents: settings.recentFiles }),
-    appInfo: { platform: process.platform, version: app.getVersion(), dataDir },
-    prewarm: () => prewarmParseWorker(workerUrl),
+    appInfo: { platform: process.platform, version: app.getVersion() },
     dialogs: {
       async openCsv() {
         const options = {
@@ -156,9 +137,7 @@ async function start(): Promise<void> {
   });
 }
 
-async function createWindow(
-  settings: ReturnType<typeof createSettingsStore>,
-): Promise<BrowserWindow> {
+async function createWindow(settings: SettingsStore): Promise<BrowserWindow> {
   const saved = await settings.window.read();
   const bounds = restoredBounds(
     saved,

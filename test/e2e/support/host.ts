@@ -1,10 +1,7 @@
 import type { EventName, EventPayload } from '../../../shared/ipc/contract';
 import { createMemorySecretStore } from '../../../electron/main/services/auth/secret-store';
-import { createConnectionManager } from '../../../electron/main/services/session/connection-manager';
-import { createSessionService } from '../../../electron/main/services/session/session-service';
-import { createSettingsStore } from '../../../electron/main/services/settings/settings';
-import { createFileGrants } from '../../../electron/main/services/files/file-grants';
-import { createHandlers, type Handlers } from '../../../electron/main/ipc/handlers';
+import type { Handlers } from '../../../electron/main/ipc/handlers';
+import { createMainServices } from '../../../electron/main/main-services';
 import { dispatch } from '../../../electron/main/ipc/dispatch';
 
 // The main process without Electron: the same services and handlers the app registers, hosted in
@@ -41,31 +38,16 @@ export async function createHost(options: { dataDir: string; databaseUrl: string
     }
     return store;
   };
-  const settings = createSettingsStore(options.dataDir, memoryStore, write);
-  const connection = createConnectionManager({
-    settings,
+  // The app's own wiring; only dialogs, notifications and secret storage are stand-ins.
+  const { connection, sessions, handlers } = createMainServices({
     dataDir: options.dataDir,
-    environmentUrl: null,
+    secretStore: memoryStore,
+    log: write,
+    emit: (event, payload) => emit(event, payload),
     // The built-in sandbox profile goes to the test server instead of an embedded one.
     sandboxTarget: () => ({ kind: 'postgres', url: options.databaseUrl }),
-    authStore: (profileId) => memoryStore(`auth-${profileId}`),
-    log: write,
-    onChange: (state) => emit('event:connection-changed', state),
-  });
-  const sessions = createSessionService({
-    connection,
-    settings,
-    emitImportProgress: (progress) => emit('event:import-progress', progress),
-    emitCommitProgress: (progress) => emit('event:commit-progress', progress),
     notify: (title, body) => notifications.push({ title, body }),
-    log: write,
-  });
-  const handlers = createHandlers({
-    connection,
-    sessions,
-    settings,
-    files: createFileGrants({ dataDir: options.dataDir, recents: settings.recentFiles }),
-    appInfo: { platform: process.platform, version: 'e2e', dataDir: options.dataDir },
+    appInfo: { platform: process.platform, version: 'e2e' },
     dialogs: {
       openCsv: async () => openAnswers.shift() ?? null,
       saveCsv: async () => saveAnswers.shift() ?? null,

@@ -10,17 +10,9 @@ import {
   createMemorySecretStore,
   type SecretStore,
 } from '../../../electron/main/services/auth/secret-store';
-import {
-  createConnectionManager,
-  type ConnectionManager,
-} from '../../../electron/main/services/session/connection-manager';
-import {
-  createSessionService,
-  type SessionService,
-} from '../../../electron/main/services/session/session-service';
-import { createSettingsStore } from '../../../electron/main/services/settings/settings';
-import { createFileGrants } from '../../../electron/main/services/files/file-grants';
-import { createHandlers } from '../../../electron/main/ipc/handlers';
+import type { ConnectionManager } from '../../../electron/main/services/session/connection-manager';
+import type { SessionService } from '../../../electron/main/services/session/session-service';
+import { createMainServices } from '../../../electron/main/main-services';
 import { dispatch } from '../../../electron/main/ipc/dispatch';
 
 // The main process without Electron (as test/e2e/support/host.ts hosts it), recording everything
@@ -87,30 +79,15 @@ export function createCapturingHost(options: {
   const emit = <E extends EventName>(event: E, payload: EventPayload<E>): void => {
     events.push({ event, payload });
   };
-  const settings = createSettingsStore(options.dataDir, storeFor, write);
-  const connection = createConnectionManager({
-    settings,
+  // The app's own wiring; only dialogs, notifications and secret storage are stand-ins.
+  const { connection, sessions, handlers } = createMainServices({
     dataDir: options.dataDir,
-    environmentUrl: null,
+    secretStore: storeFor,
+    log: write,
+    emit,
     sandboxTarget: () => ({ kind: 'postgres', url: options.databaseUrl }),
-    authStore: (profileId) => storeFor(`auth-${profileId}`),
-    log: write,
-    onChange: (state) => emit('event:connection-changed', state),
-  });
-  const sessions = createSessionService({
-    connection,
-    settings,
-    emitImportProgress: (progress) => emit('event:import-progress', progress),
-    emitCommitProgress: (progress) => emit('event:commit-progress', progress),
     notify: (title, body) => write(`notify: ${title}: ${body}`),
-    log: write,
-  });
-  const handlers = createHandlers({
-    connection,
-    sessions,
-    settings,
-    files: createFileGrants({ dataDir: options.dataDir, recents: settings.recentFiles }),
-    appInfo: { platform: process.platform, version: 'security', dataDir: options.dataDir },
+    appInfo: { platform: process.platform, version: 'security' },
     dialogs: {
       openCsv: async () => openAnswers.shift() ?? null,
       saveCsv: async () => saveAnswers.shift() ?? null,
