@@ -4,7 +4,7 @@ import { commitImport } from '../../shared/db/commit-import';
 import type { ImportRpc } from '../../shared/db/import-rpc';
 import type { Purchase } from '../../shared/domain/types';
 import { runSupabaseBench } from '../bench/supabase-bench';
-import { countImported, seedMerchant, type SeededMerchant } from '../support/seed';
+import { buildPurchases, countImported, seedMerchant, type SeededMerchant } from '../support/seed';
 import { openSupabaseTestEnv, type SupabaseTestEnv } from '../support/supabase-env';
 
 // Large batches within Supabase's limits, and what a dropped connection does to them: the
@@ -44,28 +44,7 @@ describe('dropped connections', () => {
   });
 
   function purchases(count: number): Purchase[] {
-    const tag = randomUUID().slice(0, 8);
-    let row = 2;
-    return Array.from({ length: count }, (_, i) => {
-      const items = [0, 1, 2].map((j) => ({
-        row: row++,
-        lineNumber: j + 1,
-        skuId: merchant.skuIds[(i + j) % merchant.skuIds.length] as string,
-        quantity: 1 + j,
-        unitPriceCents: 199 + i,
-      }));
-      return {
-        transactionNumber: `${tag}-${i}`,
-        userId: merchant.userIds[i % merchant.userIds.length] as string,
-        purchasedAt: new Date(Date.UTC(2026, 3, 1, 8, i)).toISOString(),
-        currency: 'EUR',
-        totalAmountCents: items.reduce((sum, it) => sum + it.quantity * it.unitPriceCents, 0),
-        storeCode: 'S1',
-        notes: null,
-        rows: items.map((item) => item.row),
-        items,
-      };
-    });
+    return buildPurchases(merchant, count);
   }
 
   const input = (list: Purchase[], key = randomUUID()) => ({

@@ -7,7 +7,7 @@ import type { ImportRpc } from '../../shared/db/import-rpc';
 import { RpcError } from '../../shared/db/rpc-transport';
 import { toRpcError } from '../../shared/db/supabase-transport';
 import type { Purchase } from '../../shared/domain/types';
-import { countImported, seedMerchant, type SeededMerchant } from '../support/seed';
+import { buildPurchases, countImported, seedMerchant, type SeededMerchant } from '../support/seed';
 import { openSupabaseTestEnv, rejectionOf, type SupabaseTestEnv } from '../support/supabase-env';
 
 // Supabase's statement timeout cutting a commit, for real: import_commit_batch's own
@@ -67,27 +67,10 @@ afterAll(async () => {
 });
 
 function purchases(count: number): Purchase[] {
-  const tag = `TO${randomUUID().slice(0, 8)}`;
-  let row = 2;
-  return Array.from({ length: count }, (_, i) => {
-    const items = [0, 1, 2].map((j) => ({
-      row: row++,
-      lineNumber: j + 1,
-      skuId: merchant.skuIds[(i + j) % merchant.skuIds.length] as string,
-      quantity: 1 + j,
-      unitPriceCents: 150 + i,
-    }));
-    return {
-      transactionNumber: `${tag}-${i}`,
-      userId: merchant.userIds[i % merchant.userIds.length] as string,
-      purchasedAt: new Date(Date.UTC(2026, 4, 1, 8, i)).toISOString(),
-      currency: 'EUR',
-      totalAmountCents: items.reduce((sum, it) => sum + it.quantity * it.unitPriceCents, 0),
-      storeCode: 'S1',
-      notes: null,
-      rows: items.map((item) => item.row),
-      items,
-    };
+  return buildPurchases(merchant, count, {
+    prefix: `TO${randomUUID().slice(0, 8)}`,
+    basePriceCents: 150,
+    start: new Date(Date.UTC(2026, 4, 1, 8, 0)),
   });
 }
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { createImportRpc, type ImportRpc } from '../../shared/db/import-rpc';
 import type { StagedRow } from '../../shared/db/rpc-contract';
+import type { Purchase } from '../../shared/domain/types';
 import { createPgTransport } from '../../electron/main/services/db/pg-transport';
 
 // Test data for the db suite. Every test file works in merchants of its own, so files can run in
@@ -182,4 +183,40 @@ function pick(ids: readonly string[], index: number): string {
 
 function cents(value: number): string {
   return `${Math.floor(value / 100)}.${String(value % 100).padStart(2, '0')}`;
+}
+
+/**
+ * `count` valid purchases of the merchant as the engine hands them to commitImport: three items
+ * each, in file order from row 2, totals given. Prices start at `basePriceCents` (one cent more per
+ * purchase) and times at `start` (a minute apart).
+ */
+export function buildPurchases(
+  merchant: SeededMerchant,
+  count: number,
+  options: { prefix?: string; basePriceCents?: number; start?: Date } = {},
+): Purchase[] {
+  const prefix = options.prefix ?? randomUUID().slice(0, 8);
+  const base = options.basePriceCents ?? 199;
+  const start = (options.start ?? new Date(Date.UTC(2026, 3, 1, 8, 0))).getTime();
+  let row = 2;
+  return Array.from({ length: count }, (_, i) => {
+    const items = [0, 1, 2].map((j) => ({
+      row: row++,
+      lineNumber: j + 1,
+      skuId: pick(merchant.skuIds, i + j),
+      quantity: 1 + j,
+      unitPriceCents: base + i,
+    }));
+    return {
+      transactionNumber: `${prefix}-${i}`,
+      userId: pick(merchant.userIds, i),
+      purchasedAt: new Date(start + i * 60_000).toISOString(),
+      currency: 'EUR',
+      totalAmountCents: items.reduce((sum, it) => sum + it.quantity * it.unitPriceCents, 0),
+      storeCode: 'S1',
+      notes: null,
+      rows: items.map((item) => item.row),
+      items,
+    };
+  });
 }
