@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { analyseCsvTextWithRows, revalidateRows } from '../../../../shared/domain/analyse';
+import { revalidateRows } from '../../../../shared/domain/analyse';
+import { openTestSession } from './session-fixture';
 import { ImportSession } from './import-session';
 
 // Issue 11: bulk fixes in the session (pure parts; the service adds the reference re-check).
@@ -18,17 +19,7 @@ const CSV = [
 ].join('\n');
 
 function open(): ImportSession {
-  const { report, rawRows = [] } = analyseCsvTextWithRows(
-    CSV,
-    {},
-    { fileName: 'f.csv', keepRows: true },
-  );
-  return new ImportSession('s1', '/tmp/f.csv', 'f.csv', 1, {
-    rawRows,
-    local: report,
-    reference: { unknownUserIds: [], unknownSkuIds: [S9], existingTransactions: [] },
-    skipExisting: false,
-  });
+  return openTestSession(CSV, [S9]);
 }
 
 describe('bulk fixes', () => {
