@@ -474,9 +474,9 @@ async function merchantName(db: OpenDatabase, merchantId: string): Promise<strin
   return merchants.find((m) => m.id.toLowerCase() === merchantId.toLowerCase())?.name ?? null;
 }
 
-function describeCheck(checked: CheckedFile, remoteErrors: BatchDetail['errors'] = []): string {
+function describeCheck(checked: CheckedFile): string {
   const { report } = checked;
-  const errors = mergeErrors(report.errors.map(plainError), remoteErrors);
+  const errors = mergeErrors(report.errors.map(plainError), []);
   return (
     fileLine(checked) +
     formatErrors(report.warnings.map((w) => ({ ...w, message: `warning: ${w.message}` }))) +
