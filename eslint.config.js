@@ -50,6 +50,26 @@ export default tseslint.config(
     },
   },
   {
+    // The engine's node side and the command line run without Electron (the CLI, the tests).
+    files: ['electron/core/**/*.ts', 'electron/cli/**/*.ts'],
+    ignores: ['electron/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['electron'], message: 'electron/core and the CLI run without Electron' },
+            {
+              group: ['**/main/**', '**/preload/**', '**/renderer/**'],
+              message:
+                'electron/core and the CLI must not depend on the app (main, preload, renderer)',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['renderer/**/*.{ts,tsx}'],
     plugins: { 'react-hooks': reactHooks },
     rules: {

@@ -25,7 +25,7 @@ import { BUNDLE_DIR, MANIFEST_PATH, MANIFEST_VERSION } from '../bin/cli-bundle.m
 const OLD_CHUNK_MS = 10 * 60_000;
 const ENTRIES = {
   main: 'build/cli-entry.ts',
-  'parse-worker': 'electron/main/services/parse/parse-worker.ts',
+  'parse-worker': 'electron/core/parse/parse-worker.ts',
 };
 
 /** Writes a file under a temporary name, then renames it: a reader sees old or new, never half. */

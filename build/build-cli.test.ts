@@ -60,7 +60,7 @@ beforeAll(async () => {
     "import { label } from './label';\nconsole.log(label(new URL(import.meta.url).pathname));\n",
   );
   await put('electron/cli/label.ts', 'export const label = (path: string): string => path;\n');
-  await put('electron/main/services/parse/parse-worker.ts', 'export const worker: number = 1;\n');
+  await put('electron/core/parse/parse-worker.ts', 'export const worker: number = 1;\n');
   // The real entry starts the parse worker first; the stand-in only loads the command.
   await put('build/cli-entry.ts', "await import('../electron/cli/main');\n");
 });
@@ -106,12 +106,12 @@ describe('the purchase-import bin', () => {
     expect(checkBundle(tree)).toMatchObject({ fresh: false });
 
     await build();
-    await rm(join(tree, 'electron/main/services/parse/parse-worker.ts'));
+    await rm(join(tree, 'electron/core/parse/parse-worker.ts'));
     expect(checkBundle(tree)).toEqual({
       fresh: false,
-      reason: 'electron/main/services/parse/parse-worker.ts is gone',
+      reason: 'electron/core/parse/parse-worker.ts is gone',
     });
-    await put('electron/main/services/parse/parse-worker.ts', 'export const worker: number = 1;\n');
+    await put('electron/core/parse/parse-worker.ts', 'export const worker: number = 1;\n');
   });
 
   it('falls back when the bundle itself was changed or removed', async () => {

@@ -4,7 +4,7 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_MERCHANT } from '../electron/main/services/sandbox/demo-data';
+import { DEMO_MERCHANT } from '../electron/core/sandbox/demo-data';
 
 // `npm start` without Electron's binary: the check runs in a child process, with the binary
 // made absent through the environment (ELECTRON_EXEC_PATH, which electron-vite honours) or

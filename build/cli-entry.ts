@@ -1,4 +1,4 @@
-import { prewarmParseWorker } from '../electron/main/services/parse/parse-file';
+import { prewarmParseWorker } from '../electron/core/parse/parse-file';
 
 // Entry of the precompiled CLI (build/build-cli.mjs bundles it into out/cli/main.js). A command
 // that reads a file needs the parse worker, and a cold worker takes a while to load its modules:

@@ -9,10 +9,10 @@ import type {
 import { RpcError } from '../../shared/db/rpc-transport';
 import { describeForeignIds } from '../../shared/domain/wrong-merchant';
 import type { RowError } from '../../shared/domain/types';
-import { defaultDataDir } from '../main/services/app-paths';
-import { AuthFailure } from '../main/services/auth/supabase-auth';
-import { openDatabase, type DatabaseTarget, type OpenDatabase } from '../main/services/connection';
-import { migrate } from '../main/services/db/migrate';
+import { defaultDataDir } from '../core/app-paths';
+import { AuthFailure } from '../core/auth/supabase-auth';
+import { openDatabase, type DatabaseTarget, type OpenDatabase } from '../core/connection';
+import { migrate } from '../core/db/migrate';
 import {
   checkFile,
   importFile,
@@ -20,7 +20,7 @@ import {
   retryBatch,
   type CheckedFile,
   type ParseProgress,
-} from '../main/services/import-service';
+} from '../core/import-service';
 import { parseCliArgs, parseOptionsOf, USAGE, UsageError, type CommandArgs } from './cli-args';
 import { amount, count, plural, table, when } from './cli-format';
 import { createProgressLine } from './progress-line';

@@ -12,10 +12,10 @@ import {
   screen,
   type WebContents,
 } from 'electron';
-import workerPath from './services/parse/parse-worker?modulePath';
-import { createSafeStorageSecretStore } from './services/auth/secret-store';
-import { defaultDataDir } from './services/app-paths';
-import { disposeParseWorkers, prewarmParseWorker } from './services/parse/parse-file';
+import workerPath from '../core/parse/parse-worker?modulePath';
+import { createSafeStorageSecretStore } from '../core/auth/secret-store';
+import { defaultDataDir } from '../core/app-paths';
+import { disposeParseWorkers, prewarmParseWorker } from '../core/parse/parse-file';
 import type { SettingsStore } from './services/settings/settings';
 import { restoredBounds, trackWindowState } from './services/settings/window-state';
 import { createEmitter } from './ipc/events';

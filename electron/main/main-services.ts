@@ -1,6 +1,6 @@
 import type { EventName, EventPayload } from '../../shared/ipc/contract';
-import type { DatabaseTarget } from './services/connection';
-import type { SecretStore } from './services/auth/secret-store';
+import type { DatabaseTarget } from '../core/connection';
+import type { SecretStore } from '../core/auth/secret-store';
 import { createFileGrants } from './services/files/file-grants';
 import { createConnectionManager } from './services/session/connection-manager';
 import { createSessionService } from './services/session/session-service';

@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline';
 import { runCli } from '../../electron/cli/run-cli';
-import { disposeParseWorkers } from '../../electron/main/services/parse/parse-file';
+import { disposeParseWorkers } from '../../electron/core/parse/parse-file';
 
 // The in-process side of the CLI bench (cli-bench.ts bundles this file with esbuild exactly as
 // build/build-cli.mjs bundles the CLI, so both sides run the same compiled code and the same

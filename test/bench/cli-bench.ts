@@ -8,7 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { z } from 'zod';
 import { checkBundle, FROM_SOURCE_ENV, MANIFEST_PATH } from '../../bin/cli-bundle.mjs';
-import { migrate } from '../../electron/main/services/db/migrate';
+import { migrate } from '../../electron/core/db/migrate';
 import { writePurchasesCsv } from '../fixtures/generate-purchases';
 import { startTestPostgres } from '../support/postgres-server';
 import { seedMerchant } from '../support/seed';
@@ -131,7 +131,7 @@ async function buildProbe(dir: string): Promise<string> {
     absWorkingDir: repoRoot,
     entryPoints: {
       probe: join(repoRoot, 'test/bench/cli-bench-probe.ts'),
-      'parse-worker': join(repoRoot, 'electron/main/services/parse/parse-worker.ts'),
+      'parse-worker': join(repoRoot, 'electron/core/parse/parse-worker.ts'),
     },
     outdir: dir,
     bundle: true,

@@ -1,4 +1,4 @@
-import { migrate } from '../../electron/main/services/db/migrate';
+import { migrate } from '../../electron/core/db/migrate';
 import { stageWrongMerchantBatch } from '../support/failed-batch';
 import { startTestPostgres } from '../support/postgres-server';
 import { seedMerchant } from '../support/seed';

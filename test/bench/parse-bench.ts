@@ -10,7 +10,7 @@ import {
   disposeParseWorkers,
   parseCsvFile,
   type ParseFileResult,
-} from '../../electron/main/services/parse/parse-file';
+} from '../../electron/core/parse/parse-file';
 import { writePurchasesCsv } from '../fixtures/generate-purchases';
 
 /**
@@ -114,7 +114,7 @@ export async function rawPapaparse(path: string): Promise<number> {
 export async function bundleWorker(outDir: string): Promise<URL> {
   const { build } = await import('esbuild');
   const entry = fileURLToPath(
-    new URL('../../electron/main/services/parse/parse-worker.ts', import.meta.url),
+    new URL('../../electron/core/parse/parse-worker.ts', import.meta.url),
   );
   const outfile = join(outDir, 'parse-worker.mjs');
   await build({

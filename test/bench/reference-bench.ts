@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { createImportRpc } from '../../shared/db/import-rpc';
-import { createPgTransport } from '../../electron/main/services/db/pg-transport';
-import { migrate } from '../../electron/main/services/db/migrate';
+import { createPgTransport } from '../../electron/core/db/pg-transport';
+import { migrate } from '../../electron/core/db/migrate';
 import { startTestPostgres } from '../support/postgres-server';
 import { seedMerchant } from '../support/seed';
 

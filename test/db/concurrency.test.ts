@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createImportRpc } from '../../shared/db/import-rpc';
-import { createPgTransport } from '../../electron/main/services/db/pg-transport';
+import { createPgTransport } from '../../electron/core/db/pg-transport';
 import {
   beginAndStage,
   buildRows,

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Papa from 'papaparse';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createMemorySecretStore } from '../../electron/main/services/auth/secret-store';
+import { createMemorySecretStore } from '../../electron/core/auth/secret-store';
 import { createConnectionManager } from '../../electron/main/services/session/connection-manager';
 import {
   createSessionService,

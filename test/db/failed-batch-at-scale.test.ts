@@ -3,7 +3,7 @@ import type { ErrorPage, RemoteRowError } from '../../shared/db/rpc-contract';
 import { stageWrongMerchantBatch, type WrongMerchantBatch } from '../support/failed-batch';
 import { seedMerchant, type SeededMerchant } from '../support/seed';
 import { openSupabaseTestEnv, type SupabaseTestEnv } from '../support/supabase-env';
-import type { SupabaseAuthService } from '../../electron/main/services/auth/supabase-auth';
+import type { SupabaseAuthService } from '../../electron/core/auth/supabase-auth';
 
 // Support staff open, page through and re-check a large failed batch through the API (the double
 // enforces Supabase's 8 s for `authenticated`; the re-check runs under its own hoisted limit):

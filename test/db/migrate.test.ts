@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { migrate } from '../../electron/main/services/db/migrate';
+import { migrate } from '../../electron/core/db/migrate';
 import { advisorFindings } from '../support/advisor-lints';
 import { authenticatorUrl, ensureAuthenticatorRole } from '../support/supabase-gateway';
 

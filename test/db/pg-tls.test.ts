@@ -7,13 +7,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createPgTransport,
-  pgConnectionConfig,
-} from '../../electron/main/services/db/pg-transport';
+import { createPgTransport, pgConnectionConfig } from '../../electron/core/db/pg-transport';
 import { RpcError } from '../../shared/db/rpc-transport';
-import { tlsWarning } from '../../electron/main/services/db/pg-tls';
-import { EmbeddedPostgres } from '../../electron/main/services/sandbox/embedded-postgres';
+import { tlsWarning } from '../../electron/core/db/pg-tls';
+import { EmbeddedPostgres } from '../../electron/core/sandbox/embedded-postgres';
 
 // TLS by default, against a real server: a PostgreSQL cluster with ssl=on and a server
 // certificate from a certificate authority this test makes (openssl). verify-full connects when

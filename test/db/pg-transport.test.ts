@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CommitTimeoutError, commitOrReconcile } from '../../shared/db/commit-import';
 import { createImportRpc, type ImportRpc } from '../../shared/db/import-rpc';
 import { RpcError } from '../../shared/db/rpc-transport';
-import { createPgTransport, toRpcError } from '../../electron/main/services/db/pg-transport';
+import { createPgTransport, toRpcError } from '../../electron/core/db/pg-transport';
 import {
   beginAndStage,
   buildRows,

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createImportRpc, type ImportRpc } from '../../shared/db/import-rpc';
 import type { RpcArgs, RpcFunctionName } from '../../shared/db/rpc-contract';
 import { RpcError } from '../../shared/db/rpc-transport';
-import { createPgTransport } from '../../electron/main/services/db/pg-transport';
+import { createPgTransport } from '../../electron/core/db/pg-transport';
 import { openTestDb, seedMerchant, type SeededMerchant, type TestDb } from '../support/seed';
 
 const API: Record<RpcFunctionName, string> = {

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { DEMO_MERCHANT } from '../../electron/main/services/sandbox/demo-data';
-import { seedDemoData } from '../../electron/main/services/sandbox/sandbox';
-import { checkFile, importFile } from '../../electron/main/services/import-service';
+import { DEMO_MERCHANT } from '../../electron/core/sandbox/demo-data';
+import { seedDemoData } from '../../electron/core/sandbox/sandbox';
+import { checkFile, importFile } from '../../electron/core/import-service';
 import { cleanSample, defectsSample, SAMPLES_DIR } from '../fixtures/make-samples';
 import { countImported, openTestDb, type TestDb } from '../support/seed';
 

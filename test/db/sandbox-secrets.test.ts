@@ -3,7 +3,7 @@ import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openSandbox, type Sandbox } from '../../electron/main/services/sandbox/sandbox';
+import { openSandbox, type Sandbox } from '../../electron/core/sandbox/sandbox';
 
 // The sandbox's superuser password never rests in a file other local users can read, not even
 // for the second initdb needs it. The test watches the system temp folder (where

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEMO_MERCHANTS } from '../../electron/main/services/sandbox/demo-data';
-import { openSandbox, type Sandbox } from '../../electron/main/services/sandbox/sandbox';
+import { DEMO_MERCHANTS } from '../../electron/core/sandbox/demo-data';
+import { openSandbox, type Sandbox } from '../../electron/core/sandbox/sandbox';
 
 // The built-in sandbox: created on first open in the data folder, reused when already running,
 // restarted with its data when stopped.

@@ -5,9 +5,9 @@ import { createImportRpc, type ImportRpc } from '../../shared/db/import-rpc';
 import { RpcError } from '../../shared/db/rpc-transport';
 import { createSupabaseTransport } from '../../shared/db/supabase-transport';
 import type { Purchase } from '../../shared/domain/types';
-import { createMemorySecretStore } from '../../electron/main/services/auth/secret-store';
-import { createSupabaseClient } from '../../electron/main/services/auth/supabase-client';
-import { createSupabaseAuth } from '../../electron/main/services/auth/supabase-auth';
+import { createMemorySecretStore } from '../../electron/core/auth/secret-store';
+import { createSupabaseClient } from '../../electron/core/auth/supabase-client';
+import { createSupabaseAuth } from '../../electron/core/auth/supabase-auth';
 import {
   beginAndStage,
   buildRows,

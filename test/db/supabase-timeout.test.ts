@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CommitTimeoutError, commitImport } from '../../shared/db/commit-import';
-import { migrate } from '../../electron/main/services/db/migrate';
+import { migrate } from '../../electron/core/db/migrate';
 import type { ImportRpc } from '../../shared/db/import-rpc';
 import { RpcError } from '../../shared/db/rpc-transport';
 import { toRpcError } from '../../shared/db/supabase-transport';

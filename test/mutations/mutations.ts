@@ -40,7 +40,7 @@ export const MUTATIONS: Mutation[] = [
     find: "              issues.map((e) => `${e.code}: ${e.message}`).join('; '),\n            ];\n          }\n        })(),\n      );",
     replace:
       "              issues.map((e) => `${e.code}: ${e.message}`).join('; '),\n            ];\n          }\n        })(),\n        { neutralise: false },\n      );",
-    unit: ['electron/main/services/session/csv-write.test.ts'],
+    unit: ['electron/core/files/csv-write.test.ts'],
     db: ['test/db/export-errors.test.ts', 'test/reliability/security.test.ts'],
   },
   {
@@ -51,7 +51,7 @@ export const MUTATIONS: Mutation[] = [
     find: "return writeCsv(path, ['row', 'column', 'code', 'message', 'value'], rows());",
     replace:
       "return writeCsv(path, ['row', 'column', 'code', 'message', 'value'], rows(), { neutralise: false });",
-    unit: ['electron/main/services/session/csv-write.test.ts'],
+    unit: ['electron/core/files/csv-write.test.ts'],
     db: ['test/db/export-errors.test.ts', 'test/reliability/security.test.ts'],
   },
   {
@@ -212,7 +212,7 @@ export const MUTATIONS: Mutation[] = [
   {
     id: 'M17',
     title: 'The pg transport no longer classifies SQLSTATE 57014 as a timeout',
-    file: 'electron/main/services/db/pg-transport.ts',
+    file: 'electron/core/db/pg-transport.ts',
     find: "  if (sqlState === '57014') return 'timeout';",
     replace: '',
     unit: [],

@@ -6,7 +6,7 @@ import { commitImport } from '../../shared/db/commit-import';
 import { createImportRpc } from '../../shared/db/import-rpc';
 import type { RpcFunctionName, StagedRow } from '../../shared/db/rpc-contract';
 import { RpcError, type RpcTransport } from '../../shared/db/rpc-transport';
-import { createPgTransport } from '../../electron/main/services/db/pg-transport';
+import { createPgTransport } from '../../electron/core/db/pg-transport';
 import {
   beginAndStage,
   buildRows,

@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createImportRpc, type ImportRpc } from '../../shared/db/import-rpc';
 import type { BatchDetail, ErrorPage, RemoteRowError } from '../../shared/db/rpc-contract';
 import { RpcError } from '../../shared/db/rpc-transport';
-import { createPgTransport } from '../../electron/main/services/db/pg-transport';
-import { importFile, type ImportOutcome } from '../../electron/main/services/import-service';
+import { createPgTransport } from '../../electron/core/db/pg-transport';
+import { importFile, type ImportOutcome } from '../../electron/core/import-service';
 import { generatePurchases } from '../fixtures/generate-purchases';
 import {
   beginAndStage,

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { checkFile, importFile } from '../../electron/main/services/import-service';
-import { writeCsv } from '../../electron/main/services/session/csv-write';
-import { disposeParseWorkers, parseCsvFile } from '../../electron/main/services/parse/parse-file';
+import { checkFile, importFile } from '../../electron/core/import-service';
+import { writeCsv } from '../../electron/core/files/csv-write';
+import { disposeParseWorkers, parseCsvFile } from '../../electron/core/parse/parse-file';
 import {
   analyseCsvText,
   analyseCsvTextWithRows,

@@ -2,8 +2,8 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createPgTransport } from '../../electron/main/services/db/pg-transport';
-import type { ImportFileInput } from '../../electron/main/services/import-service';
+import { createPgTransport } from '../../electron/core/db/pg-transport';
+import type { ImportFileInput } from '../../electron/core/import-service';
 import {
   describePhases,
   expectedOf,

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
-import { migrate } from '../../electron/main/services/db/migrate';
+import { migrate } from '../../electron/core/db/migrate';
 import { startTestPostgres } from './postgres-server';
 
 // One real PostgreSQL for the whole db project: started once, migrated once, its URL handed to

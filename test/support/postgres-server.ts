@@ -3,7 +3,7 @@ import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EmbeddedPostgres } from '../../electron/main/services/sandbox/embedded-postgres';
+import { EmbeddedPostgres } from '../../electron/core/sandbox/embedded-postgres';
 
 // A throwaway PostgreSQL for the db tests: the one named by TEST_DATABASE_URL, or a fresh
 // embedded-postgres cluster in a temp folder that is deleted again on stop.

@@ -3,7 +3,7 @@ import pg from 'pg';
 import { createImportRpc, type ImportRpc } from '../../shared/db/import-rpc';
 import type { StagedRow } from '../../shared/db/rpc-contract';
 import type { Purchase } from '../../shared/domain/types';
-import { createPgTransport } from '../../electron/main/services/db/pg-transport';
+import { createPgTransport } from '../../electron/core/db/pg-transport';
 
 // Test data for the db suite. Every test file works in merchants of its own, so files can run in
 // parallel against one server without seeing each other's rows.

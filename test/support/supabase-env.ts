@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { ImportRpc } from '../../shared/db/import-rpc';
 import type { OperatorRole } from '../../shared/db/rpc-contract';
-import { createMemorySecretStore } from '../../electron/main/services/auth/secret-store';
+import { createMemorySecretStore } from '../../electron/core/auth/secret-store';
 import {
   createSupabaseAuth,
   type SupabaseAuthService,
-} from '../../electron/main/services/auth/supabase-auth';
-import { openDatabase, type OpenDatabase } from '../../electron/main/services/connection';
+} from '../../electron/core/auth/supabase-auth';
+import { openDatabase, type OpenDatabase } from '../../electron/core/connection';
 import { openTestDb, type TestDb } from './seed';
 import {
   startSupabaseGateway,

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import pg from 'pg';
-import { migrate } from '../../../electron/main/services/db/migrate';
+import { migrate } from '../../../electron/core/db/migrate';
 import { startTestPostgres } from '../../support/postgres-server';
 
 // One real PostgreSQL for the e2e run (migrated once); each test seeds a merchant of its own.

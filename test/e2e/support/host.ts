@@ -1,5 +1,5 @@
 import type { EventName, EventPayload } from '../../../shared/ipc/contract';
-import { createMemorySecretStore } from '../../../electron/main/services/auth/secret-store';
+import { createMemorySecretStore } from '../../../electron/core/auth/secret-store';
 import type { Handlers } from '../../../electron/main/ipc/handlers';
 import { createMainServices } from '../../../electron/main/main-services';
 import { dispatch } from '../../../electron/main/ipc/dispatch';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import Papa from 'papaparse';
-import { csvLine } from '../../../electron/main/services/session/csv-write';
+import { csvLine } from '../../../electron/core/files/csv-write';
 import {
   OPTIONAL_COLUMNS,
   REQUIRED_COLUMNS,

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { z } from 'zod';
-import { createPgTransport } from '../../../electron/main/services/db/pg-transport';
-import { migrate } from '../../../electron/main/services/db/migrate';
+import { createPgTransport } from '../../../electron/core/db/pg-transport';
+import { migrate } from '../../../electron/core/db/migrate';
 import { createImportRpc, type ImportRpc } from '../../../shared/db/import-rpc';
 import type { Purchase } from '../../../shared/domain/types';
 import type { SeededMerchant } from '../../support/seed';

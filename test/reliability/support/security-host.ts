@@ -9,7 +9,7 @@ import type {
 import {
   createMemorySecretStore,
   type SecretStore,
-} from '../../../electron/main/services/auth/secret-store';
+} from '../../../electron/core/auth/secret-store';
 import type { ConnectionManager } from '../../../electron/main/services/session/connection-manager';
 import type { SessionService } from '../../../electron/main/services/session/session-service';
 import { createMainServices } from '../../../electron/main/main-services';

@@ -8,10 +8,19 @@ import type {
   SaveProfileInput,
 } from '../../../../shared/ipc/contract';
 import { projectUrlProblem } from '../../../../shared/net/hosts';
-import type { SecretStore } from '../auth/secret-store';
-import { createSupabaseAuth, hostOf, type SupabaseAuthService } from '../auth/supabase-auth';
-import { openDatabase, redactUrl, type DatabaseTarget, type OpenDatabase } from '../connection';
-import { tlsWarning } from '../db/pg-tls';
+import type { SecretStore } from '../../../core/auth/secret-store';
+import {
+  createSupabaseAuth,
+  hostOf,
+  type SupabaseAuthService,
+} from '../../../core/auth/supabase-auth';
+import {
+  openDatabase,
+  redactUrl,
+  type DatabaseTarget,
+  type OpenDatabase,
+} from '../../../core/connection';
+import { tlsWarning } from '../../../core/db/pg-tls';
 import type { SettingsStore, StoredProfile } from '../settings/settings';
 
 // The app's one live database connection: which profile, who is connected, which merchant is

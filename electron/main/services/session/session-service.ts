@@ -28,12 +28,12 @@ import type {
   RecheckView,
   SessionView,
 } from '../../../../shared/ipc/contract';
-import { batchErrors, recheckBatch } from '../import-service';
-import { parseCsvFile } from '../parse/parse-file';
+import { batchErrors, recheckBatch } from '../../../core/import-service';
+import { parseCsvFile } from '../../../core/parse/parse-file';
 import type { SettingsStore } from '../settings/settings';
 import type { ConnectionManager } from './connection-manager';
-import { readCsvHead } from './csv-head';
-import { writeCsv } from './csv-write';
+import { readCsvHead } from '../../../core/files/csv-head';
+import { writeCsv } from '../../../core/files/csv-write';
 import { ImportSession, mergeReference } from './import-session';
 import { releaseMemorySoon } from './release-memory';
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { normalizeHeader } from '../../../../shared/csv/column-mapping';
 import { mappingTemplateSchema, type MappingTemplate } from '../../../../shared/ipc/contract';
-import type { SecretStore } from '../auth/secret-store';
+import type { SecretStore } from '../../../core/auth/secret-store';
 import { jsonFile, type JsonFile } from './json-file';
 
 // The app's own settings in the data folder: window bounds, column-mapping templates and

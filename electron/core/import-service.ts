@@ -4,17 +4,17 @@ import {
   commitImport,
   commitOrReconcile,
   type CommitProgress,
-} from '../../../shared/db/commit-import';
-import type { ImportRpc } from '../../../shared/db/import-rpc';
+} from '../../shared/db/commit-import';
+import type { ImportRpc } from '../../shared/db/import-rpc';
 import type {
   BatchDetail,
   ErrorPage,
   RecheckResult,
   RemoteRowError,
-} from '../../../shared/db/rpc-contract';
-import { applyReferenceCheck, collectReferenceIds } from '../../../shared/domain/reference-check';
-import type { ImportReport, ParseOptions, ReferenceCheck } from '../../../shared/domain/types';
-import { wrongMerchantSignal, type ForeignIds } from '../../../shared/domain/wrong-merchant';
+} from '../../shared/db/rpc-contract';
+import { applyReferenceCheck, collectReferenceIds } from '../../shared/domain/reference-check';
+import type { ImportReport, ParseOptions, ReferenceCheck } from '../../shared/domain/types';
+import { wrongMerchantSignal, type ForeignIds } from '../../shared/domain/wrong-merchant';
 import { parseCsvFile } from './parse/parse-file';
 
 // The engine's use cases, shared by the desktop app and the CLI: check a file, import it, and

@@ -3,16 +3,13 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { analyseCsvText } from '../../../../shared/domain/analyse';
-import {
-  applyReferenceCheck,
-  collectReferenceIds,
-} from '../../../../shared/domain/reference-check';
+import { analyseCsvText } from '../../../shared/domain/analyse';
+import { applyReferenceCheck, collectReferenceIds } from '../../../shared/domain/reference-check';
 import {
   generatePurchases,
   seededIds,
   writePurchasesCsv,
-} from '../../../../test/fixtures/generate-purchases';
+} from '../../../test/fixtures/generate-purchases';
 import {
   disposeParseWorkers,
   parseCsvFile,

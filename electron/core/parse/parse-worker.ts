@@ -5,10 +5,10 @@ import { StringDecoder } from 'node:string_decoder';
 import { TextDecoder } from 'node:util';
 import { parentPort } from 'node:worker_threads';
 import Papa from 'papaparse';
-import { papaConfig } from '../../../../shared/csv/csv-parse';
-import { CsvAnalyser } from '../../../../shared/domain/analyse';
-import type { FileEncoding } from '../../../../shared/domain/types';
-import { packIssues, packRawRows, transferables } from '../../../../shared/domain/packed-report';
+import { papaConfig } from '../../../shared/csv/csv-parse';
+import { CsvAnalyser } from '../../../shared/domain/analyse';
+import type { FileEncoding } from '../../../shared/domain/types';
+import { packIssues, packRawRows, transferables } from '../../../shared/domain/packed-report';
 import {
   nextRequestSchema,
   workerRequestSchema,

@@ -1,8 +1,8 @@
 import { open } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
 import Papa from 'papaparse';
-import { papaConfig } from '../../../../shared/csv/csv-parse';
-import type { CsvDelimiter } from '../../../../shared/domain/types';
+import { papaConfig } from '../../../shared/csv/csv-parse';
+import type { CsvDelimiter } from '../../../shared/domain/types';
 
 /**
  * The header and first few rows of a file, read without parsing the whole of it: enough to

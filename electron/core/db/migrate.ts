@@ -247,7 +247,7 @@ async function readSqlFiles(sqlDir: string, folder: Folder): Promise<SqlFile[]> 
 }
 
 /**
- * The sql/ folder next to the sources (electron/main/services/db → ../../../../sql) or next to a
+ * The sql/ folder next to the sources (electron/core/db → ../../../sql) or next to a
  * bundle (out/main → ../../sql): the nearest ancestor holding sql/migrations.
  */
 async function findSqlDir(): Promise<string> {

@@ -4,7 +4,7 @@ import {
   type SupabaseClientOptions,
   type WebSocketLikeConstructor,
 } from '@supabase/supabase-js';
-import { projectUrlProblem } from '../../../../shared/net/hosts';
+import { projectUrlProblem } from '../../../shared/net/hosts';
 
 // supabase-js builds a Realtime client on creation, and on Node 20 (the CLI, the tests) that
 // throws for want of a WebSocket. The import never subscribes to Realtime, so where there is no

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { AuthApiError, AuthRetryableFetchError, type SupabaseClient } from '@supabase/supabase-js';
 import { z } from 'zod';
-import { createImportRpc, type ImportRpc } from '../../../../shared/db/import-rpc';
-import type { OperatorRole } from '../../../../shared/db/rpc-contract';
-import { RpcError } from '../../../../shared/db/rpc-transport';
-import { createSupabaseTransport } from '../../../../shared/db/supabase-transport';
+import { createImportRpc, type ImportRpc } from '../../../shared/db/import-rpc';
+import type { OperatorRole } from '../../../shared/db/rpc-contract';
+import { RpcError } from '../../../shared/db/rpc-transport';
+import { createSupabaseTransport } from '../../../shared/db/supabase-transport';
 import type { SecretStore } from './secret-store';
 import { createSupabaseClient } from './supabase-client';
 

@@ -1,5 +1,5 @@
-import { createImportRpc, type ImportRpc } from '../../../shared/db/import-rpc';
-import { createSupabaseTransport } from '../../../shared/db/supabase-transport';
+import { createImportRpc, type ImportRpc } from '../../shared/db/import-rpc';
+import { createSupabaseTransport } from '../../shared/db/supabase-transport';
 import { createMemorySecretStore } from './auth/secret-store';
 import { createSupabaseClient } from './auth/supabase-client';
 import {

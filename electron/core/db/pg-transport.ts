@@ -6,12 +6,8 @@ import {
   type RpcArgs,
   type RpcSqlArgs,
   type RpcFunctionName,
-} from '../../../../shared/db/rpc-contract';
-import {
-  RpcError,
-  type RpcErrorKind,
-  type RpcTransport,
-} from '../../../../shared/db/rpc-transport';
+} from '../../../shared/db/rpc-contract';
+import { RpcError, type RpcErrorKind, type RpcTransport } from '../../../shared/db/rpc-transport';
 
 // The RPC functions over a direct PostgreSQL connection (node-postgres). Calls use named
 // arguments, exactly as PostgREST does, so both transports exercise the same SQL signatures.

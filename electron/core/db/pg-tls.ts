@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import tls, { type ConnectionOptions } from 'node:tls';
-import { isLoopbackHost } from '../../../../shared/net/hosts';
+import { isLoopbackHost } from '../../../shared/net/hosts';
 
 // TLS for PostgreSQL connection strings, decided here once for every direct connection (app
 // profiles, PURCHASE_IMPORT_DB, the CLI). A database on another machine gets an encrypted and

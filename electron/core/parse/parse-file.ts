@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { z } from 'zod';
-import { parseOptionsSchema } from '../../../../shared/domain/parse-options';
+import { parseOptionsSchema } from '../../../shared/domain/parse-options';
 import {
   packedIssuesSchema,
   packedPurchasesSchema,
@@ -11,9 +11,9 @@ import {
   unpackIssues,
   unpackPurchases,
   unpackRawRows,
-} from '../../../../shared/domain/packed-report';
-import { importReportSchema } from '../../../../shared/domain/report-schema';
-import type { ImportReport, ParseOptions, RawRow } from '../../../../shared/domain/types';
+} from '../../../shared/domain/packed-report';
+import { importReportSchema } from '../../../shared/domain/report-schema';
+import type { ImportReport, ParseOptions, RawRow } from '../../../shared/domain/types';
 
 /**
  * Host side of the parse worker: the file is read, decoded, hashed, parsed and validated inside
