@@ -50,6 +50,33 @@ export default tseslint.config(
     },
   },
   {
+    // The pure pipeline knows nothing of the database: shared/db builds on shared/domain, never
+    // the other way round (the same patterns again: a later block replaces the rule).
+    files: ['shared/domain/**/*.ts'],
+    ignores: ['shared/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['electron', 'react', 'react-dom', 'pg', ...nodeModules],
+              message: 'shared/ stays free of electron, react and node-only modules',
+            },
+            {
+              group: ['**/electron/**', '**/renderer/**'],
+              message: 'shared/ must not depend on a front end',
+            },
+            {
+              group: ['**/db/**', '../db/*'],
+              message: 'shared/domain must not depend on shared/db',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The engine's node side and the command line run without Electron (the CLI, the tests).
     files: ['electron/core/**/*.ts', 'electron/cli/**/*.ts'],
     ignores: ['electron/**/*.test.ts'],

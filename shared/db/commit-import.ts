@@ -1,8 +1,8 @@
 import type { Purchase } from '../domain/types';
-import { chunkPurchases, toStagedRows } from '../domain/reference-check';
 import type { ImportRpc } from './import-rpc';
 import type { AuditTrail, BatchDetail } from './rpc-contract';
 import { RpcError } from './rpc-transport';
+import { chunkPurchases, toStagedRows } from './staging';
 
 // Sends grouped purchases to the database as one batch: begin → stage chunks of whole purchases →
 // commit. Every step is safe to resend (idempotency key, chunk numbers, commit of a committed

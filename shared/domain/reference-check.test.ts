@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { analyseCsvText } from './analyse';
-import {
-  applyReferenceCheck,
-  chunkPurchases,
-  collectReferenceIds,
-  toStagedRows,
-} from './reference-check';
-import type { Purchase } from './types';
+import { applyReferenceCheck, collectReferenceIds } from './reference-check';
 
 const U1 = '0b7e4f7a-3c1d-4e8b-9a55-2f0d6c1e9b01';
 const U2 = '1b7e4f7a-3c1d-4e8b-9a55-2f0d6c1e9b02';
@@ -97,62 +91,5 @@ describe('applyReferenceCheck', () => {
     expect(checked.purchases.map((p) => p.transactionNumber)).toEqual(['T1', 'T3']);
     expect(checked.summary.warningsByCode).toEqual({ already_imported: 1 });
     expect(checked.referenceCheck?.skipExisting).toBe(true);
-  });
-});
-
-describe('toStagedRows', () => {
-  it('writes one row per item with exact decimal money', () => {
-    const rows = toStagedRows(report.purchases);
-    expect(rows).toHaveLength(4);
-    expect(rows[0]).toEqual({
-      row: 2,
-      transaction_number: 'T1',
-      user_id: U1,
-      purchased_at: '2026-03-04T10:15:00.000Z',
-      sku_id: S1,
-      quantity: 2,
-      unit_price: '12.50',
-      currency: 'EUR',
-      total_amount: '35.00',
-      store_code: 'S1',
-      notes: 'gift',
-    });
-    expect(rows[1]).toMatchObject({ unit_price: '10.00', notes: null });
-    expect(rows[2]).toMatchObject({ unit_price: '1.99', currency: null, total_amount: '1.99' });
-    expect(rows[3]).toMatchObject({ unit_price: '0.10', total_amount: '0.30' });
-  });
-});
-
-describe('chunkPurchases', () => {
-  const purchase = (n: string, items: number): Purchase => ({
-    transactionNumber: n,
-    userId: U1,
-    purchasedAt: AT,
-    currency: null,
-    totalAmountCents: 0,
-    storeCode: null,
-    notes: null,
-    rows: [],
-    items: Array.from({ length: items }, (_, i) => ({
-      row: i + 2,
-      lineNumber: i + 1,
-      skuId: S1,
-      quantity: 1,
-      unitPriceCents: 0,
-    })),
-  });
-
-  it('packs whole purchases up to maxRows and gives an oversized purchase its own chunk', () => {
-    const chunks = chunkPurchases(
-      [purchase('a', 2), purchase('b', 2), purchase('c', 1), purchase('d', 7), purchase('e', 3)],
-      5,
-    );
-    expect(chunks.map((c) => c.map((p) => p.transactionNumber))).toEqual([
-      ['a', 'b', 'c'],
-      ['d'],
-      ['e'],
-    ]);
-    expect(chunkPurchases([], 5)).toEqual([]);
-    expect(() => chunkPurchases([], 0)).toThrow(RangeError);
   });
 });

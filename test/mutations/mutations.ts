@@ -57,10 +57,10 @@ export const MUTATIONS: Mutation[] = [
   {
     id: 'M04',
     title: 'Row numbers: each staged row sent to the database one off (row + 1)',
-    file: 'shared/domain/reference-check.ts',
+    file: 'shared/db/staging.ts',
     find: '        row: item.row,\n        transaction_number: p.transactionNumber,',
     replace: '        row: item.row + 1,\n        transaction_number: p.transactionNumber,',
-    unit: ['shared/domain/reference-check.test.ts'],
+    unit: ['shared/db/staging.test.ts'],
     db: [
       'test/db/commit-import.test.ts',
       'test/db/commit-failures.test.ts',
@@ -203,10 +203,10 @@ export const MUTATIONS: Mutation[] = [
   {
     id: 'M16',
     title: 'The last chunk of purchases is never sent',
-    file: 'shared/domain/reference-check.ts',
+    file: 'shared/db/staging.ts',
     find: '  if (current.length > 0) chunks.push(current);\n  return chunks;',
     replace: '  return chunks;',
-    unit: ['shared/domain/reference-check.test.ts'],
+    unit: ['shared/db/staging.test.ts'],
     db: ['test/db/commit-import.test.ts', 'test/db/cli.test.ts'],
   },
   {

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { analyseCsvText } from '../domain/analyse';
+import type { Purchase } from '../domain/types';
+import { chunkPurchases, toStagedRows } from './staging';
+
+const U1 = '0b7e4f7a-3c1d-4e8b-9a55-2f0d6c1e9b01';
+const U2 = '1b7e4f7a-3c1d-4e8b-9a55-2f0d6c1e9b02';
+const S1 = '6f1c2d3e-4a5b-4c6d-8e7f-90a1b2c3d4e5';
+const S2 = '7f1c2d3e-4a5b-4c6d-8e7f-90a1b2c3d4e6';
+const AT = '2026-03-04T10:15:00Z';
+
+const csv = [
+  'transaction_number,user_id,purchased_at,sku_id,quantity,unit_price,currency,total_amount,store_code,notes',
+  `T1,${U1},${AT},${S1},2,12.50,EUR,35.00,S1,gift`,
+  `T1,${U1},${AT},${S2},1,10,EUR,35.00,S1,`,
+  `T2,${U2},${AT},${S1},1,1.99,,,S1,`,
+  `T3,${U1},${AT},${S2},3,0.10,EUR,,S2,`,
+].join('\n');
+const report = analyseCsvText(csv, {}, 'r.csv');
+
+describe('toStagedRows', () => {
+  it('writes one row per item with exact decimal money', () => {
+    const rows = toStagedRows(report.purchases);
+    expect(rows).toHaveLength(4);
+    expect(rows[0]).toEqual({
+      row: 2,
+      transaction_number: 'T1',
+      user_id: U1,
+      purchased_at: '2026-03-04T10:15:00.000Z',
+      sku_id: S1,
+      quantity: 2,
+      unit_price: '12.50',
+      currency: 'EUR',
+      total_amount: '35.00',
+      store_code: 'S1',
+      notes: 'gift',
+    });
+    expect(rows[1]).toMatchObject({ unit_price: '10.00', notes: null });
+    expect(rows[2]).toMatchObject({ unit_price: '1.99', currency: null, total_amount: '1.99' });
+    expect(rows[3]).toMatchObject({ unit_price: '0.10', total_amount: '0.30' });
+  });
+});
+
+describe('chunkPurchases', () => {
+  const purchase = (n: string, items: number): Purchase => ({
+    transactionNumber: n,
+    userId: U1,
+    purchasedAt: AT,
+    currency: null,
+    totalAmountCents: 0,
+    storeCode: null,
+    notes: null,
+    rows: [],
+    items: Array.from({ length: items }, (_, i) => ({
+      row: i + 2,
+      lineNumber: i + 1,
+      skuId: S1,
+      quantity: 1,
+      unitPriceCents: 0,
+    })),
+  });
+
+  it('packs whole purchases up to maxRows and gives an oversized purchase its own chunk', () => {
+    const chunks = chunkPurchases(
+      [purchase('a', 2), purchase('b', 2), purchase('c', 1), purchase('d', 7), purchase('e', 3)],
+      5,
+    );
+    expect(chunks.map((c) => c.map((p) => p.transactionNumber))).toEqual([
+      ['a', 'b', 'c'],
+      ['d'],
+      ['e'],
+    ]);
+    expect(chunkPurchases([], 5)).toEqual([]);
+    expect(() => chunkPurchases([], 0)).toThrow(RangeError);
+  });
+});
