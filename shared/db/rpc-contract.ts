@@ -35,10 +35,25 @@ export const existingTransactionSchema = z.object({
   batchId: uuid.nullable(),
 });
 
+/**
+ * What one natural key (a member's e-mail, a SKU's code) names for the merchant: `id` when exactly
+ * one member or SKU has it; otherwise null, with the candidates when several do (ambiguous) and
+ * none when nobody does (unknown). `key` is the key as the database compared it.
+ */
+export const keyResolutionSchema = z.object({
+  key: z.string(),
+  id: uuid.nullable(),
+  name: z.string().nullable(),
+  candidates: z.array(z.object({ id: uuid, name: z.string().nullable() })),
+});
+export type KeyResolution = z.infer<typeof keyResolutionSchema>;
+
 export const referenceCheckSchema = z.object({
   unknownUserIds: z.array(uuid),
   unknownSkuIds: z.array(uuid),
   existingTransactions: z.array(existingTransactionSchema),
+  userKeys: z.array(keyResolutionSchema).default([]),
+  skuKeys: z.array(keyResolutionSchema).default([]),
 });
 
 export const batchSummarySchema = z.object({
@@ -252,15 +267,21 @@ export type UserOption = z.infer<typeof userListSchema>['users'][number];
 export interface StagedRow {
   row: number;
   transaction_number: string;
-  user_id: string;
+  /** Null only for a row that names its member by e-mail the preview could not resolve. */
+  user_id: string | null;
   purchased_at: string;
-  sku_id: string;
+  /** Null only for a row that names its SKU by a code the preview could not resolve. */
+  sku_id: string | null;
   quantity: number;
   unit_price: string;
   currency: string | null;
   total_amount: string | null;
   store_code: string | null;
   notes: string | null;
+  /** The key the row named its member by (natural keys), kept with the resolved user_id. */
+  user_email?: string | null;
+  /** The key the row named its SKU by, kept with the resolved sku_id. */
+  sku_code?: string | null;
 }
 
 /** Function name -> named arguments. Argument names are the SQL parameter names. */
@@ -270,6 +291,9 @@ export interface RpcArgs {
     p_user_ids: string[];
     p_sku_ids: string[];
     p_transaction_numbers: string[];
+    /** Natural keys to resolve (left out: none). */
+    p_user_emails?: string[];
+    p_sku_codes?: string[];
   };
   import_begin_batch: {
     p_merchant_id: string;
@@ -347,6 +371,8 @@ export const OPTIONAL_ARGS: ReadonlySet<string> = new Set([
   'p_errors_limit',
   'p_errors_offset',
   'p_audit',
+  'p_user_emails',
+  'p_sku_codes',
 ]);
 
 /**
@@ -359,6 +385,8 @@ export const RPC_SQL_ARGS: { readonly [F in RpcFunctionName]: RpcSqlArgs<F> } = 
     ['p_user_ids', 'uuid[]'],
     ['p_sku_ids', 'uuid[]'],
     ['p_transaction_numbers', 'text[]'],
+    ['p_user_emails', 'text[]'],
+    ['p_sku_codes', 'text[]'],
   ],
   import_begin_batch: [
     ['p_merchant_id', 'uuid'],

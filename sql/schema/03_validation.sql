@@ -167,7 +167,12 @@ $$;
 revoke all on function import_private.chunks_complete(uuid) from public, anon, authenticated;
 
 -- What fails today, one row per failing value: a user or SKU id the merchant does not have (an
--- id of another merchant counts as unknown), a transaction number it already has from elsewhere.
+-- id of another merchant counts as unknown), a transaction number it already has from elsewhere,
+-- and for rows that named the member by e-mail or the SKU by code (natural keys, migration 0006):
+-- a key the merchant does not have, a key several members or SKUs share, and, for a batch not yet
+-- committed, a key that now names another member or SKU than the one the preview resolved it to
+-- (re-pointed in between). A failed batch's keys are re-resolved against today's data instead
+-- (re-check and retry): import_private.resolve_staged_keys writes today's answer before a retry.
 -- Each message is written once per value, whatever the number of rows holding it.
 create or replace function import_private.failing_values(p_batch_id uuid, p_complete boolean)
 returns table (code text, column_name text, value text, message text)
@@ -180,8 +185,10 @@ as $$
 #variable_conflict use_column
 declare
   v_merchant_id uuid;
+  v_status text;
 begin
-  select b.merchant_id into v_merchant_id from public.bulk_import_batches b where b.id = p_batch_id;
+  select b.merchant_id, b.status into v_merchant_id, v_status
+  from public.bulk_import_batches b where b.id = p_batch_id;
   if not found then
     raise exception using
       errcode = 'P0002',
@@ -191,10 +198,32 @@ begin
   -- Per-id primary key lookups (correlated subqueries, never a scan of the merchant's users,
   -- SKUs or purchases): the cost follows the size of the batch, not the size of the CRM.
   return query
+  with user_keys as materialized (
+    -- Keyed rows only (the partial index of migration 0006: nothing to read for a UUID file).
+    select distinct lower(btrim(s.user_email)) as key, s.user_id
+    from public.bulk_import_staged_rows s
+    where s.batch_id = p_batch_id and s.user_email is not null
+  ),
+  user_res as materialized (
+    select r.* from import_private.resolve_user_emails(
+      v_merchant_id, array(select distinct k.key from user_keys k)
+    ) as r
+  ),
+  sku_keys as materialized (
+    select distinct s.sku_code as key, s.sku_id
+    from public.bulk_import_staged_rows s
+    where s.batch_id = p_batch_id and s.sku_code is not null
+  ),
+  sku_res as materialized (
+    select r.* from import_private.resolve_sku_codes(
+      v_merchant_id, array(select distinct k.key from sku_keys k)
+    ) as r
+  )
   select 'unknown_user', 'user_id', d.user_id::text,
     format('User id %s does not exist for this merchant.', d.user_id)
   from (
-    select distinct s.user_id from public.bulk_import_staged_rows s where s.batch_id = p_batch_id
+    select distinct s.user_id from public.bulk_import_staged_rows s
+    where s.batch_id = p_batch_id and s.user_email is null
   ) as d
   where (select a.merchant_id from public.user_accounts a where a.id = d.user_id)
     is distinct from v_merchant_id
@@ -202,10 +231,53 @@ begin
   select 'unknown_sku', 'sku_id', d.sku_id::text,
     format('SKU id %s does not exist for this merchant.', d.sku_id)
   from (
-    select distinct s.sku_id from public.bulk_import_staged_rows s where s.batch_id = p_batch_id
+    select distinct s.sku_id from public.bulk_import_staged_rows s
+    where s.batch_id = p_batch_id and s.sku_code is null
   ) as d
   where (select k.merchant_id from public.skus k where k.id = d.sku_id)
     is distinct from v_merchant_id
+  union all
+  select
+    case when r.matches = 0 then 'unknown_user' else 'ambiguous_key' end, 'user_email', r.key,
+    case when r.matches = 0
+      then format('User e-mail %s is not a member of this merchant.', r.key)
+      else format(
+        'User e-mail %s is shared by %s members of this merchant (%s): make it unique in the CRM, or give user_id.',
+        r.key, r.matches, import_private.describe_candidates(r.candidates)
+      )
+    end
+  from user_res r
+  where r.matches <> 1
+  union all
+  select distinct on (r.key) 'key_changed', 'user_email', r.key,
+    format(
+      'User e-mail %s was member %s when the file was checked and is now member %s (%s): check the file again.',
+      r.key, k.user_id, r.id, r.name
+    )
+  from user_keys k
+  join user_res r on r.key = k.key and r.matches = 1
+  where v_status = 'pending' and k.user_id is not null and k.user_id <> r.id
+  union all
+  select
+    case when r.matches = 0 then 'unknown_sku' else 'ambiguous_key' end, 'sku_code', r.key,
+    case when r.matches = 0
+      then format('SKU code %s is not a SKU of this merchant.', r.key)
+      else format(
+        'SKU code %s is shared by %s SKUs of this merchant (%s): make it unique in the CRM, or give sku_id.',
+        r.key, r.matches, import_private.describe_candidates(r.candidates)
+      )
+    end
+  from sku_res r
+  where r.matches <> 1
+  union all
+  select distinct on (r.key) 'key_changed', 'sku_code', r.key,
+    format(
+      'SKU code %s was SKU %s when the file was checked and is now SKU %s (%s): check the file again.',
+      r.key, k.sku_id, r.id, r.name
+    )
+  from sku_keys k
+  join sku_res r on r.key = k.key and r.matches = 1
+  where v_status = 'pending' and k.sku_id is not null and k.sku_id <> r.id
   union all
   select 'already_imported', 'transaction_number', t.transaction_number,
     case
@@ -285,15 +357,34 @@ as $$
   )
   select s.row_number, f.column_name, f.code, f.message, f.value, f.value
   from public.bulk_import_staged_rows s
-  join (select f.*, f.value::uuid as id from failing f where f.code = 'unknown_user') as f
+  join (
+    select f.*, f.value::uuid as id from failing f
+    where f.code = 'unknown_user' and f.column_name = 'user_id'
+  ) as f
     on f.id = s.user_id
-  where s.batch_id = p_batch_id
+  where s.batch_id = p_batch_id and s.user_email is null
   union all
   select s.row_number, f.column_name, f.code, f.message, f.value, f.value
   from public.bulk_import_staged_rows s
-  join (select f.*, f.value::uuid as id from failing f where f.code = 'unknown_sku') as f
+  join (
+    select f.*, f.value::uuid as id from failing f
+    where f.code = 'unknown_sku' and f.column_name = 'sku_id'
+  ) as f
     on f.id = s.sku_id
-  where s.batch_id = p_batch_id
+  where s.batch_id = p_batch_id and s.sku_code is null
+  union all
+  -- Rows that named the member or SKU by a key that fails (unknown, shared, re-pointed).
+  select s.row_number, f.column_name, f.code, f.message, f.value, f.value
+  from public.bulk_import_staged_rows s
+  join (select f.* from failing f where f.column_name = 'user_email') as f
+    on f.value = lower(btrim(s.user_email))
+  where s.batch_id = p_batch_id and s.user_email is not null
+  union all
+  select s.row_number, f.column_name, f.code, f.message, f.value, f.value
+  from public.bulk_import_staged_rows s
+  join (select f.* from failing f where f.column_name = 'sku_code') as f
+    on f.value = s.sku_code
+  where s.batch_id = p_batch_id and s.sku_code is not null
   union all
   select s.row_number, f.column_name, f.code, f.message, f.value, f.value
   from public.bulk_import_staged_rows s
@@ -333,7 +424,9 @@ begin
   with errs as materialized (
     select e.row_number, e.column_name, e.code, e.message, e.value,
       case
-        when e.code in ('unknown_user', 'unknown_sku', 'already_imported') then e.value
+        when e.code in (
+          'unknown_user', 'unknown_sku', 'already_imported', 'ambiguous_key', 'key_changed'
+        ) then e.value
         when e.code in ('inconsistent_purchase', 'total_mismatch') then s.transaction_number
         else e.row_number::text || ':' || e.column_name
       end as subject
@@ -387,12 +480,14 @@ begin
       ), '[]'::jsonb),
       'unknownUserIds', coalesce((
         select jsonb_agg(v.value::uuid order by v.value)
-        from (select b.value from by_value b where b.code = 'unknown_user' order by b.value
+        from (select b.value from by_value b
+              where b.code = 'unknown_user' and b.column_name = 'user_id' order by b.value
               limit 1000) as v
       ), '[]'::jsonb),
       'unknownSkuIds', coalesce((
         select jsonb_agg(v.value::uuid order by v.value)
-        from (select b.value from by_value b where b.code = 'unknown_sku' order by b.value
+        from (select b.value from by_value b
+              where b.code = 'unknown_sku' and b.column_name = 'sku_id' order by b.value
               limit 1000) as v
       ), '[]'::jsonb),
       'existingTransactions', coalesce((
@@ -410,18 +505,29 @@ begin
         ) as x
       ), '[]'::jsonb)
     ),
-    -- What the sentence counts per code: distinct values (ids, transactions), else subjects.
+    -- What the sentence counts per code: distinct values (ids, keys, transactions), else
+    -- subjects. An unknown e-mail or code counts apart from an unknown id (its own words).
     coalesce((
       select jsonb_object_agg(c.code, c.n)
       from (
-        select b.code, count(*)::int as n
+        select
+          case
+            when b.column_name in ('user_email', 'sku_code') and b.code in ('unknown_user', 'unknown_sku')
+              then b.code || '_key'
+            else b.code
+          end as code,
+          count(*)::int as n
         from by_value b
-        where b.code in ('unknown_user', 'unknown_sku', 'already_imported')
-        group by b.code
+        where b.code in (
+          'unknown_user', 'unknown_sku', 'already_imported', 'ambiguous_key', 'key_changed'
+        )
+        group by 1
         union all
         select e.code, count(distinct e.subject)::int
         from errs e
-        where e.code not in ('unknown_user', 'unknown_sku', 'already_imported')
+        where e.code not in (
+          'unknown_user', 'unknown_sku', 'already_imported', 'ambiguous_key', 'key_changed'
+        )
         group by e.code
       ) as c
     ), '{}'::jsonb),
@@ -434,7 +540,8 @@ begin
 
   -- A human summary, e.g. '3 rows refused: 2 unknown SKU ids, 1 transaction already imported'.
   foreach v_code in array array[
-    'unknown_user', 'unknown_sku', 'already_imported', 'inconsistent_purchase',
+    'unknown_user', 'unknown_sku', 'unknown_user_key', 'unknown_sku_key', 'ambiguous_key',
+    'key_changed', 'already_imported', 'inconsistent_purchase',
     'total_mismatch', 'out_of_range', 'invalid_currency', 'conflict'
   ] loop
     v_n := coalesce((v_counts ->> v_code)::int, 0);
@@ -442,6 +549,14 @@ begin
     v_parts := v_parts || format('%s %s', to_char(v_n, 'FM999,999,999,990'), case v_code
       when 'unknown_user' then case when v_n = 1 then 'unknown user id' else 'unknown user ids' end
       when 'unknown_sku' then case when v_n = 1 then 'unknown SKU id' else 'unknown SKU ids' end
+      when 'unknown_user_key' then
+        case when v_n = 1 then 'unknown user e-mail' else 'unknown user e-mails' end
+      when 'unknown_sku_key' then
+        case when v_n = 1 then 'unknown SKU code' else 'unknown SKU codes' end
+      when 'ambiguous_key' then
+        case when v_n = 1 then 'ambiguous key' else 'ambiguous keys' end
+      when 'key_changed' then
+        case when v_n = 1 then 'key re-pointed since the check' else 'keys re-pointed since the check' end
       when 'already_imported' then
         case when v_n = 1 then 'transaction already imported'
           else 'transactions already imported' end
@@ -469,4 +584,50 @@ begin
 end;
 $$;
 revoke all on function import_private.error_report(uuid, boolean, integer, integer)
+  from public, anon, authenticated;
+
+-- Before a commit checks a batch, under its lock: keyed rows whose member or SKU the preview could
+-- not resolve (unknown or shared then) take today's answer, and with p_all (a retry of a failed
+-- batch: "re-resolve against today's data") every keyed row does. A pending batch keeps the
+-- preview's answer otherwise, so failing_values can catch a key re-pointed since.
+create or replace function import_private.resolve_staged_keys(
+  p_batch_id uuid,
+  p_merchant_id uuid,
+  p_all boolean
+)
+returns void
+language plpgsql
+volatile
+set search_path = ''
+set work_mem = '64MB'
+as $$
+begin
+  update public.bulk_import_staged_rows s
+  set user_id = r.id
+  from import_private.resolve_user_emails(p_merchant_id, array(
+    select distinct k.user_email
+    from public.bulk_import_staged_rows k
+    where k.batch_id = p_batch_id and k.user_email is not null and (p_all or k.user_id is null)
+  )) as r
+  where s.batch_id = p_batch_id
+    and s.user_email is not null
+    and lower(btrim(s.user_email)) = r.key
+    and r.matches = 1
+    and (s.user_id is null or (p_all and s.user_id <> r.id));
+
+  update public.bulk_import_staged_rows s
+  set sku_id = r.id
+  from import_private.resolve_sku_codes(p_merchant_id, array(
+    select distinct k.sku_code
+    from public.bulk_import_staged_rows k
+    where k.batch_id = p_batch_id and k.sku_code is not null and (p_all or k.sku_id is null)
+  )) as r
+  where s.batch_id = p_batch_id
+    and s.sku_code is not null
+    and s.sku_code = r.key
+    and r.matches = 1
+    and (s.sku_id is null or (p_all and s.sku_id <> r.id));
+end;
+$$;
+revoke all on function import_private.resolve_staged_keys(uuid, uuid, boolean)
   from public, anon, authenticated;

@@ -194,11 +194,11 @@ begin
     with r as materialized (
       select
         r."row", r.transaction_number, r.user_id, r.purchased_at, r.sku_id, r.quantity,
-        r.unit_price, r.currency, r.total_amount, r.store_code, r.notes
+        r.unit_price, r.currency, r.total_amount, r.store_code, r.notes, r.user_email, r.sku_code
       from jsonb_to_recordset(p_rows) as r(
         "row" int, transaction_number text, user_id uuid, purchased_at timestamptz, sku_id uuid,
         quantity int, unit_price numeric, currency text, total_amount numeric, store_code text,
-        notes text
+        notes text, user_email text, sku_code text
       )
     ),
     tx as materialized (
@@ -242,7 +242,7 @@ begin
       insert into public.bulk_import_staged_rows (
         batch_id, chunk_no, row_number, transaction_number, user_id, purchased_at, sku_id,
         quantity, unit_price, currency, total_amount, store_code, notes,
-        purchase_id, item_id, line_number, items_sum
+        purchase_id, item_id, line_number, items_sum, user_email, sku_code
       )
       select
         p_batch_id, p_chunk_no, l."row", l.transaction_number, l.user_id, l.purchased_at,
@@ -254,7 +254,8 @@ begin
           'hex'
         )::uuid,
         l.line_number,
-        case when l.line_number = 1 then l.items_sum end
+        case when l.line_number = 1 then l.items_sum end,
+        l.user_email, l.sku_code
       from l
     )
     select min(l."row"), max(l."row"), coalesce(bool_or(l.suspect), false)
@@ -354,6 +355,12 @@ begin
   -- merchant, so the later one's check sees what the earlier one inserted (lock, then check).
   perform pg_advisory_xact_lock(
     hashtextextended('public.import_commit_batch:' || v_batch.merchant_id::text, 0)
+  );
+
+  -- Natural keys (sql/schema/03): under the lock, keys the preview left unresolved take today's
+  -- answer; a retry re-resolves every key.
+  perform import_private.resolve_staged_keys(
+    p_batch_id, v_batch.merchant_id, v_batch.status = 'failed'
   );
 
   -- The verdict of this commit replaces any earlier one (a retry of a failed batch).

@@ -184,7 +184,19 @@ begin
       ) order by (v ->> 'rows')::int desc, v ->> 'value')
       from jsonb_array_elements(v_batch.error_summary) as c
       cross join lateral jsonb_array_elements(coalesce(c -> 'values', '[]'::jsonb)) as v
-      where case c ->> 'code'
+      where case
+        -- Natural keys (sql/schema/04): resolved when exactly one member or SKU has the key now.
+        when c ->> 'column' = 'user_email' then exists (
+          select 1
+          from import_private.resolve_user_emails(v_batch.merchant_id, array[v ->> 'value']) r
+          where r.matches = 1
+        )
+        when c ->> 'column' = 'sku_code' then exists (
+          select 1
+          from import_private.resolve_sku_codes(v_batch.merchant_id, array[v ->> 'value']) r
+          where r.matches = 1
+        )
+        else case c ->> 'code'
         when 'unknown_user' then exists (
           select 1 from public.user_accounts a
           where a.id = (v ->> 'value')::uuid and a.merchant_id = v_batch.merchant_id
@@ -199,6 +211,7 @@ begin
             and p.import_batch_id is distinct from v_batch.id
         )
         else false
+        end
       end
     ), '[]'::jsonb)
   );

@@ -8,7 +8,8 @@ import { createPgTransport } from '../../electron/core/db/pg-transport';
 import { openTestDb, seedMerchant, type SeededMerchant, type TestDb } from '../support/seed';
 
 const API: Record<RpcFunctionName, string> = {
-  import_check_references: 'public.import_check_references(uuid, uuid[], uuid[], text[])',
+  import_check_references:
+    'public.import_check_references(uuid, uuid[], uuid[], text[], text[], text[])',
   import_begin_batch:
     'public.import_begin_batch(uuid, text, text, text, text, integer, integer, jsonb)',
   import_stage_chunk: 'public.import_stage_chunk(uuid, integer, jsonb)',
@@ -39,6 +40,10 @@ const INTERNAL = [
   'import_private.error_report(uuid, boolean, integer, integer)',
   'import_private.check_staged_rows(uuid, integer, integer, integer)',
   'import_private.guard_batch_status()',
+  'import_private.resolve_user_emails(uuid, text[])',
+  'import_private.resolve_sku_codes(uuid, text[])',
+  'import_private.resolve_staged_keys(uuid, uuid, boolean)',
+  'import_private.describe_candidates(jsonb)',
   'import_private.delete_staged_chunk_rows()',
 ];
 const TABLES = [

@@ -58,9 +58,9 @@ export function csvText(records: readonly CsvRecord[]): string {
 export function recordsOf(rows: readonly StagedRow[]): CsvRecord[] {
   return rows.map((row) => ({
     transaction_number: row.transaction_number,
-    user_id: row.user_id,
+    user_id: row.user_id ?? '',
     purchased_at: row.purchased_at,
-    sku_id: row.sku_id,
+    sku_id: row.sku_id ?? '',
     quantity: String(row.quantity),
     unit_price: row.unit_price,
     currency: row.currency ?? '',
