@@ -11,7 +11,7 @@ import {
   unpackPurchases,
   unpackRawRows,
 } from './packed-report';
-import type { Purchase } from './types';
+import { CANONICAL_COLUMNS, type Purchase } from './types';
 
 const U1 = '0b7e4f7a-3c1d-4e8b-9a55-2f0d6c1e9b01';
 const S1 = '6f1c2d3e-4a5b-4c6d-8e7f-90a1b2c3d4e5';
@@ -48,6 +48,29 @@ describe('packed report', () => {
     const packed = packRawRows(rawRows);
     expect(packedRawRowsSchema.safeParse(packed).success).toBe(true);
     expect(unpackRawRows(packed)).toEqual(rawRows);
+    expect(unpackRawRows(structuredClone(packed))).toEqual(rawRows);
+  });
+
+  it('sends each distinct cell text of a column once (issue 18: 10M strings at 1M rows)', () => {
+    const packed = packRawRows(rawRows);
+    const column = (name: string) => packed.columns[CANONICAL_COLUMNS.indexOf(name as never)];
+    // Three rows: two transactions, one user, two dates, one SKU.
+    expect(column('transaction_number')?.values).toEqual(['T1', 'T2']);
+    expect(column('user_id')?.values).toEqual([U1]);
+    expect([...(column('transaction_number')?.codes ?? [])]).toEqual([0, 0, 1]);
+    // Rows unpacked on the other side share one string per distinct text.
+    const unpacked = unpackRawRows(structuredClone(packed));
+    expect(unpacked.map((r) => r.cells.user_id)).toEqual([U1, U1, U1]);
+  });
+
+  it('refuses raw rows whose codes name no value', () => {
+    const packed = packRawRows(rawRows);
+    const broken = structuredClone(packed);
+    (broken.columns[0] as { codes: Int32Array }).codes[1] = 7;
+    expect(packedRawRowsSchema.safeParse(broken).success).toBe(false);
+    const short = structuredClone(packed);
+    (short.columns[2] as { codes: Int32Array }).codes = new Int32Array(1);
+    expect(packedRawRowsSchema.safeParse(short).success).toBe(false);
   });
 
   it('round-trips errors and warnings', () => {
