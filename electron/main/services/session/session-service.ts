@@ -6,7 +6,8 @@ import {
 } from '../../../../shared/db/commit-import';
 import type { BatchDetail, BatchOverview, ErrorPage } from '../../../../shared/db/rpc-contract';
 import { suggestColumnMapping, resolveColumnMapping } from '../../../../shared/csv/column-mapping';
-import { revalidateRows, type RowEdit } from '../../../../shared/domain/analyse';
+import type { RowEdit } from '../../../../shared/domain/analyse';
+import { revalidateRowsSteps } from '../../../../shared/domain/revalidate-steps';
 import { collectReferenceIds } from '../../../../shared/domain/reference-check';
 import {
   CANONICAL_COLUMNS,
@@ -34,7 +35,8 @@ import type { SettingsStore } from '../settings/settings';
 import type { ConnectionManager } from './connection-manager';
 import { readCsvHead } from '../../../core/files/csv-head';
 import { writeCsv } from '../../../core/files/csv-write';
-import { ImportSession, mergeReference } from './import-session';
+import { ImportSession, mergeReference, referenceIdsSteps } from './import-session';
+import { runSliced } from './run-sliced';
 import { releaseMemorySoon } from './release-memory';
 
 // The import use cases behind the IPC handlers: open a file (mapping step when needed), fix it,
@@ -136,13 +138,15 @@ export function createSessionService(deps: SessionServiceDeps) {
     const s = current();
     if (edits.length === 0) return;
     if (!s.editable) throw new Error('This file cannot be edited: it has a file-level problem.');
-    const result = revalidateRows({ report: s.state.local, rawRows: s.state.rawRows, edits });
+    const result = await runSliced(
+      revalidateRowsSteps({ report: s.state.local, rawRows: s.state.rawRows, edits }),
+    );
     const affected = new Set(result.affectedTransactions);
     const ids = collectReferenceIds({
       purchases: result.report.purchases.filter((p) => affected.has(p.transactionNumber)),
     });
     const answer = await checkReferences(ids);
-    s.apply(label, {
+    await s.applySliced(label, {
       ...s.state,
       rawRows: result.rawRows,
       local: result.report,
@@ -254,7 +258,7 @@ export function createSessionService(deps: SessionServiceDeps) {
         // window's IPC (Cancel among it) is served between them (issue 18).
         await breathe();
         if (controller.signal.aborted) return { kind: 'cancelled' };
-        const ids = collectReferenceIds(local);
+        const ids = await runSliced(referenceIdsSteps(local), { signal: controller.signal });
         const reference = await checkReferences(ids);
         if (controller.signal.aborted) return { kind: 'cancelled' };
         deps.emitImportProgress({
@@ -267,12 +271,14 @@ export function createSessionService(deps: SessionServiceDeps) {
         await breathe();
         if (controller.signal.aborted) return { kind: 'cancelled' };
         const parseMs = performance.now() - started;
-        session = new ImportSession(randomUUID(), path, fileName, parseMs, {
-          rawRows: parsed.rawRows ?? [],
-          local,
-          reference,
-          skipExisting: false,
-        });
+        session = await ImportSession.create(
+          randomUUID(),
+          path,
+          fileName,
+          parseMs,
+          { rawRows: parsed.rawRows ?? [], local, reference, skipExisting: false },
+          controller.signal,
+        );
         sessionFile = file;
         deps.emitImportProgress({ phase: 'done', fileName, bytesRead: 0, totalBytes: 0, rows });
         deps.log(`opened ${fileName}: ${rows} rows in ${Math.round(parseMs)} ms`);
@@ -408,9 +414,9 @@ export function createSessionService(deps: SessionServiceDeps) {
       return s.view();
     },
 
-    setSkipExisting(skip: boolean): SessionView {
+    async setSkipExisting(skip: boolean): Promise<SessionView> {
       const s = current();
-      s.replaceState({ ...s.state, skipExisting: skip });
+      await s.replaceStateSliced({ ...s.state, skipExisting: skip });
       return s.view();
     },
 
