@@ -21,7 +21,7 @@ Commands:
   import   FILE --merchant UUID [--name TEXT] [--db URL] [--json] [--skip-existing]
            [--record-failure]
   batches  --merchant UUID [--status STATUS] [--limit N] [--db URL] [--json]
-  batch    ID [--errors-limit N] [--errors-offset N] [--db URL] [--json]
+  batch    ID [--errors-limit N] [--errors-offset N] [--errors-csv FILE] [--db URL] [--json]
   recheck  ID [--errors-limit N] [--errors-offset N] [--db URL] [--json]
   retry    ID [--db URL] [--json]
 
@@ -29,7 +29,6 @@ Reading the file (never guessed; say it when the file needs it):
   --encoding utf-8 | windows-1252 | iso-8859-1 | utf-16le | utf-16be
                                     default: by byte order mark, else UTF-8
   --delimiter , | ; | tab | "|"     default: detected
-  --sheet NAME                      the sheet of an .xlsx workbook (default: its only visible sheet)
   --decimal-comma                   12,50 means 12.50 (default only for ;-delimited files)
   --date-format iso | dmy | mdy     dmy/mdy accept 03/04/2026 (default iso)
   --time-zone ZONE                  IANA zone for date-times without an offset, e.g. Europe/Paris
@@ -38,6 +37,8 @@ Reading the file (never guessed; say it when the file needs it):
 A batch's row errors are shown by cause first, then a page of rows:
   --errors-limit N                  rows per page (default 50, at most 5000)
   --errors-offset N                 rows to skip, in row order (default 0)
+  --errors-csv FILE                 batch: also write all its row errors to FILE (as History's
+                                    Export errors does)
 
 When most user or SKU ids of a file are unknown to the merchant, import stops before writing
 anything (the wrong merchant, most likely); --record-failure records it as a failed batch for
@@ -74,7 +75,6 @@ const fileOptions = {
   'skip-existing': z.boolean().default(false),
   encoding: z.enum(FILE_ENCODINGS).optional(),
   delimiter: delimiterSchema.optional(),
-  sheet: z.string().min(1).max(31).optional(),
   'decimal-comma': z.boolean().optional(),
   'date-format': z.enum(['iso', 'dmy', 'mdy']).optional(),
   'time-zone': z
@@ -107,7 +107,12 @@ const commandSchemas = {
     status: batchStatusSchema.optional(),
     limit: z.coerce.number().int().min(1).max(1000).default(20),
   }),
-  batch: z.object({ ...common, ...errorPaging, id: uuid }),
+  batch: z.object({
+    ...common,
+    ...errorPaging,
+    id: uuid,
+    'errors-csv': z.string().min(1).optional(),
+  }),
   recheck: z.object({ ...common, ...errorPaging, id: uuid }),
   retry: z.object({ ...common, id: uuid }),
 } as const;
@@ -180,13 +185,13 @@ function parseRaw(args: string[]) {
       'with-reference-schema': { type: 'boolean' },
       encoding: { type: 'string' },
       delimiter: { type: 'string' },
-      sheet: { type: 'string' },
       'decimal-comma': { type: 'boolean' },
       'date-format': { type: 'string' },
       'time-zone': { type: 'string' },
       'chunk-rows': { type: 'string' },
       'errors-limit': { type: 'string' },
       'errors-offset': { type: 'string' },
+      'errors-csv': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -196,15 +201,8 @@ export function parseOptionsOf(
   args: Extract<CommandArgs, { command: 'check' | 'import' }>,
 ): ParseOptions {
   return {
-    ...(args.encoding || args.delimiter
-      ? {
-          csv: {
-            ...(args.encoding ? { encoding: args.encoding } : {}),
-            ...(args.delimiter ? { delimiter: args.delimiter } : {}),
-          },
-        }
-      : {}),
-    ...(args.sheet ? { xlsx: { sheet: args.sheet } } : {}),
+    ...(args.encoding ? { encoding: args.encoding } : {}),
+    ...(args.delimiter ? { delimiter: args.delimiter } : {}),
     ...(args['decimal-comma'] !== undefined ? { decimalComma: args['decimal-comma'] } : {}),
     ...(args['date-format'] ? { dateFormat: args['date-format'] } : {}),
     ...(args['time-zone'] ? { timeZone: args['time-zone'] } : {}),

@@ -1,9 +1,14 @@
 import { duration } from './cli-format';
-import type { CliIo } from './run-cli';
 
 // Progress on stderr: a redrawn bar on a terminal, a line per phase otherwise (logs stay short).
 // Every phase is named with the time elapsed since the command started, and a phase change is
 // always shown (a long "committing" no longer hides behind "100% staging").
+
+/** Where the line goes: run-cli's CliIo has these (declared here so neither imports the other). */
+export interface ProgressOutput {
+  stderr: (text: string) => void;
+  stderrIsTty: boolean;
+}
 
 export interface ProgressLine {
   update(label: string, fraction: number): void;
@@ -16,7 +21,7 @@ const REDRAW_MS = 100;
 const TICK_MS = 500;
 
 export function createProgressLine(
-  io: Pick<CliIo, 'stderr' | 'stderrIsTty'>,
+  io: ProgressOutput,
   clock: () => number = Date.now,
 ): ProgressLine {
   const started = clock();

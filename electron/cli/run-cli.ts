@@ -15,12 +15,16 @@ import { openDatabase, type DatabaseTarget, type OpenDatabase } from '../core/co
 import { migrate } from '../core/db/migrate';
 import {
   checkFile,
+  describeBatch,
+  exportBatchErrors,
+  getBatch,
   importFile,
+  listBatches,
   recheckBatch,
   retryBatch,
   type CheckedFile,
   type ParseProgress,
-} from '../core/import-service';
+} from '../core/use-cases';
 import { parseCliArgs, parseOptionsOf, USAGE, UsageError, type CommandArgs } from './cli-args';
 import { amount, count, plural, table, when } from './cli-format';
 import { createProgressLine } from './progress-line';
@@ -152,15 +156,9 @@ async function runImport(
   );
   progress.done();
   const base = checkBody(outcome.checked);
+  const noBatch = { batchId: null, status: null, importedPurchases: 0, importedItems: 0 };
   if (outcome.kind === 'refused-locally') {
-    const body = {
-      ...base,
-      ok: false,
-      batchId: null,
-      status: null,
-      importedPurchases: 0,
-      importedItems: 0,
-    };
+    const body = { ...base, ok: false, ...noBatch };
     if (args.json) io.stdout(`${JSON.stringify(body)}\n`);
     else {
       io.stdout(describeCheck(outcome.checked));
@@ -177,10 +175,7 @@ async function runImport(
       ...base,
       ok: false,
       wrongMerchant: { ...outcome.foreign, message: sentence },
-      batchId: null,
-      status: null,
-      importedPurchases: 0,
-      importedItems: 0,
+      ...noBatch,
     };
     if (args.json) io.stdout(`${JSON.stringify(body)}\n`);
     else {
@@ -193,13 +188,19 @@ async function runImport(
     return EXIT.refused;
   }
   if (outcome.kind === 'nothing-to-import') {
-    const body = { ...base, batchId: null, status: null, importedPurchases: 0, importedItems: 0 };
+    const body = { ...base, ...noBatch };
     if (args.json) io.stdout(`${JSON.stringify(body)}\n`);
     else {
       io.stdout(describeCheck(outcome.checked));
       io.stdout('Nothing to import: every transaction in the file is already in the database.\n');
     }
     return base.ok ? EXIT.ok : EXIT.refused;
+  }
+  if (outcome.kind === 'cancelled') {
+    // Not reached from the terminal today (nothing cancels a CLI import but the process ending).
+    const body = { ...base, ok: false, ...noBatch, batchId: outcome.batch?.id ?? null };
+    io.stdout(args.json ? `${JSON.stringify(body)}\n` : `${outcome.message}\n`);
+    return EXIT.refused;
   }
   const { batch } = outcome;
   const ok = batch.status === 'completed';
@@ -227,10 +228,10 @@ async function runImport(
       );
     }
     io.stdout(
-      ok
-        ? `Imported ${plural(batch.importedPurchases, 'purchase')} (${plural(batch.importedItems, 'item')}) as batch ${batch.id}.\n`
-        : `Refused by the database: ${batch.errorMessage ?? 'see the errors above'}\n` +
-            `The batch ${batch.id} is recorded as failed; after fixing the data, run: purchase-import retry ${batch.id}\n`,
+      `${describeBatch(batch)}\n` +
+        (ok
+          ? ''
+          : `The batch ${batch.id} is recorded as failed; after fixing the data, run: purchase-import retry ${batch.id}\n`),
     );
   }
   return ok ? EXIT.ok : EXIT.refused;
@@ -241,12 +242,12 @@ async function runBatches(
   args: Extract<CommandArgs, { command: 'batches' }>,
   io: CliIo,
 ): Promise<number> {
-  const page = await db.rpc.call('import_list_batches', {
-    p_merchant_id: args.merchant,
-    p_status: args.status ?? null,
-    p_search: null,
-    p_limit: args.limit,
-    p_offset: 0,
+  const page = await listBatches(db.rpc, {
+    merchantId: args.merchant,
+    status: args.status ?? null,
+    search: null,
+    limit: args.limit,
+    offset: 0,
   });
   if (args.json) {
     io.stdout(`${JSON.stringify({ batches: page.batches.map(batchJson), total: page.total })}\n`);
@@ -275,13 +276,25 @@ async function runBatch(
   args: Extract<CommandArgs, { command: 'batch' }>,
   io: CliIo,
 ): Promise<number> {
-  const batch = await db.rpc.call('import_get_batch', {
-    p_batch_id: args.id,
-    p_errors_limit: args['errors-limit'],
-    p_errors_offset: args['errors-offset'],
+  const batch = await getBatch(db.rpc, args.id, {
+    errorsLimit: args['errors-limit'],
+    errorsOffset: args['errors-offset'],
   });
-  if (args.json) io.stdout(`${JSON.stringify(batchDetailJson(batch))}\n`);
-  else io.stdout(describeBatch(batch));
+  // The same export as History's "Export errors": every row error, cells neutralised.
+  const exported = args['errors-csv']
+    ? {
+        path: args['errors-csv'],
+        rows: await exportBatchErrors(db.rpc, batch.id, args['errors-csv']),
+      }
+    : null;
+  if (args.json) {
+    io.stdout(
+      `${JSON.stringify({ ...batchDetailJson(batch), ...(exported ? { exported } : {}) })}\n`,
+    );
+  } else {
+    io.stdout(`${describeBatch(batch)}\n\n${batchDetails(batch)}`);
+    if (exported) io.stdout(`Wrote ${plural(exported.rows, 'row error')} to ${exported.path}.\n`);
+  }
   return EXIT.ok;
 }
 
@@ -325,13 +338,12 @@ async function runRetry(
   } else {
     // The outcome first, in one sentence; the details after it.
     io.stdout(
-      ok
-        ? `Retry completed: imported ${plural(batch.importedPurchases, 'purchase')} (${plural(batch.importedItems, 'item')}).\n`
-        : `Retry failed: the database refused batch ${batch.id} again` +
-            `${batch.errorMessage ? ` (${batch.errorMessage})` : ''}. Nothing was imported.\n` +
-            `Fix the data it names below, then run: purchase-import recheck ${batch.id}\n\n`,
+      `${describeBatch(batch, 'retry')}\n` +
+        (ok
+          ? '\n'
+          : `Fix the data it names below, then run: purchase-import recheck ${batch.id}\n\n`),
     );
-    io.stdout(describeBatch(batch));
+    io.stdout(batchDetails(batch));
   }
   return ok ? EXIT.ok : EXIT.refused;
 }
@@ -552,7 +564,8 @@ function describeRecheck(result: RecheckResult, offset: number): string {
   );
 }
 
-function describeBatch(batch: BatchDetail): string {
+/** A batch's record after its summary sentence: status, counts, times, causes, a page of rows. */
+function batchDetails(batch: BatchDetail): string {
   return (
     `Batch ${batch.id} (${batch.name ?? batch.fileName ?? 'unnamed'})\n` +
     `  status:    ${batch.status}\n` +

@@ -1,8 +1,7 @@
 import fc from 'fast-check';
 import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
-import { CsvRecordReader } from '../sources/csv-records';
-import { analyseCsvText, analyseCsvTextWithRows, RecordAnalyser, revalidateRows } from './analyse';
+import { analyseCsvText, analyseCsvTextWithRows, CsvAnalyser, revalidateRows } from './analyse';
 import { formatCents } from './money';
 import { applyReferenceCheck } from './reference-check';
 import type { CsvDelimiter, ImportReport, Purchase } from './types';
@@ -37,7 +36,8 @@ describe('analyseCsvText: file shapes', () => {
       warningsByCode: {},
     });
     expect(r.settings).toEqual({
-      source: { format: 'csv', delimiter: ',', encoding: null },
+      encoding: null,
+      delimiter: ',',
       decimalComma: false,
       dateFormat: 'iso',
       timeZone: null,
@@ -66,7 +66,7 @@ describe('analyseCsvText: file shapes', () => {
     const text = simple.replaceAll(',', delimiter);
     const r = analyseCsvText(text, {}, 'a.csv');
     expect(r.errors).toEqual([]);
-    expect(r.settings?.source).toEqual({ format: 'csv', delimiter, encoding: null });
+    expect(r.settings?.delimiter).toBe(delimiter);
     expect(r.purchases).toHaveLength(2);
   });
 
@@ -140,12 +140,11 @@ describe('analyseCsvText: file shapes', () => {
     const rows = Array.from({ length: 200 }, (_, i) => `T${i},${U1},${AT},${S1},1,1`);
     rows[150] = `T150,${U1},${AT},${S1},1,"1`;
     const text = lines(HEADER, ...rows);
-    const analyser = new RecordAnalyser({}, { fileName: 'a.csv' });
-    const reader = new CsvRecordReader(analyser, {});
+    const analyser = new CsvAnalyser({}, { fileName: 'a.csv' });
     Papa.parse<string[]>(text, {
       header: false,
       chunkSize: 1000,
-      chunk: (c: Papa.ParseResult<string[]>) => reader.chunk(c),
+      chunk: (c: Papa.ParseResult<string[]>) => analyser.addChunk(c),
     } as Papa.ParseConfig<string[]>);
     const r = analyser.finish('').report;
     expect(codes(r)).toEqual([[152, null, 'malformed_csv']]);
@@ -358,7 +357,7 @@ describe('round trip', () => {
             'notes',
           ];
           const text = Papa.unparse([header, ...records], { delimiter, newline });
-          const report = analyseCsvText(text, { csv: { delimiter } }, 'gen.csv');
+          const report = analyseCsvText(text, { delimiter }, 'gen.csv');
           expect(report.errors).toEqual([]);
           expect(report.purchases).toEqual(expected);
         },

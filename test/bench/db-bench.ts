@@ -11,7 +11,7 @@ import type { RpcTransport } from '../../shared/db/rpc-transport';
 import type { Purchase } from '../../shared/domain/types';
 import { createPgTransport } from '../../electron/core/db/pg-transport';
 import { migrate } from '../../electron/core/db/migrate';
-import { importFile } from '../../electron/core/import-service';
+import { importFile } from '../../electron/core/use-cases';
 import { parseCsvFile } from '../../electron/core/parse/parse-file';
 import { writePurchasesCsv } from '../fixtures/generate-purchases';
 import { startTestPostgres } from '../support/postgres-server';

@@ -10,7 +10,7 @@ import type { RpcArgs, RpcFunctionName } from '../../shared/db/rpc-contract';
 import type { RpcTransport } from '../../shared/db/rpc-transport';
 import { createPgTransport } from '../../electron/core/db/pg-transport';
 import { migrate } from '../../electron/core/db/migrate';
-import { importFile, type ImportFileInput } from '../../electron/core/import-service';
+import { importFile, type ImportFileInput } from '../../electron/core/use-cases';
 import { disposeParseWorkers } from '../../electron/core/parse/parse-file';
 import { generateRecords, writePurchasesCsv } from '../fixtures/generate-purchases';
 import { startTestPostgres } from '../support/postgres-server';

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -534,6 +534,32 @@ describe('a file for the wrong merchant, and failed batches by cause', () => {
     expect(recheck.stdout).toContain(`purchase-import recheck ${batchId} --errors-offset 1`);
     const recheckJson = json(await cli(['recheck', batchId, '--db', url, '--json']));
     expect(recheckJson).toMatchObject({ ok: false, errorTotal: 72, errorRows: 36, resolved: [] });
+  });
+
+  it('batch leads with the outcome and, with --errors-csv, writes every row error as History does', async () => {
+    const recorded = await cli([
+      'import',
+      wrongFile,
+      '--merchant',
+      merchant.merchantId,
+      '--db',
+      url,
+      '--record-failure',
+      '--json',
+    ]);
+    const batchId = String(json(recorded)['batchId']);
+    const csv = join(dir, 'batch-errors.csv');
+    const run = await cli(['batch', batchId, '--db', url, '--errors-csv', csv]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout.split('\n')[0]).toMatch(
+      new RegExp(
+        `^The database refused batch ${batchId}: .*72 row errors were recorded\\. Nothing was imported\\.$`,
+      ),
+    );
+    expect(run.stdout).toContain(`Wrote 72 row errors to ${csv}.`);
+    const lines = (await readFile(csv, 'utf8')).trim().split(/\r?\n/);
+    expect(lines[0]).toBe('row,column,code,message,value');
+    expect(lines).toHaveLength(73);
   });
 
   it('refuses paging options that make no sense', async () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { commitImport, CommitCancelledError } from '../../shared/db/commit-import';
-import { retryBatch } from '../../electron/core/import-service';
+import { retryBatch } from '../../electron/core/use-cases';
 import { createImportRpc } from '../../shared/db/import-rpc';
 import type { RpcArgs, RpcFunctionName } from '../../shared/db/rpc-contract';
 import { RpcError, type RpcTransport } from '../../shared/db/rpc-transport';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DEMO_MERCHANT } from '../../electron/core/sandbox/demo-data';
 import { seedDemoData } from '../../electron/core/sandbox/sandbox';
-import { checkFile, importFile } from '../../electron/core/import-service';
+import { checkFile, importFile } from '../../electron/core/use-cases';
 import { cleanSample, defectsSample, SAMPLES_DIR } from '../fixtures/make-samples';
 import { countImported, openTestDb, type TestDb } from '../support/seed';
 

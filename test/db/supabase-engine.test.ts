@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { commitImport, commitOrReconcile } from '../../shared/db/commit-import';
 import type { ImportRpc } from '../../shared/db/import-rpc';
-import { importFile } from '../../electron/core/import-service';
+import { importFile } from '../../electron/core/use-cases';
 import {
   beginAndStage,
   buildRows,

@@ -47,7 +47,7 @@ export const MUTATIONS: Mutation[] = [
     id: 'M03',
     title:
       "Export neutralisation off in a failed batch's error export (exportBatchErrors writes verbatim)",
-    file: 'electron/main/services/session/session-service.ts',
+    file: 'electron/core/use-cases/export-batch-errors.ts',
     find: "return writeCsv(path, ['row', 'column', 'code', 'message', 'value'], rows());",
     replace:
       "return writeCsv(path, ['row', 'column', 'code', 'message', 'value'], rows(), { neutralise: false });",

@@ -5,7 +5,7 @@ import { createImportRpc, type ImportRpc } from '../../shared/db/import-rpc';
 import type { BatchDetail, ErrorPage, RemoteRowError } from '../../shared/db/rpc-contract';
 import { RpcError } from '../../shared/db/rpc-transport';
 import { createPgTransport } from '../../electron/core/db/pg-transport';
-import { importFile, type ImportOutcome } from '../../electron/core/import-service';
+import { importFile, type ImportOutcome } from '../../electron/core/use-cases';
 import { generatePurchases } from '../fixtures/generate-purchases';
 import {
   beginAndStage,
@@ -100,7 +100,7 @@ describe('one file imported ten times at once', () => {
     figures['same file x10: rows per file'] = rows;
     figures['same file x10: wall ms'] = ms(started);
 
-    // The designed behaviour (import-service.ts): the local check passes for every copy, each
+    // The designed behaviour (electron/core/use-cases/import-file.ts): the local check passes for every copy, each
     // becomes a batch of its own, and the commit — serialised per merchant, re-checking under
     // its lock — lets the first in; the others are recorded as failed batches, nothing of them
     // lands. No copy is refused before begin, not even one whose reference check ran after the

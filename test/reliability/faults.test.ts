@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { retryBatch } from '../../electron/core/import-service';
+import { retryBatch } from '../../electron/core/use-cases';
 import {
   commitImport,
   type CommitImportInput,

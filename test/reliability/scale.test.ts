@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createPgTransport } from '../../electron/core/db/pg-transport';
-import type { ImportFileInput } from '../../electron/core/import-service';
+import type { ImportFileInput } from '../../electron/core/use-cases';
 import {
   describePhases,
   expectedOf,

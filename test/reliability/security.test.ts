@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import type { ImportRpc } from '../../shared/db/import-rpc';
 import type { StagedRow } from '../../shared/db/rpc-contract';
 import { RpcError } from '../../shared/db/rpc-transport';
-import { importFile, retryBatch } from '../../electron/core/import-service';
+import { importFile, retryBatch } from '../../electron/core/use-cases';
 import {
   beginAndStage,
   buildRows,

@@ -6,7 +6,6 @@ export const CONTROL_LABELS = {
   fileSettings: 'File settings',
   encoding: 'Encoding',
   delimiter: 'Delimiter',
-  sheet: 'Sheet',
   decimalComma: 'Decimal comma',
   dateFormat: 'Date format',
   timeZone: 'Time zone',

@@ -1,0 +1,48 @@
+import type { ImportRpc } from '../../../shared/db/import-rpc';
+import { applyReferenceCheck, collectReferenceIds } from '../../../shared/domain/reference-check';
+import type { ImportReport, ParseOptions, ReferenceCheck } from '../../../shared/domain/types';
+import { parseCsvFile } from '../parse/parse-file';
+import { checkReferences } from './check-references';
+
+export interface ParseProgress {
+  bytesRead: number;
+  totalBytes: number;
+  rows: number;
+}
+
+export interface CheckFileInput {
+  path: string;
+  merchantId: string;
+  parseOptions?: ParseOptions;
+  skipExisting?: boolean;
+}
+
+export interface CheckFileHooks {
+  onParseProgress?: (progress: ParseProgress) => void;
+  signal?: AbortSignal;
+}
+
+export interface CheckedFile {
+  /** The local report with the database's verdict on ids and transaction numbers applied. */
+  report: ImportReport;
+  /** Purchases that passed the local rules (before the reference check). */
+  localReport: ImportReport;
+  reference: ReferenceCheck;
+}
+
+/** Reads and validates a file, then asks the database about its ids: nothing is written. */
+export async function checkFile(
+  rpc: ImportRpc,
+  input: CheckFileInput,
+  hooks: CheckFileHooks = {},
+): Promise<CheckedFile> {
+  const { report: localReport } = await parseCsvFile(input.path, input.parseOptions ?? {}, {
+    ...(hooks.onParseProgress ? { onProgress: hooks.onParseProgress } : {}),
+    ...(hooks.signal ? { signal: hooks.signal } : {}),
+  });
+  const reference = await checkReferences(rpc, input.merchantId, collectReferenceIds(localReport));
+  const report = applyReferenceCheck(localReport, reference, {
+    skipExisting: input.skipExisting ?? false,
+  });
+  return { report, localReport, reference };
+}
