@@ -156,13 +156,23 @@ as $$
       from public.bulk_import_staged_chunks c
       where c.batch_id = p_batch_id
     ), true)
-    and not exists (
-      select 1
-      from public.bulk_import_staged_rows s
-      where s.batch_id = p_batch_id and s.line_number = 1
-      group by s.transaction_number
-      having count(*) > 1
-    )
+    and case
+      -- A refused batch's recorded values say it without reading its rows (migrations/0007).
+      when exists (select 1 from public.bulk_import_batch_values v where v.batch_id = p_batch_id)
+        then not exists (
+          select 1
+          from public.bulk_import_batch_values v
+          where v.batch_id = p_batch_id and v.column_name = 'transaction_number'
+            and v.first_lines > 1
+        )
+      else not exists (
+        select 1
+        from public.bulk_import_staged_rows s
+        where s.batch_id = p_batch_id and s.line_number = 1
+        group by s.transaction_number
+        having count(*) > 1
+      )
+    end
 $$;
 revoke all on function import_private.chunks_complete(uuid) from public, anon, authenticated;
 
@@ -198,7 +208,12 @@ begin
   -- Per-id primary key lookups (correlated subqueries, never a scan of the merchant's users,
   -- SKUs or purchases): the cost follows the size of the batch, not the size of the CRM.
   return query
-  with user_keys as materialized (
+  with vals as materialized (
+    -- The batch's distinct values: recorded for a refused batch (a re-check reads no staged
+    -- row for them), else counted in one pass over its rows (import_private.batch_values).
+    select v.* from import_private.batch_values(p_batch_id) as v
+  ),
+  user_keys as materialized (
     -- Keyed rows only (the partial index of migration 0006: nothing to read for a UUID file).
     select distinct lower(btrim(s.user_email)) as key, s.user_id
     from public.bulk_import_staged_rows s
@@ -222,8 +237,7 @@ begin
   select 'unknown_user', 'user_id', d.user_id::text,
     format('User id %s does not exist for this merchant.', d.user_id)
   from (
-    select distinct s.user_id from public.bulk_import_staged_rows s
-    where s.batch_id = p_batch_id and s.user_email is null
+    select v.value::uuid as user_id from vals v where v.column_name = 'user_id'
   ) as d
   where (select a.merchant_id from public.user_accounts a where a.id = d.user_id)
     is distinct from v_merchant_id
@@ -231,8 +245,7 @@ begin
   select 'unknown_sku', 'sku_id', d.sku_id::text,
     format('SKU id %s does not exist for this merchant.', d.sku_id)
   from (
-    select distinct s.sku_id from public.bulk_import_staged_rows s
-    where s.batch_id = p_batch_id and s.sku_code is null
+    select v.value::uuid as sku_id from vals v where v.column_name = 'sku_id'
   ) as d
   where (select k.merchant_id from public.skus k where k.id = d.sku_id)
     is distinct from v_merchant_id
@@ -290,10 +303,8 @@ begin
       )
     end
   from (
-    -- Each transaction once (from its first lines when chunks were checked).
-    select distinct s.transaction_number
-    from public.bulk_import_staged_rows s
-    where s.batch_id = p_batch_id and (s.line_number = 1 or not p_complete)
+    -- Each transaction once.
+    select v.value as transaction_number from vals v where v.column_name = 'transaction_number'
   ) as t
   cross join lateral (
     select p.import_batch_id
@@ -421,7 +432,12 @@ declare
   v_code text;
   v_n int;
 begin
-  with errs as materialized (
+  -- A re-check reads its errors weighted by value (one per failing value, n its rows) and its
+  -- page and row count from import_private.live_errors (sql/schema/06), not one per row.
+  with live as materialized (
+    select l.* from import_private.live_errors(p_batch_id, p_limit, p_offset) as l where p_live
+  ),
+  errs as materialized (
     select e.row_number, e.column_name, e.code, e.message, e.value,
       case
         when e.code in (
@@ -429,19 +445,20 @@ begin
         ) then e.value
         when e.code in ('inconsistent_purchase', 'total_mismatch') then s.transaction_number
         else e.row_number::text || ':' || e.column_name
-      end as subject
+      end as subject,
+      1 as n
     from public.bulk_import_batch_errors e
     left join public.bulk_import_staged_rows s
       on s.batch_id = e.batch_id and s.row_number = e.row_number
         and e.code in ('inconsistent_purchase', 'total_mismatch')
     where not p_live and e.batch_id = p_batch_id
     union all
-    select l.row_number, l.column_name, l.code, l.message, l.value, l.subject
-    from import_private.staged_errors(p_batch_id) as l
-    where p_live
+    select l.row_number, l.column_name, l.code, l.message, l.value, l.subject, l.n
+    from live l
+    where l.part = 'all'
   ),
   by_value as (
-    select e.code, e.column_name, e.value, count(*)::int as n, min(e.message) as message
+    select e.code, e.column_name, e.value, sum(e.n)::int as n, min(e.message) as message
     from errs e
     group by e.code, e.column_name, e.value
   ),
@@ -459,7 +476,7 @@ begin
   )
   select
     jsonb_build_object(
-      'errorTotal', (select count(*)::int from errs),
+      'errorTotal', (select coalesce(sum(e.n), 0)::int from errs e),
       'causes', coalesce((
         select jsonb_agg(jsonb_build_object(
           'code', c.code, 'column', nullif(c.column_name, ''), 'rows', c.n,
@@ -473,9 +490,17 @@ begin
           'message', p.message, 'value', p.value
         ) order by p.row_number, p.column_name, p.code)
         from (
-          select e.* from errs e
-          order by e.row_number, e.column_name, e.code
-          limit greatest(coalesce(p_limit, 50), 0) offset greatest(coalesce(p_offset, 0), 0)
+          (
+            select e.row_number, e.column_name, e.code, e.message, e.value
+            from errs e
+            where not p_live
+            order by e.row_number, e.column_name, e.code
+            limit greatest(coalesce(p_limit, 50), 0) offset greatest(coalesce(p_offset, 0), 0)
+          )
+          union all
+          select l.row_number, l.column_name, l.code, l.message, l.value
+          from live l
+          where l.part = 'page'
         ) as p
       ), '[]'::jsonb),
       'unknownUserIds', coalesce((
@@ -531,7 +556,10 @@ begin
         group by e.code
       ) as c
     ), '{}'::jsonb),
-    (select count(distinct e.row_number)::int from errs e)
+    case
+      when p_live then (select l.n from live l where l.part = 'rows')
+      else (select count(distinct e.row_number)::int from errs e)
+    end
   into v_result, v_counts, v_rows;
 
   if v_rows = 0 then

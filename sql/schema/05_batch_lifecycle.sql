@@ -297,6 +297,81 @@ end;
 $$;
 call import_private.expose('import_private.stage_chunk(uuid, integer, jsonb)');
 
+-- The distinct values of a batch's staged rows (user and SKU ids, transaction numbers), each with
+-- its row count, first row and purchase-carrying lines: recorded for a refused batch
+-- (bulk_import_batch_values, migrations/0007), else counted from the staged rows in one pass.
+-- What the reference check of failing_values and a re-check start from.
+create or replace function import_private.batch_values(p_batch_id uuid)
+returns table (column_name text, value text, row_count int, first_row int, first_lines int)
+language plpgsql
+stable
+set search_path = ''
+-- One hash table per column over one scan; the transactions' holds one entry per purchase.
+set work_mem = '64MB'
+as $$
+#variable_conflict use_column
+begin
+  if exists (select 1 from public.bulk_import_batch_values v where v.batch_id = p_batch_id) then
+    return query
+    select v.column_name, v.value, v.row_count, v.first_row, v.first_lines
+    from public.bulk_import_batch_values v
+    where v.batch_id = p_batch_id;
+    return;
+  end if;
+  -- Natural keys (migration 0006): a row that named the member or SKU by its key counts under
+  -- its key (e-mails as compared: trimmed, lower case), not under the id it resolved to, which
+  -- may be null (unresolved at preview): what failing_values and staged_errors check per row.
+  return query
+  select g.* from (
+    select
+      case
+        when grouping(s.user_id) = 0 then 'user_id'
+        when grouping(s.sku_id) = 0 then 'sku_id'
+        when grouping(s.user_email) = 0 then 'user_email'
+        when grouping(s.sku_code) = 0 then 'sku_code'
+        else 'transaction_number'
+      end,
+      coalesce(s.user_id::text, s.sku_id::text, s.user_email, s.sku_code, s.transaction_number)
+        as value,
+      count(*)::int,
+      min(s.row_number),
+      (count(*) filter (where s.line_number = 1))::int
+    from (
+      select
+        r.row_number, r.line_number, r.transaction_number,
+        case when r.user_email is null then r.user_id end as user_id,
+        case when r.sku_code is null then r.sku_id end as sku_id,
+        lower(btrim(r.user_email)) as user_email,
+        r.sku_code
+      from public.bulk_import_staged_rows r
+      where r.batch_id = p_batch_id
+    ) as s
+    group by grouping sets (
+      (s.user_id), (s.sku_id), (s.transaction_number), (s.user_email), (s.sku_code)
+    )
+  ) as g
+  where g.value is not null;
+end;
+$$;
+revoke all on function import_private.batch_values(uuid) from public, anon, authenticated;
+
+-- Records a refused batch's distinct values (once: its staged rows never change after a refusal).
+create or replace function import_private.record_batch_values(p_batch_id uuid)
+returns void
+language sql
+volatile
+set search_path = ''
+as $$
+  insert into public.bulk_import_batch_values (
+    batch_id, column_name, value, row_count, first_row, first_lines
+  )
+  select p_batch_id, v.column_name, v.value, v.row_count, v.first_row, v.first_lines
+  from import_private.batch_values(p_batch_id) as v
+  where not exists (select 1 from public.bulk_import_batch_values o where o.batch_id = p_batch_id)
+  on conflict do nothing
+$$;
+revoke all on function import_private.record_batch_values(uuid) from public, anon, authenticated;
+
 create or replace function import_private.commit_batch(p_batch_id uuid)
 returns jsonb
 language plpgsql
@@ -373,6 +448,7 @@ begin
   on conflict do nothing;
   get diagnostics v_errors = row_count;
   if v_errors > 0 then
+    perform import_private.record_batch_values(p_batch_id);
     v_report := import_private.error_report(p_batch_id, false, 0, 0);
     update public.bulk_import_batches b
     set status = 'failed',
@@ -474,6 +550,7 @@ begin
         v_message, v_state, coalesce(' ' || nullif(v_detail, ''), '')
       )
     );
+    perform import_private.record_batch_values(p_batch_id);
     update public.bulk_import_batches b
     set status = 'failed',
         error_message = format('%s (SQLSTATE %s)', v_message, v_state),

@@ -56,6 +56,40 @@ describe(`a ${ROWS.toLocaleString('en')}-row failed batch`, () => {
     expect(values.reduce((sum, v) => sum + v.rows, 0)).toBe(ROWS);
   });
 
+  it('records each distinct value once with its rows, so a re-check reads a page of rows', async () => {
+    const recorded = await env.db.pool.query<{ column_name: string; values: number; rows: number }>(
+      `select column_name, count(*)::int as values, sum(row_count)::int as rows
+       from public.bulk_import_batch_values where batch_id = $1 group by 1 order by 1`,
+      [batch.batchId],
+    );
+    expect(recorded.rows).toEqual([
+      { column_name: 'sku_id', values: 20, rows: ROWS },
+      { column_name: 'transaction_number', values: ROWS / ITEMS, rows: ROWS },
+      { column_name: 'user_id', values: 200, rows: ROWS },
+    ]);
+    const perSku = await env.db.pool.query<{ row_count: number }>(
+      `select distinct row_count from public.bulk_import_batch_values
+       where batch_id = $1 and column_name = 'sku_id'`,
+      [batch.batchId],
+    );
+    expect(perSku.rows).toEqual([{ row_count: ROWS / 20 }]);
+
+    const client = await env.db.pool.connect();
+    try {
+      await client.query('begin');
+      await client.query('select public.import_recheck_batch(p_batch_id => $1)', [batch.batchId]);
+      const read = await client.query<{ n: string }>(
+        `select coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0) as n
+         from pg_stat_xact_user_tables where relname = 'bulk_import_staged_rows'`,
+      );
+      // The page's 50 rows, not the batch's 200,000 (or 1,000,000).
+      expect(Number(read.rows[0]?.n ?? 0)).toBeLessThan(1_000);
+    } finally {
+      await client.query('rollback');
+      client.release();
+    }
+  });
+
   it('is read back through the API: summary and a page, within the role’s 8 s', async () => {
     const detail = await support.rpc.call('import_get_batch', {
       p_batch_id: batch.batchId,
