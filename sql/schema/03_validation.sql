@@ -349,7 +349,11 @@ revoke all on function import_private.own_errors(uuid, boolean)
 -- particular order: each staged row holding a failing value (the value's message, written once),
 -- and the own-row errors. subject is what the summary counts (the id, the transaction, or the row
 -- and column).
-create or replace function import_private.staged_errors(p_batch_id uuid)
+-- p_complete: chunks_complete's answer when the caller already has it (the commit asks it once).
+create or replace function import_private.staged_errors(
+  p_batch_id uuid,
+  p_complete boolean default null
+)
 returns table (
   row_number int, column_name text, code text, message text, value text, subject text
 )
@@ -361,7 +365,7 @@ set work_mem = '64MB'
 set enable_nestloop = off
 as $$
   with layout as materialized (
-    select import_private.chunks_complete(p_batch_id) as complete
+    select coalesce(p_complete, import_private.chunks_complete(p_batch_id)) as complete
   ),
   failing as materialized (
     select f.* from layout l, import_private.failing_values(p_batch_id, l.complete) as f
@@ -405,7 +409,8 @@ as $$
   union all
   select o.* from layout l, import_private.own_errors(p_batch_id, l.complete) as o
 $$;
-revoke all on function import_private.staged_errors(uuid) from public, anon, authenticated;
+revoke all on function import_private.staged_errors(uuid, boolean)
+  from public, anon, authenticated;
 
 -- What a set of row errors says, bounded whatever its size: the count, the rows affected, a
 -- sentence ('3 rows refused: 2 unknown SKU ids, …'), the causes (code and column: rows, distinct

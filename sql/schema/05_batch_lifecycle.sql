@@ -388,6 +388,7 @@ as $$
 declare
   v_batch public.bulk_import_batches;
   v_staged int;
+  v_complete boolean;
   v_errors int;
   v_report jsonb;
   v_purchases int;
@@ -438,13 +439,17 @@ begin
     p_batch_id, v_batch.merchant_id, v_batch.status = 'failed'
   );
 
+  -- Whether staging's per-chunk ids and checks stand for the batch: asked once (a scan of the
+  -- batch's first lines), for the check and the insert below.
+  v_complete := import_private.chunks_complete(p_batch_id);
+
   -- The verdict of this commit replaces any earlier one (a retry of a failed batch).
   delete from public.bulk_import_batch_errors e where e.batch_id = p_batch_id;
   insert into public.bulk_import_batch_errors (
     batch_id, row_number, column_name, code, message, value
   )
   select p_batch_id, e.row_number, e.column_name, e.code, e.message, e.value
-  from import_private.staged_errors(p_batch_id) as e
+  from import_private.staged_errors(p_batch_id, v_complete) as e
   on conflict do nothing;
   get diagnostics v_errors = row_count;
   if v_errors > 0 then
@@ -467,7 +472,7 @@ begin
   -- a unique violation from a writer outside the import), every purchase of this batch is rolled
   -- back while the failed status below still commits.
   begin
-    if import_private.chunks_complete(p_batch_id) then
+    if v_complete then
       -- Ids, line numbers and sums were assigned per chunk at staging. File order, so
       -- change-data-capture consumers see purchases and items as the file lists them.
       insert into public.purchases (
