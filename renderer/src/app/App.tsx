@@ -10,6 +10,8 @@ import { useImportStore } from '../features/import/store';
 import { Toasts } from '../features/shell/components/Toasts';
 import { useShellStore, type Screen } from '../features/shell/store';
 import { api } from '../lib/api';
+import { CommitStepContainer } from './CommitStepContainer';
+import { coordinateFeatures } from './coordinate-features';
 import { useFileDrop } from './use-file-drop';
 import { useMenuCommands } from './use-menu-commands';
 
@@ -26,6 +28,8 @@ export function App(): React.JSX.Element {
   const stateReceived = useConnectionStore((s) => s.stateReceived);
   const progressReceived = useImportStore((s) => s.progressReceived);
   const sessionRestored = useImportStore((s) => s.sessionRestored);
+  const connected = useConnectionStore((s) => s.state?.status === 'connected');
+  const canPreview = useConnectionStore((s) => s.state?.permissions.preview ?? false);
   const dragging = useFileDrop();
   useMenuCommands();
 
@@ -45,9 +49,11 @@ export function App(): React.JSX.Element {
       }
     });
     const offProgress = api().onImportProgress(progressReceived);
+    const offCoordination = coordinateFeatures();
     return () => {
       offConnection();
       offProgress();
+      offCoordination();
     };
   }, [started, stateReceived, progressReceived, sessionRestored]);
 
@@ -75,7 +81,15 @@ export function App(): React.JSX.Element {
       </header>
       <main className="app-main" id="main">
         {screen === 'connection' && <ConnectionScreen />}
-        {screen === 'import' && <ImportScreen />}
+        {screen === 'import' && (
+          <ImportScreen
+            connected={connected}
+            canPreview={canPreview}
+            onOpenConnection={() => screenChosen('connection')}
+            onOpenHistory={() => screenChosen('history')}
+            commitStep={<CommitStepContainer />}
+          />
+        )}
         {screen === 'history' && <HistoryScreen />}
       </main>
       {dragging && (

@@ -1,9 +1,11 @@
 import { create } from 'zustand';
 import type { CommitProgressEvent, CommitResult } from '../../../../shared/ipc/contract';
 import { api, errorMessage } from '../../lib/api';
-import { useImportStore } from '../import/store';
 
 type CommitPhase = 'ready' | 'running' | 'done';
+
+// The commit feature's own state. It knows nothing of the other features' stores: what follows a
+// commit elsewhere (the import's view refreshed) is wired by the app (app/coordinate-features.ts).
 
 interface CommitState {
   phase: CommitPhase;
@@ -18,8 +20,19 @@ interface CommitState {
   commitStarted(): Promise<void>;
   progressReceived(progress: CommitProgressEvent): void;
   cancelRequested(): Promise<void>;
-  reset(defaultName: string): void;
+  /** Another file was opened: a fresh form named after it. */
+  fileOpened(defaultName: string): void;
+  /** "Back" after a refused or cancelled import: the form again, with its name. */
+  resultDismissed(): void;
 }
+
+const fresh = {
+  phase: 'ready',
+  progress: null,
+  result: null,
+  error: null,
+  cancelling: false,
+} as const satisfies Partial<CommitState>;
 
 export const useCommitStore = create<CommitState>()((set, get) => ({
   phase: 'ready',
@@ -36,8 +49,6 @@ export const useCommitStore = create<CommitState>()((set, get) => ({
     try {
       const result = await api().importCommit({ name: get().name });
       set({ phase: 'done', result });
-      const view = await api().importView();
-      if (view) useImportStore.getState().viewReceived(view);
     } catch (error) {
       set({ phase: 'ready', error: errorMessage(error) });
     } finally {
@@ -53,13 +64,6 @@ export const useCommitStore = create<CommitState>()((set, get) => ({
     set({ cancelling: true });
     await api().importCancelCommit();
   },
-  reset: (defaultName) =>
-    set({
-      phase: 'ready',
-      name: defaultName,
-      progress: null,
-      result: null,
-      error: null,
-      cancelling: false,
-    }),
+  fileOpened: (defaultName) => set({ ...fresh, name: defaultName }),
+  resultDismissed: () => set(fresh),
 }));

@@ -1,13 +1,8 @@
 import { useEffect, useState } from 'react';
-import type { AuditTrail } from '../../../../../shared/ipc/contract';
+import type { AuditTrail, SessionView } from '../../../../../shared/ipc/contract';
 import { api } from '../../../lib/api';
-import { useConnectionStore } from '../../connection/store';
-import { useShellStore } from '../../shell/store';
-import { useHistoryStore } from '../../history/store';
-import { useImportStore } from '../../import/store';
 import { formatCents, formatCount, formatDay, formatDuration, plural } from '../../../lib/format';
 import { CONTROL_LABELS } from '../../../lib/controls';
-import { LeaveOutDialog } from '../../import/components/LeaveOutDialog';
 import { committingText, NO_CANCEL_REASON } from '../commit-estimate';
 import { useCommitStore } from '../store';
 
@@ -19,10 +14,38 @@ const PHASE_TEXT = {
   done: 'Finishing…',
 } as const;
 
-export function CommitStep(): React.JSX.Element | null {
-  const view = useImportStore((s) => s.view);
-  const previewReturned = useImportStore((s) => s.previewReturned);
-  const fileClosed = useImportStore((s) => s.fileClosed);
+/**
+ * What the commit step needs from the rest of the app, passed down by the app (app/
+ * CommitStepContainer.tsx): this feature reads only its own store, and acts on others through
+ * these callbacks.
+ */
+export interface CommitStepProps {
+  /** The open file's session. */
+  view: SessionView;
+  /** Changes with every edit of the file (the summary of changes is read again). */
+  fileVersion: number;
+  /** The signed-in user may change rows (offers "leave out the transactions with errors"). */
+  canFix: boolean;
+  onBackToReview(): void;
+  onFileClosed(): void;
+  onLeaveOutRequested(): void;
+  onSkipExistingRequested(): void;
+  onOpenInHistory(batchId: string): void;
+  /** The leave-out confirmation, shown over this step. */
+  leaveOutDialog: React.ReactNode;
+}
+
+export function CommitStep({
+  view,
+  fileVersion,
+  canFix,
+  onBackToReview,
+  onFileClosed,
+  onLeaveOutRequested,
+  onSkipExistingRequested,
+  onOpenInHistory,
+  leaveOutDialog,
+}: CommitStepProps): React.JSX.Element {
   const phase = useCommitStore((s) => s.phase);
   const name = useCommitStore((s) => s.name);
   const progress = useCommitStore((s) => s.progress);
@@ -32,11 +55,10 @@ export function CommitStep(): React.JSX.Element | null {
   const nameChanged = useCommitStore((s) => s.nameChanged);
   const commitStarted = useCommitStore((s) => s.commitStarted);
   const cancelRequested = useCommitStore((s) => s.cancelRequested);
-  const reset = useCommitStore((s) => s.reset);
-  const screenChosen = useShellStore((s) => s.screenChosen);
-  const canFix = useConnectionStore((s) => s.state?.permissions.fix ?? false);
-  const sessionId = view?.sessionId;
-  const fileName = view?.fileName;
+  const fileOpened = useCommitStore((s) => s.fileOpened);
+  const resultDismissed = useCommitStore((s) => s.resultDismissed);
+  const sessionId = view.sessionId;
+  const fileName = view.fileName;
 
   useEffect(() => {
     // A fresh form for each file; a finished result stays until another file is opened.
@@ -45,12 +67,11 @@ export function CommitStep(): React.JSX.Element | null {
         !useCommitStore.getState().result ||
         useCommitStore.getState().result?.batch?.fileName !== fileName
       ) {
-        reset(fileName.replace(/\.[^.]+$/, ''));
+        fileOpened(fileName.replace(/\.[^.]+$/, ''));
       }
     }
-  }, [sessionId, fileName, reset]);
+  }, [sessionId, fileName, fileOpened]);
 
-  if (!view) return null;
   const { summary } = view;
   const staged = progress && progress.totalRows > 0 ? progress.rowsStaged / progress.totalRows : 0;
   const canCancel =
@@ -89,11 +110,19 @@ export function CommitStep(): React.JSX.Element | null {
             <div className="callout callout--warning" role="status">
               <strong>Not ready to import.</strong> {view.blockedReason}
               <div className="actions">
-                <button type="button" className="button" onClick={previewReturned}>
+                <button type="button" className="button" onClick={onBackToReview}>
                   ← Back to review
                 </button>
-                {(summary.errorsByCode.already_imported ?? 0) > 0 && <SkipExisting />}
-                {canFix && view.counts.errors > 0 && <LeaveOut />}
+                {(summary.errorsByCode.already_imported ?? 0) > 0 && (
+                  <button type="button" className="button" onClick={onSkipExistingRequested}>
+                    {CONTROL_LABELS.skipExisting}
+                  </button>
+                )}
+                {canFix && view.counts.errors > 0 && (
+                  <button type="button" className="button" onClick={onLeaveOutRequested}>
+                    {CONTROL_LABELS.leaveOut}
+                  </button>
+                )}
               </div>
             </div>
           ) : (
@@ -117,7 +146,7 @@ export function CommitStep(): React.JSX.Element | null {
                   Shown in History, so people can find this import later.
                 </span>
               </label>
-              <ChangesSummary />
+              <ChangesSummary fileVersion={fileVersion} />
               <p className="muted">
                 All {plural(view.committable.purchases, 'purchase')} land in one database
                 transaction: either all of them are imported, or none is.
@@ -170,7 +199,7 @@ export function CommitStep(): React.JSX.Element | null {
                 <button
                   type="button"
                   className="button"
-                  onClick={previewReturned}
+                  onClick={onBackToReview}
                   disabled={phase === 'running'}
                 >
                   ← Back to review
@@ -204,7 +233,7 @@ export function CommitStep(): React.JSX.Element | null {
         </>
       )}
 
-      <LeaveOutDialog />
+      {leaveOutDialog}
       {phase === 'done' && result && (
         <div className={`result result--${result.outcome}`} role="status">
           <h2>
@@ -242,24 +271,17 @@ export function CommitStep(): React.JSX.Element | null {
               <button
                 type="button"
                 className="button"
-                onClick={() => {
-                  screenChosen('history');
-                  void useHistoryStore.getState().batchSelected(result.batch?.id ?? '');
-                }}
+                onClick={() => onOpenInHistory(result.batch?.id ?? '')}
               >
                 Open in History
               </button>
             )}
             {result.outcome !== 'completed' && (
-              <button type="button" className="button" onClick={() => reset(name)}>
+              <button type="button" className="button" onClick={resultDismissed}>
                 Back
               </button>
             )}
-            <button
-              type="button"
-              className="button button--primary"
-              onClick={() => void fileClosed()}
-            >
+            <button type="button" className="button button--primary" onClick={onFileClosed}>
               Import another file
             </button>
           </div>
@@ -270,8 +292,7 @@ export function CommitStep(): React.JSX.Element | null {
 }
 
 /** What the admin changed in the file before importing it (kept by the session). */
-function ChangesSummary(): React.JSX.Element | null {
-  const version = useImportStore((s) => s.version);
+function ChangesSummary({ fileVersion }: { fileVersion: number }): React.JSX.Element | null {
   const [trail, setTrail] = useState<AuditTrail | null>(null);
   useEffect(() => {
     let live = true;
@@ -282,7 +303,7 @@ function ChangesSummary(): React.JSX.Element | null {
     return () => {
       live = false;
     };
-  }, [version]);
+  }, [fileVersion]);
   if (!trail || trail.entries.length === 0) return null;
   const t = trail.totals;
   const parts = [
@@ -297,24 +318,6 @@ function ChangesSummary(): React.JSX.Element | null {
       {t.rowsLeftOut + t.rowsDeleted > 0 &&
         ` The file had ${plural(trail.file.rows, 'row')}; rows left out or deleted are not imported.`}
     </p>
-  );
-}
-
-function LeaveOut(): React.JSX.Element {
-  const leaveOutRequested = useImportStore((s) => s.leaveOutRequested);
-  return (
-    <button type="button" className="button" onClick={() => void leaveOutRequested()}>
-      {CONTROL_LABELS.leaveOut}
-    </button>
-  );
-}
-
-function SkipExisting(): React.JSX.Element {
-  const skipExistingToggled = useImportStore((s) => s.skipExistingToggled);
-  return (
-    <button type="button" className="button" onClick={() => void skipExistingToggled(true)}>
-      {CONTROL_LABELS.skipExisting}
-    </button>
   );
 }
 

@@ -1,6 +1,3 @@
-import { CommitStep } from '../../commit/components/CommitStep';
-import { useConnectionStore } from '../../connection/store';
-import { useShellStore } from '../../shell/store';
 import { useImportStore } from '../store';
 import { MappingStep } from './MappingStep';
 import { OpenPanel } from './OpenPanel';
@@ -8,13 +5,27 @@ import { Preview } from './Preview';
 import { ProgressPanel } from './ProgressPanel';
 import { Steps } from './Steps';
 
-export function ImportScreen(): React.JSX.Element {
-  const phase = useImportStore((s) => s.phase);
-  const status = useConnectionStore((s) => s.state?.status ?? 'disconnected');
-  const canPreview = useConnectionStore((s) => s.state?.permissions.preview ?? false);
-  const screenChosen = useShellStore((s) => s.screenChosen);
+/** What the import screen needs from the rest of the app, passed down by App. */
+export interface ImportScreenProps {
+  connected: boolean;
+  /** The signed-in user's role may preview (and so import) files. */
+  canPreview: boolean;
+  onOpenConnection(): void;
+  onOpenHistory(): void;
+  /** The last step, the commit feature's (the app wires it). */
+  commitStep: React.ReactNode;
+}
 
-  if (status !== 'connected' && phase === 'idle') {
+export function ImportScreen({
+  connected,
+  canPreview,
+  onOpenConnection,
+  onOpenHistory,
+  commitStep,
+}: ImportScreenProps): React.JSX.Element {
+  const phase = useImportStore((s) => s.phase);
+
+  if (!connected && phase === 'idle') {
     return (
       <div className="screen">
         <div className="empty">
@@ -23,11 +34,7 @@ export function ImportScreen(): React.JSX.Element {
             Imports are checked against the merchant’s users, SKUs and past imports, so the app
             needs a connection. The built-in sandbox works offline.
           </p>
-          <button
-            type="button"
-            className="button button--primary"
-            onClick={() => screenChosen('connection')}
-          >
+          <button type="button" className="button button--primary" onClick={onOpenConnection}>
             Open the Connection screen
           </button>
         </div>
@@ -43,11 +50,7 @@ export function ImportScreen(): React.JSX.Element {
             Support staff review and retry batches from History. Operators and admins import files;
             ask an admin of this merchant if you need to.
           </p>
-          <button
-            type="button"
-            className="button button--primary"
-            onClick={() => screenChosen('history')}
-          >
+          <button type="button" className="button button--primary" onClick={onOpenHistory}>
             Open History
           </button>
         </div>
@@ -61,7 +64,7 @@ export function ImportScreen(): React.JSX.Element {
       {phase === 'opening' && <ProgressPanel />}
       {phase === 'mapping' && <MappingStep />}
       {phase === 'preview' && <Preview />}
-      {phase === 'commit' && <CommitStep />}
+      {phase === 'commit' && commitStep}
     </div>
   );
 }
