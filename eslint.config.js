@@ -118,4 +118,37 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // A feature acts on another through what the app (renderer/src/app) passes down, never by
+    // importing its store or components (issue 12). The commit feature keeps to it today.
+    files: ['renderer/src/features/commit/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['electron', '@supabase/*', 'pg', ...nodeModules],
+              message: 'the renderer only renders: ask main through window.api',
+            },
+            {
+              group: ['**/electron/**'],
+              message: 'the renderer must not import main-process code',
+            },
+            {
+              group: [
+                '**/features/**',
+                '**/import/**',
+                '**/history/**',
+                '**/connection/**',
+                '**/shell/**',
+              ],
+              message:
+                "a feature gets what it needs of another from the app (props, actions), not from that feature's store or components",
+            },
+          ],
+        },
+      ],
+    },
+  },
 );
