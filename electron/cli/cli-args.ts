@@ -29,6 +29,7 @@ Reading the file (never guessed; say it when the file needs it):
   --encoding utf-8 | windows-1252 | iso-8859-1 | utf-16le | utf-16be
                                     default: by byte order mark, else UTF-8
   --delimiter , | ; | tab | "|"     default: detected
+  --sheet NAME                      the sheet of an .xlsx workbook (default: its only visible sheet)
   --decimal-comma                   12,50 means 12.50 (default only for ;-delimited files)
   --date-format iso | dmy | mdy     dmy/mdy accept 03/04/2026 (default iso)
   --time-zone ZONE                  IANA zone for date-times without an offset, e.g. Europe/Paris
@@ -75,6 +76,7 @@ const fileOptions = {
   'skip-existing': z.boolean().default(false),
   encoding: z.enum(FILE_ENCODINGS).optional(),
   delimiter: delimiterSchema.optional(),
+  sheet: z.string().min(1).max(31).optional(),
   'decimal-comma': z.boolean().optional(),
   'date-format': z.enum(['iso', 'dmy', 'mdy']).optional(),
   'time-zone': z
@@ -185,6 +187,7 @@ function parseRaw(args: string[]) {
       'with-reference-schema': { type: 'boolean' },
       encoding: { type: 'string' },
       delimiter: { type: 'string' },
+      sheet: { type: 'string' },
       'decimal-comma': { type: 'boolean' },
       'date-format': { type: 'string' },
       'time-zone': { type: 'string' },
@@ -201,8 +204,15 @@ export function parseOptionsOf(
   args: Extract<CommandArgs, { command: 'check' | 'import' }>,
 ): ParseOptions {
   return {
-    ...(args.encoding ? { encoding: args.encoding } : {}),
-    ...(args.delimiter ? { delimiter: args.delimiter } : {}),
+    ...(args.encoding || args.delimiter
+      ? {
+          csv: {
+            ...(args.encoding ? { encoding: args.encoding } : {}),
+            ...(args.delimiter ? { delimiter: args.delimiter } : {}),
+          },
+        }
+      : {}),
+    ...(args.sheet ? { xlsx: { sheet: args.sheet } } : {}),
     ...(args['decimal-comma'] !== undefined ? { decimalComma: args['decimal-comma'] } : {}),
     ...(args['date-format'] ? { dateFormat: args['date-format'] } : {}),
     ...(args['time-zone'] ? { timeZone: args['time-zone'] } : {}),

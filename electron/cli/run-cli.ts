@@ -13,6 +13,7 @@ import { defaultDataDir } from '../core/app-paths';
 import { AuthFailure } from '../core/auth/supabase-auth';
 import { openDatabase, type DatabaseTarget, type OpenDatabase } from '../core/connection';
 import { migrate } from '../core/db/migrate';
+import { UnreadableFileError } from '../core/parse/parse-file';
 import {
   checkFile,
   describeBatch,
@@ -716,7 +717,7 @@ function commitFraction(p: CommitProgress): number {
 function reportFailure(error: unknown, json: boolean, io: CliIo): number {
   let code: number = EXIT.system;
   let message = messageOf(error);
-  if (error instanceof UsageError) code = EXIT.usage;
+  if (error instanceof UsageError || error instanceof UnreadableFileError) code = EXIT.usage;
   else if (error instanceof RpcError) {
     if (error.kind === 'refused') code = EXIT.refused;
     if (error.kind === 'unreachable') message = `Database unreachable: ${message}`;

@@ -1,5 +1,5 @@
 import Papa from 'papaparse';
-import type { CsvDelimiter, ParseOptions } from '../domain/types';
+import type { CsvDelimiter } from '../domain/types';
 
 /**
  * The one papaparse configuration used everywhere (worker streaming, in-memory analysis, the
@@ -19,7 +19,7 @@ export function isCsvDelimiter(value: string): value is CsvDelimiter {
 }
 
 /** Base papaparse config; callers add `chunk`/`complete` (streaming) as needed. */
-export function papaConfig(options: Pick<ParseOptions, 'delimiter'>): Papa.ParseConfig<string[]> {
+export function papaConfig(options: { delimiter?: CsvDelimiter }): Papa.ParseConfig<string[]> {
   return {
     header: false,
     dynamicTyping: false,
@@ -114,7 +114,7 @@ export function describeParseError(code: string, message: string): string {
  */
 export function parseCsvChunks(
   text: string,
-  options: Pick<ParseOptions, 'delimiter'>,
+  options: { delimiter?: CsvDelimiter },
   onChunk: (chunk: ParsedChunk) => void,
   chunkSize = 1 << 20,
 ): void {

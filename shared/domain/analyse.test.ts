@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
-import { analyseCsvText, analyseCsvTextWithRows, CsvAnalyser, revalidateRows } from './analyse';
+import { CsvRecordReader } from '../sources/csv-records';
+import { analyseCsvText, analyseCsvTextWithRows, RecordAnalyser, revalidateRows } from './analyse';
 import { formatCents } from './money';
 import { applyReferenceCheck } from './reference-check';
 import type { CsvDelimiter, ImportReport, Purchase } from './types';
@@ -36,8 +37,7 @@ describe('analyseCsvText: file shapes', () => {
       warningsByCode: {},
     });
     expect(r.settings).toEqual({
-      encoding: null,
-      delimiter: ',',
+      source: { format: 'csv', delimiter: ',', encoding: null },
       decimalComma: false,
       dateFormat: 'iso',
       timeZone: null,
@@ -66,7 +66,7 @@ describe('analyseCsvText: file shapes', () => {
     const text = simple.replaceAll(',', delimiter);
     const r = analyseCsvText(text, {}, 'a.csv');
     expect(r.errors).toEqual([]);
-    expect(r.settings?.delimiter).toBe(delimiter);
+    expect(r.settings?.source).toEqual({ format: 'csv', delimiter, encoding: null });
     expect(r.purchases).toHaveLength(2);
   });
 
@@ -140,11 +140,12 @@ describe('analyseCsvText: file shapes', () => {
     const rows = Array.from({ length: 200 }, (_, i) => `T${i},${U1},${AT},${S1},1,1`);
     rows[150] = `T150,${U1},${AT},${S1},1,"1`;
     const text = lines(HEADER, ...rows);
-    const analyser = new CsvAnalyser({}, { fileName: 'a.csv' });
+    const analyser = new RecordAnalyser({}, { fileName: 'a.csv' });
+    const reader = new CsvRecordReader(analyser, {});
     Papa.parse<string[]>(text, {
       header: false,
       chunkSize: 1000,
-      chunk: (c: Papa.ParseResult<string[]>) => analyser.addChunk(c),
+      chunk: (c: Papa.ParseResult<string[]>) => reader.chunk(c),
     } as Papa.ParseConfig<string[]>);
     const r = analyser.finish('').report;
     expect(codes(r)).toEqual([[152, null, 'malformed_csv']]);
@@ -162,7 +163,7 @@ describe('analyseCsvText: file shapes', () => {
     const r = analyseCsvText(lines('transaction_number,quantity,Colour', 'T1,1,red'), {}, 'a.csv');
     expect(codes(r)).toEqual([[1, null, 'missing_columns']]);
     expect(r.errors[0]?.message).toBe(
-      'missing required columns: user_id, purchased_at, sku_id, unit_price.',
+      'missing required columns: user_id (or user_email), purchased_at, sku_id (or sku_code), unit_price.',
     );
     expect(r.warnings.map((w) => [w.row, w.column, w.code])).toEqual([
       [1, 'Colour', 'unknown_column'],
@@ -357,7 +358,7 @@ describe('round trip', () => {
             'notes',
           ];
           const text = Papa.unparse([header, ...records], { delimiter, newline });
-          const report = analyseCsvText(text, { delimiter }, 'gen.csv');
+          const report = analyseCsvText(text, { csv: { delimiter } }, 'gen.csv');
           expect(report.errors).toEqual([]);
           expect(report.purchases).toEqual(expected);
         },

@@ -1,11 +1,7 @@
 import { resolveColumnMapping, type ResolvedMapping } from '../csv/column-mapping';
-import {
-  describeParseError,
-  isBlankRecord,
-  isCsvDelimiter,
-  parseCsvChunks,
-  type ParsedChunk,
-} from '../csv/csv-parse';
+import { isBlankRecord, parseCsvChunks } from '../csv/csv-parse';
+import { CsvRecordReader } from '../sources/csv-records';
+import type { CellProblem, RecordBatch, RecordSink, SourceInfo } from '../sources/records';
 import { PurchaseGrouper, type PurchaseStats } from './group-purchases';
 import type { PackedPurchases } from './packed-report';
 import { resolveSettings } from './parse-options';
@@ -25,9 +21,9 @@ import {
 import { createRowValidator, transactionKey, type RowValidator } from './validate-row';
 
 /**
- * The engine in one place: records in (chunk by chunk, as papaparse delivers them), report out.
- * The streaming worker and the in-memory analyseCsvText drive the same CsvAnalyser, so a file
- * gets the same report whichever door it came through.
+ * The engine in one place: records in (batch by batch, from any source: CSV, a workbook's
+ * sheet), report out. The streaming worker and the in-memory analyseCsvText drive the same
+ * RecordAnalyser, so a file gets the same report whichever door it came through.
  */
 
 export interface AnalyseInit {
@@ -56,14 +52,14 @@ function toRawRow(record: readonly string[], index: readonly number[], row: numb
   return { row, cells };
 }
 
-export class CsvAnalyser {
-  private records = 0;
+export class RecordAnalyser implements RecordSink {
+  private lastRow = 0;
   private dataRows = 0;
   private headers: string[] | null = null;
   private mapping: ResolvedMapping | null = null;
   private settings: ImportSettings | null = null;
   private validator: RowValidator | null = null;
-  private undecodable = false;
+  private sawUndecodable = false;
   private readonly grouper = new PurchaseGrouper();
   private readonly errors: RowError[] = [];
   private readonly fileErrors: RowError[] = [];
@@ -76,9 +72,9 @@ export class CsvAnalyser {
     this.rawRows = init.keepRows ? [] : null;
   }
 
-  /** Records seen so far, header and blank lines included (= the last row number). */
+  /** The last row number seen so far (header and blank lines included). */
   get rowsRead(): number {
-    return this.records;
+    return this.lastRow;
   }
 
   /** Data rows seen so far: the header and blank lines are not rows a user counts. */
@@ -87,8 +83,8 @@ export class CsvAnalyser {
   }
 
   /** The decoder met bytes it could not decode: cells holding U+FFFD are refused from now on. */
-  markUndecodable(): void {
-    this.undecodable = true;
+  undecodable(): void {
+    this.sawUndecodable = true;
     if (this.validator) this.validator.checkUndecodable = true;
   }
 
@@ -97,38 +93,35 @@ export class CsvAnalyser {
     this.fileErrors.push(error);
   }
 
-  addChunk(chunk: ParsedChunk): void {
-    const { data } = chunk;
-    // papaparse reports an error for a row it has not delivered yet (the partial last row of a
-    // streamed chunk) and again with the chunk that delivers it: keep only delivered rows.
-    let parseErrors: Map<number, string> | null = null;
-    for (const e of chunk.errors) {
-      if (e.row === undefined || e.row >= data.length) continue;
-      parseErrors ??= new Map();
-      if (!parseErrors.has(e.row)) parseErrors.set(e.row, describeParseError(e.code, e.message));
-    }
-    for (let i = 0; i < data.length; i++) {
-      const record = data[i] ?? [];
-      const row = ++this.records;
-      const parseError = parseErrors?.get(i);
-      if (parseError === undefined && isBlankRecord(record)) continue;
+  /** A file-level defect a source found (merged cells, an unreadable sheet…). */
+  fileError(message: string): void {
+    this.fileErrors.push({ row: 0, column: null, code: 'malformed_csv', message, value: null });
+  }
+
+  records(batch: RecordBatch): void {
+    const { records, rows, problems, cellProblems } = batch;
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i] ?? [];
+      const row = rows[i] ?? this.lastRow + 1;
+      this.lastRow = row;
+      const problem = problems?.get(i);
+      if (problem === undefined && isBlankRecord(record)) continue;
       if (this.headers === null) {
-        this.startHeader(record, chunk.meta.delimiter, row, parseError);
+        this.startHeader(record, batch.source, row, problem);
         continue;
       }
-      this.addRecord(record, row, parseError);
+      this.addRecord(record, row, problem, cellProblems?.get(i));
     }
   }
 
   private startHeader(
     record: string[],
-    detected: string,
+    source: SourceInfo,
     row: number,
     parseError: string | undefined,
   ): void {
     this.headers = record.map((h) => h.replace(/^\ufeff/, ''));
-    const delimiter = this.options.delimiter ?? (isCsvDelimiter(detected) ? detected : ',');
-    this.settings = resolveSettings(this.options, delimiter);
+    this.settings = resolveSettings(this.options, source);
     this.mapping = resolveColumnMapping(this.headers, this.options.columnMapping);
     if (parseError !== undefined) {
       // Row 1 whatever line the header is on: rows 0-1 are what every consumer (revalidation,
@@ -142,10 +135,15 @@ export class CsvAnalyser {
       });
     }
     this.validator = createRowValidator(this.settings);
-    this.validator.checkUndecodable = this.undecodable;
+    this.validator.checkUndecodable = this.sawUndecodable;
   }
 
-  private addRecord(record: string[], row: number, parseError: string | undefined): void {
+  private addRecord(
+    record: string[],
+    row: number,
+    parseError: string | undefined,
+    cellProblems: readonly CellProblem[] | undefined,
+  ): void {
     const mapping = this.mapping;
     const validator = this.validator;
     const headers = this.headers;
@@ -167,9 +165,35 @@ export class CsvAnalyser {
       this.exclude(record, mapping.index);
       return;
     }
+    if (cellProblems && this.refuseCells(cellProblems, mapping.index, row)) {
+      this.exclude(record, mapping.index);
+      return;
+    }
     const valid = validator.validateRecord(record, mapping.index, row, this.errors);
     if (valid) this.grouper.add(valid);
     else this.exclude(record, mapping.index);
+  }
+
+  /**
+   * Cells the source could not read exactly (a formula without a saved value, an error cell…),
+   * refused with their column when that column is imported; other columns' cells are ignored.
+   */
+  private refuseCells(problems: readonly CellProblem[], index: readonly number[], row: number) {
+    let refused = false;
+    for (const problem of problems) {
+      const position = index.indexOf(problem.index);
+      const column = CANONICAL_COLUMNS[position];
+      if (position < 0 || column === undefined) continue;
+      refused = true;
+      this.errors.push({
+        row,
+        column,
+        code: 'malformed_csv',
+        message: problem.message,
+        value: problem.value,
+      });
+    }
+    return refused;
   }
 
   private exclude(record: readonly string[], index: readonly number[]): void {
@@ -253,9 +277,10 @@ export function analyseCsvTextWithRows(
   options: ParseOptions,
   init: AnalyseInit,
 ): AnalyseResult {
-  const analyser = new CsvAnalyser(options, init);
-  if (text.includes('\ufffd')) analyser.markUndecodable();
-  parseCsvChunks(text, options, (chunk) => analyser.addChunk(chunk));
+  const analyser = new RecordAnalyser(options, init);
+  if (text.includes('\ufffd')) analyser.undecodable();
+  const reader = new CsvRecordReader(analyser, options.csv ?? {});
+  parseCsvChunks(text, options.csv ?? {}, (chunk) => reader.chunk(chunk));
   return analyser.finish('');
 }
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import { sourceInfoSchema } from '../sources/records';
 import {
   CANONICAL_COLUMNS,
-  FILE_ENCODINGS,
   type CanonicalColumn,
   type ErrorCode,
   type ImportReport,
@@ -94,8 +94,7 @@ export const importSummarySchema = z.object({
 });
 
 export const importSettingsSchema = z.object({
-  encoding: z.enum(FILE_ENCODINGS).nullable(),
-  delimiter: z.enum([',', ';', '\t', '|']),
+  source: sourceInfoSchema,
   decimalComma: z.boolean(),
   dateFormat: z.enum(['iso', 'dmy', 'mdy']),
   timeZone: z.string().nullable(),

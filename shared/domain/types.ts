@@ -1,3 +1,4 @@
+import type { CsvSourceOptions, SourceInfo, XlsxSourceOptions } from '../sources/records';
 // The vocabulary every front door (app, CLI, tests) shares. Pure types: no runtime code here.
 
 /** Canonical CSV columns, in the order they are written back out. */
@@ -129,8 +130,10 @@ export const FILE_ENCODINGS = [
 export type FileEncoding = (typeof FILE_ENCODINGS)[number];
 
 export interface ParseOptions {
-  encoding?: FileEncoding; // default: by byte order mark, else UTF-8
-  delimiter?: CsvDelimiter; // default: detected
+  /** How a CSV file is decoded and split (the CSV source's own options). */
+  csv?: CsvSourceOptions;
+  /** Which sheet of a workbook is read (the workbook source's own options). */
+  xlsx?: XlsxSourceOptions;
   decimalComma?: boolean; // default: true only for ';'-delimited files
   dateFormat?: 'iso' | 'dmy' | 'mdy'; // default 'iso'; dmy/mdy accept 03/04/2026
   timeZone?: string; // IANA zone applied to date-times without an offset; default: none (refused)
@@ -147,9 +150,8 @@ export interface ReferenceCheck {
 
 /** ParseOptions after defaults and detection: what the rows were actually validated with. */
 export interface ImportSettings {
-  /** The encoding chosen for the file; null: by its byte order mark, else UTF-8. */
-  encoding: FileEncoding | null;
-  delimiter: CsvDelimiter;
+  /** How the source read the file: CSV delimiter and encoding, or the workbook's sheet. */
+  source: SourceInfo;
   decimalComma: boolean;
   dateFormat: 'iso' | 'dmy' | 'mdy';
   timeZone: string | null;

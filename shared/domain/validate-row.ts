@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { fastCents, fastQuantity, parseCents, parseQuantity, type Outcome } from './money';
+import { serialToIso } from '../sources/excel-serial';
 import { fastUtcMs, formatIsoUtc, isValidTimeZone, parseTimestamp } from './timestamp';
 import {
   CANONICAL_COLUMNS,
@@ -24,7 +25,7 @@ import {
  * that validateRecord and buildRowSchema agree on every value and every message.
  */
 
-export type RowSettings = Omit<ImportSettings, 'delimiter' | 'encoding'>;
+export type RowSettings = Omit<ImportSettings, 'source'>;
 
 export interface CellValues {
   transaction_number: string;
@@ -79,6 +80,28 @@ function text(max: number, t: string): Outcome<string> {
 }
 const required: Outcome<never> = { ok: false, code: 'required', reason: 'is required' };
 
+/** 5.63848E+12: what Excel shows, and saves to CSV, for a long number in a General cell. */
+const SCIENTIFIC = /^[+-]?\d+(?:[.,]\d+)?E[+-]?\d+$/i;
+const scientific: Outcome<never> = {
+  ok: false,
+  code: 'malformed_csv',
+  reason:
+    'is in scientific notation, as Excel shows long numbers: the digits after the first few are gone and cannot be read back. In Excel, format the column as Text before typing or pasting the ids (or import the .xlsx workbook itself), then save the CSV again',
+};
+
+/** A whole number or decimal in a date column that is a plausible Excel date serial. */
+const SERIAL = /^\d{1,7}(?:\.\d+)?$/;
+function serialDate(t: string): Outcome<never> | null {
+  if (!SERIAL.test(t)) return null;
+  const iso = serialToIso(Number(t), false);
+  if (iso === null || Number(t) < 367) return null;
+  return {
+    ok: false,
+    code: 'invalid_date',
+    reason: `is a number, which looks like an Excel serial date (${iso}): Excel writes a date as its serial when the column is not formatted as a date. In Excel, format the column as a date (yyyy-mm-dd hh:mm:ss) and save the CSV again, or import the .xlsx workbook itself`,
+  };
+}
+
 function tooLong<T>(max: number, text: string): Outcome<T> | null {
   const n = charCount(text);
   return n > max
@@ -101,10 +124,15 @@ function rules(settings: RowSettings): {
     (t: string): Outcome<string | null> =>
       t === '' ? ok(null) : text(max, t);
   return {
-    transaction_number: (t) => (t === '' ? required : text(MAX_LENGTH.transaction_number, t)),
+    transaction_number: (t) =>
+      t === ''
+        ? required
+        : SCIENTIFIC.test(t)
+          ? scientific
+          : text(MAX_LENGTH.transaction_number, t),
     user_id: uuid,
     sku_id: uuid,
-    purchased_at: (t) => (t === '' ? required : parseTimestamp(t, settings)),
+    purchased_at: (t) => (t === '' ? required : (serialDate(t) ?? parseTimestamp(t, settings))),
     quantity: (t) => (t === '' ? required : parseQuantity(t, settings.decimalComma)),
     unit_price: (t) => (t === '' ? required : parseCents(t, settings.decimalComma)),
     total_amount: (t) => (t === '' ? ok(null) : parseCents(t, settings.decimalComma)),
@@ -291,9 +319,10 @@ export function createRowValidator(settings: RowSettings): RowValidator {
       }
 
       const tnRaw = cellAt(record, index[0]);
-      const transactionNumber = plainText(tnRaw, MAX_LENGTH.transaction_number)
-        ? tnRaw
-        : slow('transaction_number', tnRaw, row, errors);
+      const transactionNumber =
+        plainText(tnRaw, MAX_LENGTH.transaction_number) && !SCIENTIFIC.test(tnRaw)
+          ? tnRaw
+          : slow('transaction_number', tnRaw, row, errors);
 
       const userRaw = cellAt(record, index[1]);
       let userId: string | undefined = lastUser;

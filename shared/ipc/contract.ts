@@ -12,9 +12,15 @@ import {
   type AuditEntry,
   type AuditTrail,
 } from '../db/rpc-contract';
-import { parseOptionsSchema } from '../domain/parse-options';
-import { ERROR_CODES, importSummarySchema, rowErrorSchema } from '../domain/report-schema';
-import { CANONICAL_COLUMNS, FILE_ENCODINGS, type CanonicalColumn } from '../domain/types';
+import { parseOptionsSchema, reparseOptionsSchema } from '../domain/parse-options';
+import {
+  ERROR_CODES,
+  importSettingsSchema,
+  importSummarySchema,
+  rowErrorSchema,
+} from '../domain/report-schema';
+import { CANONICAL_COLUMNS, type CanonicalColumn } from '../domain/types';
+import { sourceInfoSchema } from '../sources/records';
 import { projectUrlProblem } from '../net/hosts';
 
 // Every IPC channel between the renderer and the main process: channel -> {input, output}.
@@ -164,6 +170,8 @@ export const needsMappingSchema = z.object({
   templates: z.array(mappingTemplateSchema),
   templateId: id.nullable(),
   sample: z.array(z.array(z.string())),
+  /** How the head was read: for a workbook, the sheet shown and every sheet to choose from. */
+  source: sourceInfoSchema.optional(),
 });
 export type NeedsMapping = z.infer<typeof needsMappingSchema>;
 
@@ -281,14 +289,8 @@ export const leaveOutPreviewSchema = z.object({
 });
 export type LeaveOutPreview = z.infer<typeof leaveOutPreviewSchema>;
 
-export const importSettingsSchema = z.object({
-  encoding: z.enum(FILE_ENCODINGS).nullable(),
-  delimiter: z.enum([',', ';', '\t', '|']),
-  decimalComma: z.boolean(),
-  dateFormat: z.enum(['iso', 'dmy', 'mdy']),
-  timeZone: z.string().nullable(),
-  defaultCurrency: z.string().nullable(),
-});
+/** What the open file was read with: its source's settings (CSV or workbook) and the rules'. */
+export { importSettingsSchema };
 
 export const idLabelSchema = z.object({ id, label: z.string(), detail: z.string().nullable() });
 export type IdLabel = z.infer<typeof idLabelSchema>;
@@ -504,7 +506,7 @@ export const ipcContract = {
   'import:parse-settings': { input: none, output: importSettingsSchema.nullable() },
   /** Reads the open file again with other settings (its column mapping is kept). */
   'import:reparse': {
-    input: z.object({ options: parseOptionsSchema.omit({ columnMapping: true }) }),
+    input: z.object({ options: reparseOptionsSchema }),
     output: openResultSchema,
   },
   /** Names for ids on screen: SKU code and name, member e-mail; unknown ids are left out. */

@@ -179,8 +179,9 @@ function problemsOf(c: FuzzCase, report: ImportReport, rawRows: readonly RawRow[
 
 /** The delimiter was misread (papaparse's own guess once misread small files), or null. */
 function misdetected(c: FuzzCase, report: ImportReport): string | null {
-  const detected = report.settings?.delimiter;
-  if (c.options.delimiter !== undefined || !c.fileDelimiter || !detected) return null;
+  const detected =
+    report.settings?.source.format === 'csv' ? report.settings.source.delimiter : undefined;
+  if (c.options.csv?.delimiter !== undefined || !c.fileDelimiter || !detected) return null;
   if (detected === c.fileDelimiter) return null;
   return `delimiter detection: ${JSON.stringify(c.fileDelimiter)} file read as ${JSON.stringify(detected)}`;
 }
@@ -519,7 +520,7 @@ function caseTextForCheckerTest(): string {
 
 /** The purchases read back are exactly those written. */
 function expectSame(file: RoundTripFile, report: ImportReport): void {
-  expect(report.settings?.delimiter).toBe(file.delimiter);
+  expect(report.settings?.source).toMatchObject({ format: 'csv', delimiter: file.delimiter });
   expect(report.errors).toEqual([]);
   expect(report.purchases).toEqual(expectedPurchases(file));
 }
@@ -625,7 +626,10 @@ describe('regressions found by fuzzing', () => {
     const read = Object.fromEntries(
       Object.entries(files).map(([name, file]) => {
         const report = analyseCsvText(file.text, {}, 'small.csv');
-        return [name, `${report.settings?.delimiter ?? '?'} (${report.errors.length} errors)`];
+        return [
+          name,
+          `${(report.settings?.source.format === 'csv' ? report.settings.source.delimiter : undefined) ?? '?'} (${report.errors.length} errors)`,
+        ];
       }),
     );
     expect(read).toEqual(

@@ -41,9 +41,9 @@ describe('the file encoding setting', () => {
   });
 
   it('reads them as the till wrote them with encoding windows-1252', async () => {
-    const { report } = await parseCsvFile(file, { encoding: 'windows-1252' });
+    const { report } = await parseCsvFile(file, { csv: { encoding: 'windows-1252' } });
     expect(report.errors).toEqual([]);
-    expect(report.settings?.encoding).toBe('windows-1252');
+    expect(report.settings?.source).toMatchObject({ encoding: 'windows-1252' });
     expect(report.purchases[0]?.notes).toBe('Café crème');
   });
 });

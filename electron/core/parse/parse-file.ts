@@ -93,7 +93,17 @@ const errorMessageSchema = z.object({
   type: z.literal('error'),
   jobId: z.number().int(),
   message: z.string(),
+  /** The file cannot be read as what it is (a broken workbook, a sheet to choose): the user's to fix. */
+  unreadable: z.boolean().optional(),
 });
+
+/** The file itself cannot be read (its sentence says why): exit 2 on the command line. */
+export class UnreadableFileError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnreadableFileError';
+  }
+}
 
 export const workerMessageSchema = z.discriminatedUnion('type', [
   progressMessageSchema,
@@ -365,7 +375,10 @@ export async function parseCsvFile(
         stringParts.push(message.strings);
         askNext();
       } else if (message.type === 'error') {
-        settle(true, () => reject(new Error(message.message)));
+        const error = message.unreadable
+          ? new UnreadableFileError(message.message)
+          : new Error(message.message);
+        settle(true, () => reject(error));
       } else {
         // The worker is free (or ended) first; the unpacking that follows runs in steps.
         settle(totalBytes <= KEEP_WORKER_MAX_BYTES, () => {

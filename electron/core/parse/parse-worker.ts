@@ -1,14 +1,8 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { Transform, type TransformCallback } from 'node:stream';
-import { StringDecoder } from 'node:string_decoder';
-import { TextDecoder } from 'node:util';
 import { parentPort } from 'node:worker_threads';
-import Papa from 'papaparse';
-import { papaConfig } from '../../../shared/csv/csv-parse';
-import { CsvAnalyser } from '../../../shared/domain/analyse';
-import type { FileEncoding } from '../../../shared/domain/types';
+import { RecordAnalyser } from '../../../shared/domain/analyse';
 import { packIssues, packRawRows, transferables } from '../../../shared/domain/packed-report';
+import { sniffFile } from '../sources/sniff';
+import { sourceFor } from '../sources/sources';
 import {
   nextRequestSchema,
   workerRequestSchema,
@@ -17,93 +11,14 @@ import {
 } from './parse-file';
 
 /**
- * Worker thread entry: streams the file from disk through a decode-and-hash step into
- * papaparse, feeds each parsed chunk to the analyser, and posts progress and the final report.
- * The file is never held in memory as one string.
+ * Worker thread entry: the file's source (CSV, a workbook's sheet: chosen by sniffing its first
+ * bytes) streams records into the analyser; progress and the final report go back to main.
+ * The file is never held in memory whole.
  */
 
-const READ_CHUNK_BYTES = 1 << 20;
 const PROGRESS_EVERY_MS = 100;
 /** Raw rows per message to main (each message is deserialized on main in one piece). */
 const ROWS_PER_PART = 50_000;
-
-interface Decoder {
-  write(bytes: Buffer): string;
-  end(): string;
-}
-
-/**
- * Picks the decoder from the byte order mark; UTF-8 (with or without BOM) otherwise.
- * For UTF-8, StringDecoder keeps a character split across two reads intact and is ~2x faster
- * than TextDecoder here.
- */
-function decoderFor(head: Buffer, chosen: FileEncoding | undefined): Decoder {
-  // UTF-16 goes through TextDecoder: StringDecoder passes an unpaired surrogate through as is,
-  // where TextDecoder gives U+FFFD, which the analyser refuses with its row.
-  const utf16 =
-    head[0] === 0xfe && head[1] === 0xff
-      ? 'utf-16be'
-      : head[0] === 0xff && head[1] === 0xfe
-        ? 'utf-16le'
-        : null;
-  // A chosen encoding wins over the byte order mark (whose bytes it then reads as it says).
-  const label = chosen && chosen !== 'utf-8' ? chosen : chosen ? null : utf16;
-  if (label) {
-    const text = new TextDecoder(label);
-    return { write: (b) => text.decode(b, { stream: true }), end: () => text.decode() };
-  }
-  const decoder = new StringDecoder('utf8');
-  return { write: (b) => decoder.write(b), end: () => decoder.end() };
-}
-
-/**
- * Bytes in, text out. Decoding here (not in papaparse, which calls Buffer#toString per chunk)
- * keeps a multi-byte character that straddles two reads intact, and hashes the exact bytes.
- * Invalid bytes become U+FFFD, which the analyser then refuses cell by cell with the row number.
- */
-class DecodeAndHash extends Transform {
-  readonly hash = createHash('sha256');
-  bytesRead = 0;
-  private decoder: Decoder | null = null;
-  private atStart = true;
-  private sawUndecodable = false;
-
-  constructor(
-    private readonly encoding: FileEncoding | undefined,
-    private readonly onUndecodable: () => void,
-    private readonly onBytes: () => void,
-  ) {
-    super({ readableObjectMode: true });
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    this.hash.update(chunk);
-    this.bytesRead += chunk.length;
-    this.decoder ??= decoderFor(chunk, this.encoding);
-    this.emitText(this.decoder.write(chunk));
-    this.onBytes();
-    done();
-  }
-
-  override _flush(done: TransformCallback): void {
-    if (this.decoder) this.emitText(this.decoder.end());
-    done();
-  }
-
-  private emitText(decoded: string): void {
-    let text = decoded;
-    if (this.atStart && text.length > 0) {
-      this.atStart = false;
-      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // the byte order mark
-    }
-    if (text.length === 0) return;
-    if (!this.sawUndecodable && text.includes('\ufffd')) {
-      this.sawUndecodable = true;
-      this.onUndecodable();
-    }
-    this.push(text);
-  }
-}
 
 export function runParseJob(
   jobId: number,
@@ -111,17 +26,12 @@ export function runParseJob(
   post: (message: WorkerMessage, transfer?: ArrayBuffer[]) => void,
 ): void {
   const started = performance.now();
-  const analyser = new CsvAnalyser(input.options, {
+  const analyser = new RecordAnalyser(input.options, {
     fileName: input.fileName,
     keepRows: input.keepRows,
   });
   let lastProgress = 0;
-  let failed = false;
-  const fail = (message: string): void => {
-    if (failed) return;
-    failed = true;
-    post({ type: 'error', jobId, message });
-  };
+  let bytesRead = 0;
   const progress = (force: boolean, stage: 'reading' | 'analysing' = 'reading'): void => {
     const now = performance.now();
     if (!force && now - lastProgress < PROGRESS_EVERY_MS) return;
@@ -130,33 +40,37 @@ export function runParseJob(
       type: 'progress',
       jobId,
       stage,
-      bytesRead: decode.bytesRead,
-      totalBytes: Math.max(input.totalBytes, decode.bytesRead),
+      bytesRead,
+      totalBytes: Math.max(input.totalBytes, bytesRead),
       // Data rows: the header is not a row the user counts ("1,000,001 rows" for 1M was wrong).
       rows: analyser.dataRowsRead,
     });
   };
-  const decode = new DecodeAndHash(
-    input.options.encoding,
-    () => analyser.markUndecodable(),
-    () => progress(false),
-  );
-  const file = createReadStream(input.path, { highWaterMark: READ_CHUNK_BYTES });
-  file.on('error', (error: NodeJS.ErrnoException) => {
-    fail(
-      `Cannot read "${input.path}": ${error.code === 'ENOENT' ? 'the file does not exist' : error.message}`,
+  const read = async (): Promise<string> => {
+    let sniffed;
+    try {
+      sniffed = await sniffFile(input.path);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new Error(
+        `Cannot read "${input.path}": ${code === 'ENOENT' ? 'the file does not exist' : (error as Error).message}`,
+      );
+    }
+    const result = await sourceFor(sniffed).read(
+      { path: input.path, totalBytes: input.totalBytes, options: input.options, sniffed },
+      {
+        sink: analyser,
+        progress: (bytes) => {
+          bytesRead = bytes;
+          progress(false);
+        },
+      },
     );
-    decode.destroy();
-  });
-  file.pipe(decode);
-
-  const config: Papa.ParseLocalConfig<string[], NodeJS.ReadableStream> = {
-    ...papaConfig(input.options),
-    chunk: (result) => {
-      if (!failed) analyser.addChunk(result);
-    },
-    complete: () => {
-      if (failed) return;
+    bytesRead = result.bytesRead;
+    return result.sha256;
+  };
+  read().then(
+    (sha256) => {
       try {
         // Every byte is read; grouping and the report take seconds at 1M rows: say so.
         progress(true, 'analysing');
@@ -164,7 +78,9 @@ export function runParseJob(
           report,
           rawRows,
           packedPurchases: purchases,
-        } = analyser.finish(decode.hash.digest('hex'), { packed: true });
+        } = analyser.finish(sha256, {
+          packed: true,
+        });
         const errors = packIssues(report.errors);
         const warnings = packIssues(report.warnings);
         // Raw rows go first, in parts: main deserializes each message in one go, and 1M rows
@@ -210,14 +126,19 @@ export function runParseJob(
         outboxes.set(jobId, { post, messages: outbox });
         sendNext(jobId);
       } catch (error) {
-        fail(
-          `Parsing "${input.path}" failed: ${error instanceof Error ? error.message : String(error)}`,
-        );
+        post({
+          type: 'error',
+          jobId,
+          message: `Parsing "${input.path}" failed: ${error instanceof Error ? error.message : String(error)}`,
+        });
       }
     },
-    error: (error) => fail(`Cannot read "${input.path}": ${error.message}`),
-  };
-  Papa.parse<string[], NodeJS.ReadableStream>(decode, config);
+    (error: unknown) => {
+      const message = error instanceof Error ? error.message : String(error);
+      // The sources' sentences about the file start so; anything else is a defect of ours.
+      post({ type: 'error', jobId, message, unreadable: message.startsWith('Cannot read "') });
+    },
+  );
 }
 
 interface Outgoing {

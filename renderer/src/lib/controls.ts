@@ -6,6 +6,7 @@ export const CONTROL_LABELS = {
   fileSettings: 'File settings',
   encoding: 'Encoding',
   delimiter: 'Delimiter',
+  sheet: 'Sheet',
   decimalComma: 'Decimal comma',
   dateFormat: 'Date format',
   timeZone: 'Time zone',
@@ -16,6 +17,8 @@ export const CONTROL_LABELS = {
   deleteProblemRows: 'Delete every row with this problem',
   leaveOut: 'Leave out transactions with errors…',
   closeFile: 'Close file',
+  // Issue 13: also the engine's hint (shared/domain/fill-down.ts FILL_ORDER_FIELDS_LABEL).
+  fillOrderFields: 'Order fields on first row only',
 } as const;
 
 export type ControlName = keyof typeof CONTROL_LABELS;

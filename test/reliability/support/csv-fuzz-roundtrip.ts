@@ -328,7 +328,7 @@ function linesInFileOrder(file: RoundTripFile): Line[] {
 
 export function parseOptionsFor(file: RoundTripFile): ParseOptions {
   return {
-    ...(file.tellDelimiter ? { delimiter: file.delimiter } : {}),
+    ...(file.tellDelimiter ? { csv: { delimiter: file.delimiter } } : {}),
     ...(file.timeZone ? { timeZone: file.timeZone } : {}),
   };
 }

@@ -176,7 +176,7 @@ function baseArb(ids: FuzzIds, extraOptions = true): fc.Arbitrary<Base> {
       }
       const options: ParseOptions = {
         ...b.extra,
-        ...(b.tellDelimiter ? { delimiter: b.delimiter } : {}),
+        ...(b.tellDelimiter ? { csv: { delimiter: b.delimiter } } : {}),
       };
       const label = `generated seed=${b.seed} purchases=${b.purchases} delimiter=${JSON.stringify(
         b.delimiter,
@@ -346,7 +346,7 @@ export function cellCaseArb(ids: FuzzIds): fc.Arbitrary<FuzzCase> {
         fileDelimiter: base.delimiter,
         label: `${base.label}; ${done.join('; ')}`,
         text: toCsv(records, base.delimiter, base.newline, base.bom),
-        options: base.delimiter === ',' ? {} : { delimiter: base.delimiter },
+        options: base.delimiter === ',' ? {} : { csv: { delimiter: base.delimiter } },
         expect: { cells, refused: true },
       };
     });
@@ -890,23 +890,23 @@ export function delimiterCaseArb(ids: FuzzIds): fc.Arbitrary<FuzzCase> {
     .map(({ base, mode }): FuzzCase => {
       const d = base.delimiter;
       let text = toCsv(base.records, d, base.newline, base.bom);
-      let options: ParseOptions = { delimiter: d };
+      let options: ParseOptions = { csv: { delimiter: d } };
       const expect: FuzzExpectation = {};
       if (mode.kind === 'right') {
         expect.cleanPurchases = base.purchases;
       } else if (mode.kind === 'wrong') {
         const others = DELIMITERS.filter((x) => x !== d);
-        options = { delimiter: others[mode.pick % others.length] ?? ',' };
+        options = { csv: { delimiter: others[mode.pick % others.length] ?? ',' } };
         expect.blocked = true;
         expect.refused = true;
       } else if (mode.kind === 'decimalCommaOff') {
-        options = { delimiter: d, decimalComma: false };
+        options = { csv: { delimiter: d }, decimalComma: false };
         // generate-purchases writes prices with a decimal comma only in ';' files.
         if (d === ';') expect.refused = true;
         else expect.cleanPurchases = base.purchases;
       } else {
         text = toCsv(base.records, mode.delimiter, base.newline, base.bom);
-        options = mode.tell ? { delimiter: mode.tell } : {};
+        options = mode.tell ? { csv: { delimiter: mode.tell } } : {};
       }
       return {
         category: 'delimiter',

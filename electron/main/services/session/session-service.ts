@@ -37,7 +37,7 @@ import {
 import { parseCsvFile } from '../../../core/parse/parse-file';
 import type { SettingsStore } from '../settings/settings';
 import type { ConnectionManager } from './connection-manager';
-import { readCsvHead } from '../../../core/files/csv-head';
+import { readFileHead } from '../../../core/sources/sources';
 import { writeCsv } from '../../../core/files/csv-write';
 import { ImportSession, mergeReference } from './import-session';
 import { releaseMemorySoon } from './release-memory';
@@ -183,10 +183,7 @@ export function createSessionService(deps: SessionServiceDeps) {
         if (!options.columnMapping) {
           let head;
           try {
-            head = await readCsvHead(
-              path,
-              options.delimiter ? { delimiter: options.delimiter } : {},
-            );
+            head = await readFileHead(path, options);
           } catch (error) {
             throw new Error(`Cannot read "${fileName}": ${(error as Error).message}`);
           }
@@ -204,9 +201,14 @@ export function createSessionService(deps: SessionServiceDeps) {
           }
           const missing = REQUIRED_COLUMNS.filter((c) => !suggestion.columns[c]);
           const resolved = resolveColumnMapping(head.headers, template?.mapping);
+          // A workbook with several visible sheets: the mapping step is where the sheet is chosen.
+          const chooseSheet =
+            head.source.format === 'xlsx' &&
+            !options.xlsx?.sheet &&
+            head.source.sheets.filter((s) => !s.hidden).length > 1;
           const needsMapping =
-            head.headers.length > 0 &&
-            (!autoMap || missing.length > 0 || resolved.errors.length > 0);
+            (head.headers.length > 0 || chooseSheet) &&
+            (!autoMap || chooseSheet || missing.length > 0 || resolved.errors.length > 0);
           if (needsMapping) {
             return {
               kind: 'needs-mapping',
@@ -219,6 +221,7 @@ export function createSessionService(deps: SessionServiceDeps) {
               templates: await deps.settings.templates.list(),
               templateId: template?.id ?? null,
               sample: head.sample,
+              source: head.source,
             };
           }
           if (template) parseOptions = { ...options, columnMapping: template.mapping };

@@ -104,11 +104,10 @@ interface ImportState {
   idLabelsNeeded(kind: 'sku' | 'user', ids: string[]): Promise<void>;
 }
 
-export type ParseSettingsChoice = Pick<
-  ImportSettings,
-  'encoding' | 'delimiter' | 'decimalComma' | 'dateFormat'
-> & {
+export type ParseSettingsChoice = Pick<ImportSettings, 'decimalComma' | 'dateFormat'> & {
   timeZone: string | null;
+  /** The source's own settings: a CSV's delimiter and encoding, or a workbook's sheet. */
+  source: ImportSettings['source'];
 };
 
 const initial = {
@@ -533,8 +532,14 @@ export const useImportStore = create<ImportState>()((set, get) => {
       )
         return;
       const options: ParseOptions = {
-        ...(choice.encoding ? { encoding: choice.encoding } : {}),
-        delimiter: choice.delimiter,
+        ...(choice.source.format === 'csv'
+          ? {
+              csv: {
+                ...(choice.source.encoding ? { encoding: choice.source.encoding } : {}),
+                delimiter: choice.source.delimiter,
+              },
+            }
+          : { xlsx: { sheet: choice.source.sheet } }),
         decimalComma: choice.decimalComma,
         dateFormat: choice.dateFormat,
         ...(choice.timeZone ? { timeZone: choice.timeZone } : {}),

@@ -2,7 +2,8 @@ import { useState } from 'react';
 import { CONTROL_LABELS } from '../../../lib/controls';
 import { useImportStore, type ParseSettingsChoice } from '../store';
 
-// How the file is read: delimiter, decimal comma, date format and time zone. Changing one reads
+// How the file is read: its source's settings (a CSV's encoding and delimiter, a workbook's sheet),
+// decimal comma, date format and time zone. Changing one reads
 // the file again at once (the column mapping is kept). Opens by itself when the file has the
 // kind of error one of these settings fixes.
 
@@ -15,14 +16,16 @@ const SETTING_CODES = new Set([
   'malformed_csv',
 ]);
 
-const DELIMITERS: [ParseSettingsChoice['delimiter'], string][] = [
+type CsvSource = Extract<ParseSettingsChoice['source'], { format: 'csv' }>;
+
+const DELIMITERS: [CsvSource['delimiter'], string][] = [
   [',', 'Comma ( , )'],
   [';', 'Semicolon ( ; )'],
   ['\t', 'Tab'],
   ['|', 'Pipe ( | )'],
 ];
 
-const ENCODINGS: [NonNullable<ParseSettingsChoice['encoding']> | '', string][] = [
+const ENCODINGS: [NonNullable<CsvSource['encoding']> | '', string][] = [
   ['', 'Detected (UTF-8 unless marked)'],
   ['utf-8', 'UTF-8'],
   ['windows-1252', 'Windows (Western, 1252)'],
@@ -54,9 +57,9 @@ export function ParseSettings(): React.JSX.Element | null {
   const [zoneError, setZoneError] = useState<string | null>(null);
   if (!view || !settings) return null;
   const needed = Object.keys(view.summary.errorsByCode).some((c) => SETTING_CODES.has(c));
+  const source = settings.source;
   const current: ParseSettingsChoice = {
-    encoding: settings.encoding,
-    delimiter: settings.delimiter,
+    source,
     decimalComma: settings.decimalComma,
     dateFormat: settings.dateFormat,
     timeZone: settings.timeZone,
@@ -66,9 +69,13 @@ export function ParseSettings(): React.JSX.Element | null {
   const zoneText = zone ?? settings.timeZone ?? '';
   const zones = timeZones();
   const summary = [
-    ENCODINGS.find(([e]) => e === (settings.encoding ?? ''))?.[1].replace(/ \(.*\)$/, '') ??
-      settings.encoding,
-    DELIMITERS.find(([d]) => d === settings.delimiter)?.[1] ?? settings.delimiter,
+    ...(source.format === 'csv'
+      ? [
+          ENCODINGS.find(([e]) => e === (source.encoding ?? ''))?.[1].replace(/ \(.*\)$/, '') ??
+            source.encoding,
+          DELIMITERS.find(([d]) => d === source.delimiter)?.[1] ?? source.delimiter,
+        ]
+      : [`sheet “${source.sheet}”`]),
     settings.decimalComma ? 'decimal comma' : 'decimal point',
     settings.dateFormat === 'iso'
       ? 'ISO dates'
@@ -85,40 +92,64 @@ export function ParseSettings(): React.JSX.Element | null {
         <span className="muted small">{summary}</span>
       </summary>
       <div className="parse-settings-body" aria-busy={busy}>
-        <label className="field field--inline">
-          <span className="field-label">{CONTROL_LABELS.encoding}</span>
-          <select
-            value={settings.encoding ?? ''}
-            disabled={busy}
-            onChange={(e) =>
-              change({
-                encoding: (e.target.value || null) as ParseSettingsChoice['encoding'],
-              })
-            }
-          >
-            {ENCODINGS.map(([value, label]) => (
-              <option key={value} value={value}>
-                {label}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="field field--inline">
-          <span className="field-label">{CONTROL_LABELS.delimiter}</span>
-          <select
-            value={settings.delimiter}
-            disabled={busy}
-            onChange={(e) =>
-              change({ delimiter: e.target.value as ParseSettingsChoice['delimiter'] })
-            }
-          >
-            {DELIMITERS.map(([value, label]) => (
-              <option key={value} value={value}>
-                {label}
-              </option>
-            ))}
-          </select>
-        </label>
+        {source.format === 'csv' ? (
+          <>
+            <label className="field field--inline">
+              <span className="field-label">{CONTROL_LABELS.encoding}</span>
+              <select
+                value={source.encoding ?? ''}
+                disabled={busy}
+                onChange={(e) =>
+                  change({
+                    source: {
+                      ...source,
+                      encoding: (e.target.value || null) as CsvSource['encoding'],
+                    },
+                  })
+                }
+              >
+                {ENCODINGS.map(([value, label]) => (
+                  <option key={value} value={value}>
+                    {label}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label className="field field--inline">
+              <span className="field-label">{CONTROL_LABELS.delimiter}</span>
+              <select
+                value={source.delimiter}
+                disabled={busy}
+                onChange={(e) =>
+                  change({
+                    source: { ...source, delimiter: e.target.value as CsvSource['delimiter'] },
+                  })
+                }
+              >
+                {DELIMITERS.map(([value, label]) => (
+                  <option key={value} value={value}>
+                    {label}
+                  </option>
+                ))}
+              </select>
+            </label>
+          </>
+        ) : (
+          <label className="field field--inline">
+            <span className="field-label">{CONTROL_LABELS.sheet}</span>
+            <select
+              value={source.sheet}
+              disabled={busy}
+              onChange={(e) => change({ source: { ...source, sheet: e.target.value } })}
+            >
+              {source.sheets.map((sheet) => (
+                <option key={sheet.name} value={sheet.name}>
+                  {sheet.hidden ? `${sheet.name} (hidden)` : sheet.name}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
         <label className="field field--inline checkbox">
           <input
             type="checkbox"
