@@ -337,7 +337,15 @@ function expectRefusalTransaction(
   expect(value(published[0]?.tuple ?? null, 'id')).toBe(batch.id);
   if (status === 'failed') {
     // A batch refused again replaces its earlier errors (deletes), then records the new ones.
-    const others = tx.changes.filter((change) => change.table !== 'bulk_import_batches');
+    // Its first refusal also records its distinct values, for re-checks (migration 0007).
+    const values = tx.changes.filter((change) => change.table === 'bulk_import_batch_values');
+    for (const change of values) {
+      expect(change.action).toBe('INSERT');
+      expect(value(change.tuple, 'batch_id')).toBe(batch.id);
+    }
+    const others = tx.changes.filter(
+      (change) => !['bulk_import_batches', 'bulk_import_batch_values'].includes(change.table),
+    );
     const inserts = others.filter((change) => change.action === 'INSERT');
     expect(inserts.length).toBe(step?.errorCount ?? -1);
     for (const change of others) {
