@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ERROR_CODES } from './report-schema';
+import { runSteps, STEP_SIZE, type Steps } from './steps';
 import {
   CANONICAL_COLUMNS,
   type CanonicalColumn,
@@ -117,10 +118,19 @@ function optionalAt(strings: readonly string[], i: number): string | null {
 }
 
 export function unpackPurchases(packed: PackedPurchases): Purchase[] {
+  return runSteps(unpackPurchasesSteps(packed));
+}
+
+/**
+ * unpackPurchases in steps: 300k purchases of 1M items are ~0.3-0.5 s of main's time in one go
+ * (issue 18); run in slices (electron/core/run-sliced.ts), main serves its window in between.
+ */
+export function* unpackPurchasesSteps(packed: PackedPurchases): Steps<Purchase[]> {
   const { strings, purchaseInts, totals, itemInts, prices } = packed;
   const purchases: Purchase[] = [];
   let item = 0;
   for (let i = 0; i < totals.length; i++) {
+    if (i % STEP_SIZE === STEP_SIZE - 1) yield;
     const o = i * PURCHASE_FIELDS;
     const count = purchaseInts[o + 6] as number;
     const items: PurchaseItem[] = [];
@@ -236,6 +246,11 @@ export function packRawRows(rawRows: readonly RawRow[]): PackedRawRows {
 }
 
 export function unpackRawRows(packed: PackedRawRows): RawRow[] {
+  return runSteps(unpackRawRowsSteps(packed));
+}
+
+/** unpackRawRows in steps (a 50k-row part is ~20-60 ms of main's time in one go). */
+export function* unpackRawRowsSteps(packed: PackedRawRows): Steps<RawRow[]> {
   const out: RawRow[] = new Array<RawRow>(packed.rows.length);
   const columns = CANONICAL_COLUMNS.map((name, c) => ({
     name,
@@ -243,6 +258,7 @@ export function unpackRawRows(packed: PackedRawRows): RawRow[] {
     codes: packed.columns[c]?.codes ?? new Int32Array(0),
   }));
   for (let i = 0; i < packed.rows.length; i++) {
+    if (i % STEP_SIZE === STEP_SIZE - 1) yield;
     const cells = {} as Record<CanonicalColumn, string>;
     for (const column of columns) cells[column.name] = column.values[column.codes[i] ?? -1] ?? '';
     out[i] = { row: packed.rows[i] ?? 0, cells };
