@@ -97,7 +97,7 @@ export const workbookArb: fc.Arbitrary<WorkbookSpec> = fc
     ),
     date1904: fc.boolean(),
     sharedStrings: fc.boolean(),
-    merges: fc.option(fc.constantFrom(['A1:B1'], ['C2:C5', 'D3:E3']), { nil: undefined }),
+    merges: fc.option(fc.constantFrom<string[]>(['A1:B1'], ['C2:C5', 'D3:E3']), { nil: undefined }),
   })
   .map((w) => {
     const rows: CellSpec[][] = w.header ? [HEADER, ...w.rows] : w.rows;
