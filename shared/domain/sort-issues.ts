@@ -12,6 +12,9 @@ function compare(a: RowError, b: RowError): number {
   return a.row - b.row || columnRank(a.column) - columnRank(b.column);
 }
 
+/** The order sortIssues sorts by (row, then column), for merging lists already sorted. */
+export const compareIssues = compare;
+
 /** Sorted by row, then column; stable, so same-cell issues keep the order they were found in. */
 export function sortIssues(list: RowError[]): RowError[] {
   // Cell errors arrive in order already; checking is O(n) where sorting 1M errors is not.
