@@ -89,10 +89,11 @@ async function start(): Promise<void> {
     dialogs: {
       async openCsv() {
         const options = {
-          title: 'Open a purchase CSV',
+          title: 'Open a purchase file (CSV or Excel workbook)',
           properties: ['openFile' as const],
           filters: [
-            { name: 'CSV files', extensions: ['csv', 'tsv', 'txt'] },
+            { name: 'CSV files and Excel workbooks', extensions: ['csv', 'tsv', 'txt', 'xlsx'] },
+            { name: 'Excel workbooks', extensions: ['xlsx'] },
             { name: 'All files', extensions: ['*'] },
           ],
         };

@@ -1,6 +1,6 @@
 /** Native file dialogs, injected so handlers run without Electron (tests host them too). */
 export interface Dialogs {
-  /** Resolves to the chosen CSV path, or null when cancelled. */
+  /** Resolves to the chosen file (CSV or .xlsx workbook), or null when cancelled. */
   openCsv(): Promise<string | null>;
   /** Resolves to the chosen path to write, or null when cancelled. */
   saveCsv(options: {
