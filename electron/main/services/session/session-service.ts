@@ -1,20 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import {
-  commitImport,
-  commitOrReconcile,
-  CommitCancelledError,
-} from '../../../../shared/db/commit-import';
 import type { BatchDetail, BatchOverview, ErrorPage } from '../../../../shared/db/rpc-contract';
 import { suggestColumnMapping, resolveColumnMapping } from '../../../../shared/csv/column-mapping';
 import type { RowEdit } from '../../../../shared/domain/analyse';
 import { revalidateRowsSteps } from '../../../../shared/domain/revalidate-steps';
-import { collectReferenceIds } from '../../../../shared/domain/reference-check';
+import { collectReferenceIds, type ReferenceIds } from '../../../../shared/domain/reference-check';
 import {
   CANONICAL_COLUMNS,
   REQUIRED_COLUMNS,
   type CanonicalColumn,
   type ParseOptions,
-  type ReferenceCheck,
 } from '../../../../shared/domain/types';
 import type {
   AuditEntry,
@@ -29,18 +23,32 @@ import type {
   RecheckView,
   SessionView,
 } from '../../../../shared/ipc/contract';
-import { batchErrors, recheckBatch } from '../../../core/import-service';
+import {
+  batchOverview,
+  checkReferences,
+  commitPurchases,
+  describeBatch,
+  exportBatchErrors,
+  getBatch,
+  listBatchErrors,
+  listBatches,
+  recheckBatch,
+  retryBatch,
+} from '../../../core/use-cases';
 import { parseCsvFile } from '../../../core/parse/parse-file';
 import type { SettingsStore } from '../settings/settings';
 import type { ConnectionManager } from './connection-manager';
-import { readCsvHead } from '../../../core/files/csv-head';
+import { readFileHead } from '../../../core/sources/sources';
 import { writeCsv } from '../../../core/files/csv-write';
 import { ImportSession, mergeReference, referenceIdsSteps } from './import-session';
 import { runSliced, untilAborted } from '../../../core/run-sliced';
 import { releaseMemorySoon } from './release-memory';
 
-// The import use cases behind the IPC handlers: open a file (mapping step when needed), fix it,
-// export it, commit it, and the batch history. Only views and windows of rows leave this module.
+// The app's door onto the engine's use cases (electron/core/use-cases): the open file's session
+// (open with a mapping step when needed, fix, undo, export), who may do what, notifications of
+// long imports, and the shapes the IPC handlers answer with. Checking, committing, re-checking,
+// retrying and describing a batch are the use cases' own, shared with the command line. Only
+// views and windows of rows leave this module.
 
 export interface SessionServiceDeps {
   connection: ConnectionManager;
@@ -111,22 +119,10 @@ export function createSessionService(deps: SessionServiceDeps) {
     }
   };
 
-  /** Asks the database about the ids of these purchases. */
-  const checkReferences = async (ids: {
-    userIds: string[];
-    skuIds: string[];
-    transactionNumbers: string[];
-  }): Promise<ReferenceCheck> => {
-    if (ids.userIds.length + ids.skuIds.length + ids.transactionNumbers.length === 0) {
-      return { unknownUserIds: [], unknownSkuIds: [], existingTransactions: [] };
-    }
+  /** Asks the active connection's database about the ids of these purchases. */
+  const checkIds = (ids: ReferenceIds) => {
     const { rpc, merchantId } = deps.connection.active();
-    return rpc.call('import_check_references', {
-      p_merchant_id: merchantId,
-      p_user_ids: ids.userIds,
-      p_sku_ids: ids.skuIds,
-      p_transaction_numbers: ids.transactionNumbers,
-    });
+    return checkReferences(rpc, merchantId, ids);
   };
 
   /** Re-validates edited rows and their transactions, then re-checks their ids. */
@@ -138,6 +134,7 @@ export function createSessionService(deps: SessionServiceDeps) {
     const s = current();
     if (edits.length === 0) return;
     if (!s.editable) throw new Error('This file cannot be edited: it has a file-level problem.');
+    // In slices, as is deriving the new state (issue 18): main serves the window meanwhile.
     const result = await runSliced(
       revalidateRowsSteps({ report: s.state.local, rawRows: s.state.rawRows, edits }),
     );
@@ -145,7 +142,7 @@ export function createSessionService(deps: SessionServiceDeps) {
     const ids = collectReferenceIds({
       purchases: result.report.purchases.filter((p) => affected.has(p.transactionNumber)),
     });
-    const answer = await checkReferences(ids);
+    const answer = await checkIds(ids);
     await s.applySliced(label, {
       ...s.state,
       rawRows: result.rawRows,
@@ -191,10 +188,7 @@ export function createSessionService(deps: SessionServiceDeps) {
         if (!options.columnMapping) {
           let head;
           try {
-            head = await readCsvHead(
-              path,
-              options.delimiter ? { delimiter: options.delimiter } : {},
-            );
+            head = await readFileHead(path, options);
           } catch (error) {
             throw new Error(`Cannot read "${fileName}": ${(error as Error).message}`);
           }
@@ -212,9 +206,14 @@ export function createSessionService(deps: SessionServiceDeps) {
           }
           const missing = REQUIRED_COLUMNS.filter((c) => !suggestion.columns[c]);
           const resolved = resolveColumnMapping(head.headers, template?.mapping);
+          // A workbook with several visible sheets: the mapping step is where the sheet is chosen.
+          const chooseSheet =
+            head.source.format === 'xlsx' &&
+            !options.xlsx?.sheet &&
+            head.source.sheets.filter((s) => !s.hidden).length > 1;
           const needsMapping =
-            head.headers.length > 0 &&
-            (!autoMap || missing.length > 0 || resolved.errors.length > 0);
+            (head.headers.length > 0 || chooseSheet) &&
+            (!autoMap || chooseSheet || missing.length > 0 || resolved.errors.length > 0);
           if (needsMapping) {
             return {
               kind: 'needs-mapping',
@@ -227,6 +226,7 @@ export function createSessionService(deps: SessionServiceDeps) {
               templates: await deps.settings.templates.list(),
               templateId: template?.id ?? null,
               sample: head.sample,
+              source: head.source,
             };
           }
           if (template) parseOptions = { ...options, columnMapping: template.mapping };
@@ -260,7 +260,7 @@ export function createSessionService(deps: SessionServiceDeps) {
         if (controller.signal.aborted) return { kind: 'cancelled' };
         const ids = await runSliced(referenceIdsSteps(local), { signal: controller.signal });
         // Cancel is answered at once, even while the database is still answering (issue 18).
-        const reference = await untilAborted(checkReferences(ids), controller.signal);
+        const reference = await untilAborted(checkIds(ids), controller.signal);
         if (controller.signal.aborted) return { kind: 'cancelled' };
         deps.emitImportProgress({
           phase: 'preparing',
@@ -489,7 +489,7 @@ export function createSessionService(deps: SessionServiceDeps) {
         return result;
       };
       try {
-        const batch = await commitImport(
+        const outcome = await commitPurchases(
           rpc,
           {
             merchantId,
@@ -504,29 +504,25 @@ export function createSessionService(deps: SessionServiceDeps) {
           { signal: controller.signal, onProgress: (p) => deps.emitCommitProgress(p) },
         );
         const durationMs = performance.now() - started;
+        if (outcome.kind === 'cancelled') {
+          // The cancelled batch is final: committing again starts a new one. It stays in History
+          // as cancelled; the result shows it so the user can find it there.
+          if (outcome.batchCancelled) s.idempotencyKey = null;
+          return {
+            outcome: 'cancelled',
+            batch: outcome.batch,
+            message: outcome.message,
+            durationMs,
+          };
+        }
+        const { batch } = outcome;
         if (batch.status === 'completed') s.committedBatchId = batch.id;
         return finish({
           outcome: batch.status === 'completed' ? 'completed' : 'failed',
           batch,
-          message: describeBatch(batch),
+          message: describeForApp(batch, 'import'),
           durationMs,
         });
-      } catch (error) {
-        if (error instanceof CommitCancelledError) {
-          // The cancelled batch is final: committing again starts a new one.
-          if (error.batchCancelled) s.idempotencyKey = null;
-          // The batch stays in History as cancelled; show it so the user can find it there.
-          const batch = error.batchId
-            ? await rpc.call('import_get_batch', { p_batch_id: error.batchId }).catch(() => null)
-            : null;
-          return {
-            outcome: 'cancelled',
-            batch,
-            message: error.message,
-            durationMs: performance.now() - started,
-          };
-        }
-        throw error;
       } finally {
         committing = null;
       }
@@ -556,13 +552,7 @@ export function createSessionService(deps: SessionServiceDeps) {
       offset: number;
     }) {
       const { rpc, merchantId } = deps.connection.active();
-      return rpc.call('import_list_batches', {
-        p_merchant_id: merchantId,
-        p_status: input.status,
-        p_search: input.search || null,
-        p_limit: input.limit,
-        p_offset: input.offset,
-      });
+      return listBatches(rpc, { merchantId, ...input });
     },
 
     async getBatch(
@@ -570,16 +560,15 @@ export function createSessionService(deps: SessionServiceDeps) {
       page: { errorsLimit?: number | undefined; errorsOffset?: number | undefined } = {},
     ): Promise<BatchDetail> {
       const { rpc } = deps.connection.active();
-      return rpc.call('import_get_batch', {
-        p_batch_id: id,
-        p_errors_limit: page.errorsLimit ?? 100,
-        p_errors_offset: page.errorsOffset ?? 0,
+      return getBatch(rpc, id, {
+        errorsLimit: page.errorsLimit ?? 100,
+        errorsOffset: page.errorsOffset ?? 0,
       });
     },
 
     async batchOverview(days: number): Promise<BatchOverview> {
       const { rpc, merchantId } = deps.connection.active();
-      return rpc.call('import_batch_overview', { p_merchant_id: merchantId, p_days: days });
+      return batchOverview(rpc, merchantId, days);
     },
 
     async listBatchErrors(input: {
@@ -590,14 +579,8 @@ export function createSessionService(deps: SessionServiceDeps) {
       limit: number;
     }): Promise<ErrorPage> {
       const { rpc } = deps.connection.active();
-      return rpc.call('import_list_batch_errors', {
-        p_batch_id: input.id,
-        p_code: input.code,
-        p_value: input.value,
-        p_after_row: input.after?.row ?? null,
-        p_after_column: input.after?.column ?? null,
-        p_limit: input.limit,
-      });
+      const { id, ...query } = input;
+      return listBatchErrors(rpc, { batchId: id, ...query });
     },
 
     async recheckBatch(id: string): Promise<RecheckView> {
@@ -613,13 +596,11 @@ export function createSessionService(deps: SessionServiceDeps) {
       if (!state.permissions.retry)
         throw new Error('Only support staff and admins can retry a batch.');
       const started = performance.now();
-      const batch = await rpc.call('import_get_batch', { p_batch_id: id });
-      if (batch.status === 'completed') return batch;
-      const result = await commitOrReconcile(rpc, id);
+      const result = await retryBatch(rpc, id);
       if (performance.now() - started >= NOTIFY_AFTER_MS) {
         deps.notify(
           result.status === 'completed' ? 'Retry completed' : 'Retry failed',
-          describeBatch(result),
+          describeForApp(result, 'retry'),
         );
       }
       return result;
@@ -656,13 +637,7 @@ export function createSessionService(deps: SessionServiceDeps) {
 
     async exportBatchErrors(id: string, path: string): Promise<number> {
       const { rpc } = deps.connection.active();
-      // Streamed page by page: a failed 1M-row batch never sits in memory or crosses IPC whole.
-      async function* rows(): AsyncGenerator<string[]> {
-        for await (const e of batchErrors(rpc, id)) {
-          yield [String(e.row), e.column ?? '', e.code, e.message, e.value ?? ''];
-        }
-      }
-      return writeCsv(path, ['row', 'column', 'code', 'message', 'value'], rows());
+      return exportBatchErrors(rpc, id, path);
     },
   };
   return service;
@@ -687,10 +662,10 @@ function short(text: string): string {
   return text.length > 40 ? `${text.slice(0, 37)}...` : text;
 }
 
-export function describeBatch(batch: BatchDetail): string {
-  if (batch.status === 'completed') {
-    return `Imported ${batch.importedPurchases.toLocaleString('en')} purchases (${batch.importedItems.toLocaleString('en')} items)${batch.name ? ` as "${batch.name}"` : ''}.`;
-  }
-  const errors = batch.errorCount > 0 ? ` ${batch.errorCount} row errors were recorded.` : '';
-  return `The database refused the batch: ${batch.errorMessage ?? 'no reason given'}.${errors} Nothing was imported; support can re-check and retry it from History.`;
+/** The use cases' sentence, with the app's next step after a refusal. */
+function describeForApp(batch: BatchDetail, attempt: 'import' | 'retry'): string {
+  const sentence = describeBatch(batch, attempt);
+  return batch.status === 'failed'
+    ? `${sentence} Support can re-check and retry it from History.`
+    : sentence;
 }
