@@ -18,7 +18,9 @@ export const USAGE = `Usage: purchase-import <command> [options]
 Commands:
   migrate  --db URL [--with-reference-schema]
   check    FILE --merchant UUID [--db URL] [--json] [--skip-existing]
+           [--template NAME|FILE] [--fill-order-fields]
   import   FILE --merchant UUID [--name TEXT] [--db URL] [--json] [--skip-existing]
+           [--template NAME|FILE] [--fill-order-fields]
            [--record-failure]
   batches  --merchant UUID [--status STATUS] [--limit N] [--db URL] [--json]
   batch    ID [--errors-limit N] [--errors-offset N] [--errors-csv FILE] [--db URL] [--json]
@@ -34,6 +36,13 @@ Reading the file (never guessed; say it when the file needs it):
   --date-format iso | dmy | mdy     dmy/mdy accept 03/04/2026 (default iso)
   --time-zone ZONE                  IANA zone for date-times without an offset, e.g. Europe/Paris
   --chunk-rows N                    rows per staged chunk (default 5000)
+  --template NAME|FILE              the column mapping: a preset (shopify-orders) or a JSON file
+                                    {"transaction_number": "Order", …} ("" = not in this file)
+  --fill-order-fields               the order's fields (customer, time, currency…) are given on
+                                    the first row of each order only: fill them down
+
+Members may be named by user_email instead of user_id, SKUs by sku_code instead of sku_id
+(e-mails compared trimmed and case-insensitively, codes exactly, per merchant).
 
 A batch's row errors are shown by cause first, then a page of rows:
   --errors-limit N                  rows per page (default 50, at most 5000)
@@ -84,6 +93,8 @@ const fileOptions = {
     .refine(isTimeZone, { message: 'is not an IANA time zone such as Europe/Paris' })
     .optional(),
   'chunk-rows': z.coerce.number().int().min(1).max(100_000).optional(),
+  template: z.string().min(1).optional(),
+  'fill-order-fields': z.boolean().optional(),
 };
 
 const errorPaging = {
@@ -192,6 +203,8 @@ function parseRaw(args: string[]) {
       'date-format': { type: 'string' },
       'time-zone': { type: 'string' },
       'chunk-rows': { type: 'string' },
+      template: { type: 'string' },
+      'fill-order-fields': { type: 'boolean' },
       'errors-limit': { type: 'string' },
       'errors-offset': { type: 'string' },
       'errors-csv': { type: 'string' },
@@ -216,6 +229,7 @@ export function parseOptionsOf(
     ...(args['decimal-comma'] !== undefined ? { decimalComma: args['decimal-comma'] } : {}),
     ...(args['date-format'] ? { dateFormat: args['date-format'] } : {}),
     ...(args['time-zone'] ? { timeZone: args['time-zone'] } : {}),
+    ...(args['fill-order-fields'] ? { fillOrderFields: true } : {}),
   };
 }
 

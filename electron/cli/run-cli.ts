@@ -27,6 +27,7 @@ import {
   type ParseProgress,
 } from '../core/use-cases';
 import { parseCliArgs, parseOptionsOf, USAGE, UsageError, type CommandArgs } from './cli-args';
+import { templateOptions } from './cli-template';
 import { amount, count, plural, table, when } from './cli-format';
 import { createProgressLine } from './progress-line';
 
@@ -687,7 +688,7 @@ function fileInput(args: FileArgs) {
   return {
     path: args.file,
     merchantId: args.merchant,
-    parseOptions: parseOptionsOf(args),
+    parseOptions: { ...parseOptionsOf(args), ...templateOptions(args.template) },
     skipExisting: args['skip-existing'],
   };
 }

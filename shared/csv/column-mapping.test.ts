@@ -28,7 +28,32 @@ describe('resolveColumnMapping', () => {
     ]);
     expect(r.errors).toEqual([]);
     expect(r.warnings).toEqual([]);
-    expect(r.index).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    // user_email and sku_code (natural keys) are absent: -1.
+    expect(r.index).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, -1, -1]);
+  });
+
+  it('takes user_email for user_id and sku_code for sku_id (natural keys)', () => {
+    const r = resolveColumnMapping([
+      'Order Number',
+      'Customer Email',
+      'Date',
+      'Lineitem sku',
+      'Qty',
+      'Price',
+    ]);
+    expect(r.errors).toEqual([]);
+    expect(r.mapping).toEqual({
+      transaction_number: 'Order Number',
+      user_email: 'Customer Email',
+      purchased_at: 'Date',
+      sku_code: 'Lineitem sku',
+      quantity: 'Qty',
+      unit_price: 'Price',
+    });
+    const missing = resolveColumnMapping(['Txn', 'Date', 'Qty', 'Price']);
+    expect(missing.errors.map((e) => e.message)).toEqual([
+      'missing required columns: user_id (or user_email), sku_id (or sku_code).',
+    ]);
   });
 
   it('knows common aliases', () => {

@@ -1,6 +1,6 @@
+import { describeRequiredColumn, missingRequiredColumns } from '../domain/natural-keys';
 import {
   CANONICAL_COLUMNS,
-  REQUIRED_COLUMNS,
   type CanonicalColumn,
   type ParseOptions,
   type RowError,
@@ -70,6 +70,30 @@ const ALIASES: Record<CanonicalColumn, readonly string[]> = {
   ],
   store_code: ['store', 'store id', 'shop', 'shop code', 'shop id', 'branch', 'location'],
   notes: ['note', 'comment', 'comments', 'remark', 'remarks', 'memo'],
+  // Natural keys (issue 13). "SKU" alone stays sku_id (files of UUIDs use it); a file of codes
+  // maps it to sku_code on the mapping step, or names it as one of these.
+  user_email: [
+    'email',
+    'e-mail',
+    'email address',
+    'customer email',
+    'customer e-mail',
+    'user email',
+    'member email',
+    'buyer email',
+  ],
+  sku_code: [
+    'sku code',
+    'lineitem sku',
+    'line item sku',
+    'item sku',
+    'variant sku',
+    'product sku',
+    'product code',
+    'item code',
+    'article code',
+    'article number',
+  ],
 };
 
 /**
@@ -187,8 +211,10 @@ export function suggestColumnMapping(
     { header: string; index: number; confidence: number } | null
   >;
   const taken = new Set<number>();
+  const unmapped = new Set<CanonicalColumn>();
   for (const column of CANONICAL_COLUMNS) {
     const wanted = saved?.[column];
+    if (wanted === '') unmapped.add(column); // saved as "not in this file"
     if (!wanted) continue;
     const index = findHeader(headers, wanted, taken);
     if (index < 0) continue;
@@ -205,7 +231,7 @@ export function suggestColumnMapping(
   }
   for (const s of suggestions) {
     if (taken.has(s.index) || !s.column || s.confidence < 0.9) continue;
-    if (columns[s.column]) continue; // the first header wins here; resolveColumnMapping reports it
+    if (columns[s.column] || unmapped.has(s.column)) continue; // the first header wins here
     columns[s.column] = { header: s.header, index: s.index, confidence: s.confidence };
   }
   return { headers: suggestions, columns };
@@ -245,6 +271,9 @@ export function resolveColumnMapping(
   const savedColumns = new Set<CanonicalColumn>();
   for (const column of CANONICAL_COLUMNS) {
     const wanted = saved?.[column];
+    // '' saves "not in this file": no header is matched to the column (a preset's way of saying
+    // that an export's Total is not the purchase total).
+    if (wanted === '') savedColumns.add(column);
     if (!wanted) continue;
     // Two canonical columns saved onto one header is a duplicate; findHeader ignores `taken`
     // here on purpose so that case is detected rather than silently resolved.
@@ -318,7 +347,7 @@ export function resolveColumnMapping(
     }
   }
 
-  const missing = REQUIRED_COLUMNS.filter((c) => index[CANONICAL_COLUMNS.indexOf(c)] === -1);
+  const missing = missingRequiredColumns((c) => index[CANONICAL_COLUMNS.indexOf(c)] !== -1);
   const duplicated = new Set(errors.map((e) => e.column));
   const reallyMissing = missing.filter((c) => !duplicated.has(c));
   if (reallyMissing.length > 0) {
@@ -333,9 +362,9 @@ export function resolveColumnMapping(
       row: 1,
       column: null,
       code: 'missing_columns',
-      message: `missing required column${reallyMissing.length > 1 ? 's' : ''}: ${reallyMissing.join(
-        ', ',
-      )}.${ambiguousNote}`,
+      message: `missing required column${reallyMissing.length > 1 ? 's' : ''}: ${reallyMissing
+        .map(describeRequiredColumn)
+        .join(', ')}.${ambiguousNote}`,
       value: reallyMissing.join(','),
     });
   }

@@ -2,6 +2,7 @@ import type { Purchase } from '../domain/types';
 import type { ImportRpc } from './import-rpc';
 import type { AuditTrail, BatchDetail } from './rpc-contract';
 import { RpcError } from './rpc-transport';
+import type { ResolvedKeys } from '../domain/natural-keys';
 import { chunkPurchases, toStagedRows } from './staging';
 
 // Sends grouped purchases to the database as one batch: begin → stage chunks of whole purchases →
@@ -36,6 +37,8 @@ export interface CommitImportInput {
   stageConcurrency?: number;
   /** What the admin changed before importing, stored with the batch (none: imported as is). */
   audit?: AuditTrail | null;
+  /** Natural keys as the preview resolved them (natural-keys.ts resolvedKeys); see toStagedRows. */
+  keys?: ResolvedKeys;
 }
 
 export interface RetryPolicy {
@@ -126,6 +129,7 @@ export async function commitImport(
         retry,
         sleep,
         stop: () => hooks.signal?.aborted ?? false,
+        ...(input.keys ? { keys: input.keys } : {}),
         staged: (stagedRows) =>
           report({
             chunksSent: progress.chunksSent + 1,
@@ -212,6 +216,7 @@ interface StageHooks {
   /** Asked before each chunk: true stops sending (chunks in flight still finish). */
   stop: () => boolean;
   staged: (stagedRows: number) => void;
+  keys?: ResolvedKeys;
 }
 
 /**
@@ -237,7 +242,7 @@ async function stageChunks(
           rpc.call('import_stage_chunk', {
             p_batch_id: batchId,
             p_chunk_no: index,
-            p_rows: toStagedRows(chunk),
+            p_rows: toStagedRows(chunk, hooks.keys),
           }),
         );
         hooks.staged(staged.stagedRows);

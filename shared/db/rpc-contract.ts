@@ -52,8 +52,9 @@ export const referenceCheckSchema = z.object({
   unknownUserIds: z.array(uuid),
   unknownSkuIds: z.array(uuid),
   existingTransactions: z.array(existingTransactionSchema),
-  userKeys: z.array(keyResolutionSchema).default([]),
-  skuKeys: z.array(keyResolutionSchema).default([]),
+  // Absent from a call that sent no keys (and from servers before migration 0006).
+  userKeys: z.array(keyResolutionSchema).optional(),
+  skuKeys: z.array(keyResolutionSchema).optional(),
 });
 
 export const batchSummarySchema = z.object({

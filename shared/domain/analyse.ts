@@ -2,7 +2,9 @@ import { resolveColumnMapping, type ResolvedMapping } from '../csv/column-mappin
 import { isBlankRecord, parseCsvChunks } from '../csv/csv-parse';
 import { CsvRecordReader } from '../sources/csv-records';
 import type { CellProblem, RecordBatch, RecordSink, SourceInfo } from '../sources/records';
+import { OrderFieldFiller } from './fill-down';
 import { PurchaseGrouper, type PurchaseStats } from './group-purchases';
+import { keyModeOf } from './natural-keys';
 import type { PackedPurchases } from './packed-report';
 import { resolveSettings } from './parse-options';
 import { applyReferenceCheck } from './reference-check';
@@ -64,12 +66,14 @@ export class RecordAnalyser implements RecordSink {
   private readonly errors: RowError[] = [];
   private readonly fileErrors: RowError[] = [];
   private readonly rawRows: RawRow[] | null;
+  private readonly filler: OrderFieldFiller;
 
   constructor(
     private readonly options: ParseOptions,
     private readonly init: AnalyseInit,
   ) {
     this.rawRows = init.keepRows ? [] : null;
+    this.filler = new OrderFieldFiller(options.fillOrderFields === true);
   }
 
   /** The last row number seen so far (header and blank lines included). */
@@ -134,7 +138,7 @@ export class RecordAnalyser implements RecordSink {
         value: null,
       });
     }
-    this.validator = createRowValidator(this.settings);
+    this.validator = createRowValidator(this.settings, keyModeOf(this.mapping.mapping));
     this.validator.checkUndecodable = this.sawUndecodable;
   }
 
@@ -149,6 +153,8 @@ export class RecordAnalyser implements RecordSink {
     const headers = this.headers;
     if (!mapping || !validator || !headers) return;
     this.dataRows++;
+    // Order fields on the first row only (fill-down.ts): filled when asked, else noted for a hint.
+    record = this.filler.next(record, mapping.index, row);
     if (this.rawRows) this.rawRows.push(toRawRow(record, mapping.index, row));
     if (mapping.errors.length > 0) return; // the columns are not known: nothing to validate
 
@@ -239,7 +245,7 @@ export class RecordAnalyser implements RecordSink {
       purchases = blocked ? [] : grouped.purchases;
       groupErrors = grouped.errors;
     }
-    const errors = sortIssues([...fileErrors, ...this.errors, ...groupErrors]);
+    const errors = this.filler.hint(sortIssues([...fileErrors, ...this.errors, ...groupErrors]));
     const warnings = sortIssues([...(this.mapping?.warnings ?? [])]);
     const summary = stats
       ? summarizeStats({ rows: this.dataRows, stats, errors, warnings })
@@ -376,7 +382,7 @@ export function revalidateRows(input: {
     }
   }
 
-  const validator = createRowValidator(settings);
+  const validator = createRowValidator(settings, keyModeOf(report.mapping));
   validator.checkUndecodable = true;
   const grouper = new PurchaseGrouper();
   const newErrors: RowError[] = [];

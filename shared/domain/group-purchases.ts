@@ -1,4 +1,5 @@
 import { formatCents, MAX_CENTS } from './money';
+import { userRefCell } from './natural-keys';
 import {
   ITEM_FIELDS,
   NULL_REF,
@@ -19,7 +20,8 @@ import type { Purchase, PurchaseItem, RowError, ValidRow } from './types';
 /** How much a given total may differ from the items' sum, in cents (the 0.01 rule). */
 export const TOTAL_TOLERANCE_CENTS = 1;
 
-type PurchaseField = 'user_id' | 'purchased_at' | 'currency' | 'total_amount' | 'store_code';
+type PurchaseField =
+  'user_id' | 'user_email' | 'purchased_at' | 'currency' | 'total_amount' | 'store_code';
 
 const money = (cents: number | null): string | null => (cents === null ? null : formatCents(cents));
 const shown = (v: string | null): string => (v === null ? '(empty)' : `"${v}"`);
@@ -129,7 +131,9 @@ export class PurchaseGrouper {
     } else {
       // Plain comparisons first: this runs for every row, the messages almost never.
       if (row.userId !== first.userId) {
-        this.differs(g, row, first, 'user_id', row.userId, first.userId);
+        // A member named by e-mail is reported in the user_email column, as the file gives it.
+        const mine = userRefCell(row.userId);
+        this.differs(g, row, first, mine.column, mine.value, userRefCell(first.userId).value);
       }
       if (row.purchasedAt !== first.purchasedAt) {
         this.differs(g, row, first, 'purchased_at', row.purchasedAt, first.purchasedAt);

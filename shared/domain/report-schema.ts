@@ -32,10 +32,13 @@ export const ERROR_CODES = [
   'missing_time_zone',
   'invalid_currency',
   'too_long',
+  'invalid_email',
   'inconsistent_purchase',
   'total_mismatch',
   'unknown_user',
   'unknown_sku',
+  'ambiguous_key',
+  'key_changed',
   'already_imported',
   'conflict',
 ] as const satisfies readonly ErrorCode[];
@@ -101,6 +104,13 @@ export const importSettingsSchema = z.object({
   defaultCurrency: z.string().nullable(),
 });
 
+const keyResolutionSchema = z.object({
+  key: z.string(),
+  id: z.string().nullable(),
+  name: z.string().nullable(),
+  candidates: z.array(z.object({ id: z.string(), name: z.string().nullable() })),
+});
+
 export const importReportSchema = z.object({
   fileName: z.string(),
   fileSha256: z.string(),
@@ -118,6 +128,8 @@ export const importReportSchema = z.object({
       existingTransactions: z.array(
         z.object({ transactionNumber: z.string(), batchId: z.string().nullable() }),
       ),
+      userKeys: z.array(keyResolutionSchema).optional(),
+      skuKeys: z.array(keyResolutionSchema).optional(),
       skipExisting: z.boolean(),
     })
     .optional(),

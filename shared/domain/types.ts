@@ -10,7 +10,18 @@ export const REQUIRED_COLUMNS = [
   'quantity',
   'unit_price',
 ] as const;
-export const OPTIONAL_COLUMNS = ['currency', 'total_amount', 'store_code', 'notes'] as const;
+/**
+ * user_email and sku_code are the natural keys (issue 13): a file names the member by user_id or
+ * by user_email, the SKU by sku_id or by sku_code; the database resolves keys per merchant.
+ */
+export const OPTIONAL_COLUMNS = [
+  'currency',
+  'total_amount',
+  'store_code',
+  'notes',
+  'user_email',
+  'sku_code',
+] as const;
 export const CANONICAL_COLUMNS = [...REQUIRED_COLUMNS, ...OPTIONAL_COLUMNS] as const;
 
 export type RequiredColumn = (typeof REQUIRED_COLUMNS)[number];
@@ -41,12 +52,15 @@ export type ErrorCode =
   | 'missing_time_zone'
   | 'invalid_currency'
   | 'too_long'
+  | 'invalid_email'
   // cross-row (purchase level)
   | 'inconsistent_purchase'
   | 'total_mismatch'
   // reference (database)
   | 'unknown_user'
   | 'unknown_sku'
+  | 'ambiguous_key' // a user_email or sku_code that several members or SKUs share
+  | 'key_changed' // a key that names another member or SKU than at the check (commit)
   | 'already_imported'
   | 'conflict';
 
@@ -139,6 +153,19 @@ export interface ParseOptions {
   timeZone?: string; // IANA zone applied to date-times without an offset; default: none (refused)
   columnMapping?: Partial<Record<CanonicalColumn, string>>; // canonical -> header as in the file
   defaultCurrency?: string;
+  /** The order's fields are given on its first row only: fill them down (fill-down.ts). */
+  fillOrderFields?: boolean;
+}
+
+/**
+ * What one natural key names for the merchant: `id` when exactly one member or SKU has it; else
+ * null, with candidates when several do (ambiguous), none when nobody does (unknown).
+ */
+export interface KeyResolution {
+  key: string;
+  id: string | null;
+  name: string | null;
+  candidates: { id: string; name: string | null }[];
 }
 
 /** Result of the reference check RPC for one merchant. */
@@ -146,6 +173,9 @@ export interface ReferenceCheck {
   unknownUserIds: string[];
   unknownSkuIds: string[];
   existingTransactions: { transactionNumber: string; batchId: string | null }[];
+  /** Every user_email / sku_code of the file, resolved (absent: the file has none). */
+  userKeys?: KeyResolution[];
+  skuKeys?: KeyResolution[];
 }
 
 /** ParseOptions after defaults and detection: what the rows were actually validated with. */

@@ -8,7 +8,14 @@ import {
   type RowError,
   type ValidRow,
 } from './types';
-import { buildRowSchema, createRowValidator, validateRows, type RowSettings } from './validate-row';
+import { skuKeyOf, userKeyOf } from './natural-keys';
+import {
+  buildRowSchema,
+  createRowValidator,
+  rowColumns,
+  validateRows,
+  type RowSettings,
+} from './validate-row';
 
 const settings: RowSettings = {
   decimalComma: false,
@@ -34,6 +41,8 @@ function raw(cells: Partial<Record<CanonicalColumn, string>> = {}, row = 2): Raw
       total_amount: '25.00',
       store_code: 'S1',
       notes: '',
+      user_email: '',
+      sku_code: '',
       ...cells,
     },
   };
@@ -251,6 +260,9 @@ function referenceRow(
     ),
     store_code: referenceText(cells.store_code, 100, false),
     notes: referenceText(cells.notes, 2000, false),
+    // Not columns of a row of UUIDs (rowColumns): the loops below skip them.
+    user_email: pass(null),
+    sku_code: pass(null),
   };
 }
 
@@ -266,6 +278,8 @@ function valuesOf(row: ValidRow): Record<CanonicalColumn, unknown> {
     total_amount: row.totalAmountCents,
     store_code: row.storeCode,
     notes: row.notes,
+    user_email: userKeyOf(row.userId),
+    sku_code: skuKeyOf(row.skuId),
   };
 }
 
@@ -339,6 +353,8 @@ const oracleRow: fc.Arbitrary<Record<CanonicalColumn, string>> = fc.record({
   ),
   store_code: fc.oneof(fc.string({ maxLength: 4 }), fc.constantFrom('s'.repeat(101), 'a\u0000b')),
   notes: fc.oneof(fc.string({ maxLength: 4 }), fc.constant('n'.repeat(2001))),
+  user_email: fc.constantFrom('', 'a@b.c'),
+  sku_code: fc.constantFrom('', 'C-1'),
 });
 
 describe('against a reference written in the test', () => {
@@ -373,7 +389,7 @@ describe('against a reference written in the test', () => {
             }
             return rowValid ? { value: value() } : 'no complaint';
           };
-          for (const column of CANONICAL_COLUMNS) {
+          for (const column of rowColumns()) {
             const want = expected[column];
             const reference = want.ok
               ? rowValid
@@ -401,7 +417,7 @@ describe('against a reference written in the test', () => {
           if (rowValid) validRows++;
 
           // Each cell alone in an otherwise valid row: its normalised value, whatever the rest.
-          for (const column of CANONICAL_COLUMNS) {
+          for (const column of rowColumns()) {
             const alone = { ...raw().cells, [column]: cells[column] };
             const want = referenceRow(alone, decimalComma)[column];
             const row = validator.validateRow({ row: 8, cells: alone }, []);
@@ -451,6 +467,8 @@ describe('fast path and zod schema', () => {
       total_amount: fc.stringMatching(/^[-0-9.,]{0,12}$/),
       store_code: fc.string({ maxLength: 3 }),
       notes: fc.string({ maxLength: 3 }),
+      user_email: fc.constantFrom('a@b.c', ' A@B.C ', 'nope', ''),
+      sku_code: fc.string({ maxLength: 3 }),
     };
     return fc.oneof(specific[column], fc.string({ maxLength: 6 }));
   };
@@ -495,5 +513,72 @@ describe('fast path and zod schema', () => {
         { numRuns: 1500 },
       );
     }
+  });
+});
+
+describe('natural keys (user_email, sku_code)', () => {
+  const byKeys = { userByEmail: true, skuByCode: true };
+  const keyed = (cells: Partial<Record<CanonicalColumn, string>>) =>
+    raw({ user_id: '', sku_id: '', user_email: 'alice@example.com', sku_code: 'ABC-1', ...cells });
+
+  it('names the member by e-mail (trimmed, lower case) and the SKU by code (exact)', () => {
+    const { valid, errors } = validateRows(
+      [keyed({ user_email: '  Alice@Example.COM ', sku_code: ' abc-1 ' })],
+      settings,
+      byKeys,
+    );
+    expect(errors).toEqual([]);
+    expect(valid.map((r) => [r.userId, r.skuId])).toEqual([
+      ['email:alice@example.com', 'code:abc-1'],
+    ]);
+  });
+
+  it('requires the key in key mode and refuses what cannot be an e-mail', () => {
+    const { errors } = validateRows(
+      [keyed({ user_email: '', sku_code: '' }), keyed({ user_email: 'Alice Martin' })],
+      settings,
+      byKeys,
+    );
+    expect(errors.map((e) => [e.column, e.code, e.message])).toEqual([
+      ['user_email', 'required', 'user_email is required'],
+      ['sku_code', 'required', 'sku_code is required'],
+      ['user_email', 'invalid_email', 'user_email "Alice Martin" is not an e-mail address'],
+    ]);
+  });
+
+  it('a SKU code shaped like a UUID stays a code', () => {
+    const { valid } = validateRows([keyed({ sku_code: SKU.toUpperCase() })], settings, byKeys);
+    expect(valid[0]?.skuId).toBe(`code:${SKU.toUpperCase()}`);
+  });
+
+  it('fast path and zod schema agree in key mode', () => {
+    const schema = buildRowSchema(settings, byKeys);
+    const validator = createRowValidator(settings, byKeys);
+    const email = fc.oneof(
+      fc.emailAddress(),
+      fc.emailAddress().map((e) => ` ${e.toUpperCase()} `),
+      fc.constantFrom('', 'nope', 'a b@c', `${'x'.repeat(320)}@y`),
+    );
+    const code = fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom('', 'x'.repeat(201)));
+    fc.assert(
+      fc.property(email, code, (userEmail, skuCode) => {
+        const cells = keyed({ user_email: userEmail, sku_code: skuCode }).cells;
+        const errors: RowError[] = [];
+        const fast = validator.validateRow({ row: 7, cells }, errors);
+        const zod = schema.safeParse(cells);
+        expect(fast === null).toBe(!zod.success);
+        if (zod.success && fast) {
+          expect([fast.userId, fast.skuId]).toEqual([
+            `email:${String(zod.data.user_email)}`,
+            `code:${String(zod.data.sku_code)}`,
+          ]);
+        } else if (!zod.success) {
+          expect(errors.map((e) => [e.column, e.message])).toEqual(
+            zod.error.issues.map((i) => [i.path[0], i.message]),
+          );
+        }
+      }),
+      { numRuns: 500 },
+    );
   });
 });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { fastCents, fastQuantity, parseCents, parseQuantity, type Outcome } from './money';
+import { ID_MODE, normalizeEmail, skuKeyRef, userKeyRef, type KeyMode } from './natural-keys';
 import { serialToIso } from '../sources/excel-serial';
 import { fastUtcMs, formatIsoUtc, isValidTimeZone, parseTimestamp } from './timestamp';
 import {
@@ -38,11 +39,23 @@ export interface CellValues {
   total_amount: number | null;
   store_code: string | null;
   notes: string | null;
+  user_email: string | null; // trimmed, lower case
+  sku_code: string | null;
 }
 
 export type CellSchemas = { [K in CanonicalColumn]: z.ZodType<CellValues[K], string> };
 
-export const MAX_LENGTH = { transaction_number: 100, store_code: 100, notes: 2000 } as const;
+export const MAX_LENGTH = {
+  transaction_number: 100,
+  store_code: 100,
+  notes: 2000,
+  user_email: 320,
+  sku_code: 200,
+} as const;
+
+// Deliberately loose: one @ with something on both sides and no spaces. The CRM decides whether
+// the address names a member; this only catches cells that cannot be an e-mail (a name, a UUID).
+const EMAIL = /^[^\s@]+@[^\s@]+$/;
 
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
@@ -109,8 +122,14 @@ function tooLong<T>(max: number, text: string): Outcome<T> | null {
     : null;
 }
 
-/** The rules, on trimmed text. */
-function rules(settings: RowSettings): {
+/**
+ * The rules, on trimmed text. In key mode (the file names members by user_email, SKUs by
+ * sku_code) the key column is required; otherwise it is an optional column of its own.
+ */
+function rules(
+  settings: RowSettings,
+  keys: KeyMode = ID_MODE,
+): {
   [K in CanonicalColumn]: (t: string) => Outcome<CellValues[K]>;
 } {
   const uuid = (t: string): Outcome<string> => {
@@ -145,7 +164,35 @@ function rules(settings: RowSettings): {
     },
     store_code: optionalText(MAX_LENGTH.store_code),
     notes: optionalText(MAX_LENGTH.notes),
+    user_email: (t) => {
+      if (t === '') return keys.userByEmail ? required : ok(null);
+      if (t.includes(NUL)) return hasNul;
+      const long = tooLong<string>(MAX_LENGTH.user_email, t);
+      if (long) return long;
+      return EMAIL.test(t)
+        ? ok(normalizeEmail(t))
+        : { ok: false, code: 'invalid_email', reason: 'is not an e-mail address' };
+    },
+    sku_code: (t) => {
+      if (t === '') return keys.skuByCode ? required : ok(null);
+      return text(MAX_LENGTH.sku_code, t);
+    },
   };
+}
+
+/** The columns a row of this key mode is made of: the key column replaces the id column. */
+export function rowColumns(keys: KeyMode = ID_MODE): CanonicalColumn[] {
+  return CANONICAL_COLUMNS.filter((c) =>
+    c === 'user_id'
+      ? !keys.userByEmail
+      : c === 'user_email'
+        ? keys.userByEmail
+        : c === 'sku_id'
+          ? !keys.skuByCode
+          : c === 'sku_code'
+            ? keys.skuByCode
+            : true,
+  );
 }
 
 function shown(value: string): string {
@@ -156,8 +203,8 @@ export function cellMessage(column: string, raw: string, reason: string): string
   return raw.trim() === '' ? `${column} ${reason}` : `${column} "${shown(raw)}" ${reason}`;
 }
 
-export function buildCellSchemas(settings: RowSettings): CellSchemas {
-  const r = rules(settings);
+export function buildCellSchemas(settings: RowSettings, keys: KeyMode = ID_MODE): CellSchemas {
+  const r = rules(settings, keys);
   const schema = <K extends CanonicalColumn>(column: K): z.ZodType<CellValues[K], string> =>
     z.string().transform((raw, ctx): CellValues[K] => {
       const outcome = r[column](raw.trim());
@@ -181,12 +228,20 @@ export function buildCellSchemas(settings: RowSettings): CellSchemas {
     total_amount: schema('total_amount'),
     store_code: schema('store_code'),
     notes: schema('notes'),
+    user_email: schema('user_email'),
+    sku_code: schema('sku_code'),
   };
 }
 
-/** The row as one zod object (canonical cells in, normalised cells out). */
-export function buildRowSchema(settings: RowSettings) {
-  return z.object(buildCellSchemas(settings));
+/**
+ * The row as one zod object (canonical cells in, normalised cells out): the columns of the key
+ * mode (rowColumns); other cells are ignored, as the engine ignores them.
+ */
+export function buildRowSchema(settings: RowSettings, keys: KeyMode = ID_MODE) {
+  const cells = buildCellSchemas(settings, keys);
+  const shape: Partial<CellSchemas> = {};
+  for (const column of rowColumns(keys)) Object.assign(shape, { [column]: cells[column] });
+  return z.object(shape);
 }
 
 /** Checks the options a user chose; a bad choice is a caller error, not a row defect. */
@@ -205,6 +260,10 @@ function cellAt(record: readonly string[], i: number | undefined): string {
 
 /** Identity column positions for a RawRow turned into an array in CANONICAL_COLUMNS order. */
 const IDENTITY_INDEX: readonly number[] = CANONICAL_COLUMNS.map((_, i) => i);
+const USER_ID_AT = CANONICAL_COLUMNS.indexOf('user_id');
+const SKU_ID_AT = CANONICAL_COLUMNS.indexOf('sku_id');
+const USER_EMAIL_AT = CANONICAL_COLUMNS.indexOf('user_email');
+const SKU_CODE_AT = CANONICAL_COLUMNS.indexOf('sku_code');
 
 function isAsciiEdge(c: number): boolean {
   return c > 32 && c < 127;
@@ -224,6 +283,7 @@ function plainText(raw: string, max: number): boolean {
 
 export interface RowValidator {
   readonly settings: RowSettings;
+  readonly keys: KeyMode;
   readonly schemas: CellSchemas;
   /**
    * Validates one record whose canonical columns sit at `index` (CANONICAL_COLUMNS order, -1 =
@@ -242,10 +302,12 @@ export interface RowValidator {
 
 const UNDECODABLE = '\ufffd';
 
-export function createRowValidator(settings: RowSettings): RowValidator {
+export function createRowValidator(settings: RowSettings, keys: KeyMode = ID_MODE): RowValidator {
   assertRowSettings(settings);
-  const schemas = buildCellSchemas(settings);
-  const ruleFor = rules(settings);
+  const schemas = buildCellSchemas(settings, keys);
+  const ruleFor = rules(settings, keys);
+  // Natural keys repeat across rows like ids: one normalised reference per distinct spelling.
+  const keyRefs = new Map<string, string>();
   const known = knownCurrencies();
   const { decimalComma } = settings;
   // Ids repeat across rows: keep one normalised string per distinct spelling.
@@ -295,8 +357,26 @@ export function createRowValidator(settings: RowSettings): RowValidator {
     return slow(column, raw, row, errors);
   }
 
+  function keyRef(
+    column: 'user_email' | 'sku_code',
+    raw: string,
+    row: number,
+    errors: RowError[],
+  ): string | undefined {
+    const cacheKey = column === 'user_email' ? `u${raw}` : `s${raw}`;
+    const cached = keyRefs.get(cacheKey);
+    if (cached !== undefined) return cached;
+    const value = slow(column, raw, row, errors);
+    if (value === undefined || value === null) return undefined;
+    const ref = column === 'user_email' ? userKeyRef(value) : skuKeyRef(value);
+    if (keyRefs.size > 1_000_000) keyRefs.clear();
+    keyRefs.set(cacheKey, ref);
+    return ref;
+  }
+
   const validator: RowValidator = {
     settings,
+    keys,
     schemas,
     checkUndecodable: false,
     validateRecord(record, index, row, errors) {
@@ -324,10 +404,12 @@ export function createRowValidator(settings: RowSettings): RowValidator {
           ? tnRaw
           : slow('transaction_number', tnRaw, row, errors);
 
-      const userRaw = cellAt(record, index[1]);
+      const userRaw = cellAt(record, index[keys.userByEmail ? USER_EMAIL_AT : USER_ID_AT]);
       let userId: string | undefined = lastUser;
       if (userRaw !== lastUserRaw || userRaw === '') {
-        userId = id('user_id', userRaw, row, errors);
+        userId = keys.userByEmail
+          ? keyRef('user_email', userRaw, row, errors)
+          : id('user_id', userRaw, row, errors);
         if (userId !== undefined) {
           lastUserRaw = userRaw;
           lastUser = userId;
@@ -365,7 +447,9 @@ export function createRowValidator(settings: RowSettings): RowValidator {
         purchasedAt = value;
       }
 
-      const skuId = id('sku_id', cellAt(record, index[3]), row, errors);
+      const skuId = keys.skuByCode
+        ? keyRef('sku_code', cellAt(record, index[SKU_CODE_AT]), row, errors)
+        : id('sku_id', cellAt(record, index[SKU_ID_AT]), row, errors);
 
       const qtyRaw = cellAt(record, index[4]);
       const fastQty = fastQuantity(qtyRaw);
@@ -446,8 +530,9 @@ export function createRowValidator(settings: RowSettings): RowValidator {
 export function validateRows(
   rows: readonly RawRow[],
   settings: RowSettings,
+  keys: KeyMode = ID_MODE,
 ): { valid: ValidRow[]; errors: RowError[] } {
-  const validator = createRowValidator(settings);
+  const validator = createRowValidator(settings, keys);
   const valid: ValidRow[] = [];
   const errors: RowError[] = [];
   for (const raw of rows) {

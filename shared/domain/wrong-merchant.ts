@@ -14,11 +14,20 @@ export interface ForeignIds {
 const MIN_UNKNOWN = 3;
 
 export function wrongMerchantSignal(
-  ids: Pick<ReferenceIds, 'userIds' | 'skuIds'>,
-  reference: Pick<ReferenceCheck, 'unknownUserIds' | 'unknownSkuIds'>,
+  ids: Pick<ReferenceIds, 'userIds' | 'skuIds' | 'userEmails' | 'skuCodes'>,
+  reference: Pick<ReferenceCheck, 'unknownUserIds' | 'unknownSkuIds' | 'userKeys' | 'skuKeys'>,
 ): ForeignIds | null {
-  const users = { unknown: reference.unknownUserIds.length, total: ids.userIds.length };
-  const skus = { unknown: reference.unknownSkuIds.length, total: ids.skuIds.length };
+  // Natural keys count with ids: an e-mail or code nobody of the merchant has is unknown.
+  const unknownKeys = (keys: ReferenceCheck['userKeys']): number =>
+    (keys ?? []).filter((k) => k.id === null && k.candidates.length === 0).length;
+  const users = {
+    unknown: reference.unknownUserIds.length + unknownKeys(reference.userKeys),
+    total: ids.userIds.length + (ids.userEmails?.length ?? 0),
+  };
+  const skus = {
+    unknown: reference.unknownSkuIds.length + unknownKeys(reference.skuKeys),
+    total: ids.skuIds.length + (ids.skuCodes?.length ?? 0),
+  };
   const mostly = (kind: { unknown: number; total: number }): boolean =>
     kind.unknown >= MIN_UNKNOWN && kind.unknown * 2 >= kind.total;
   return mostly(users) || mostly(skus) ? { users, skus } : null;

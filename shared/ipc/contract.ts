@@ -155,6 +155,10 @@ export const mappingTemplateSchema = z.object({
   /** The headers of the file it was saved from (matched ignoring case and punctuation). */
   headers: z.array(z.string()),
   savedAt: z.string(),
+  /** A preset shipped with the app (shared/domain/mapping-presets.ts): what it leaves out. */
+  preset: z.object({ description: z.string(), ignored: z.array(z.string()) }).optional(),
+  /** Choosing it turns on "Order fields on first row only" (issue 13). */
+  fillOrderFields: z.boolean().optional(),
 });
 export type MappingTemplate = z.infer<typeof mappingTemplateSchema>;
 

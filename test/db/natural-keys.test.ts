@@ -111,8 +111,8 @@ describe('import_check_references with natural keys', () => {
       p_user_emails: ['user1@example.test', 'only-b@example.test'],
       p_sku_codes: ['SKU-1'],
     });
-    expect(forB.userKeys.map((k) => k.id)).toEqual([expect.any(String), b.userIds[0]]);
-    expect(forB.skuKeys.map((k) => k.id)).toEqual([b.skuIds[0]]);
+    expect((forB.userKeys ?? []).map((k) => k.id)).toEqual([expect.any(String), b.userIds[0]]);
+    expect((forB.skuKeys ?? []).map((k) => k.id)).toEqual([b.skuIds[0]]);
   });
 
   it('names the candidates of a key two members or two SKUs share', async () => {
@@ -140,7 +140,7 @@ describe('import_check_references with natural keys', () => {
         ],
       },
     ]);
-    expect(result.skuKeys[0]?.candidates).toEqual([
+    expect(result.skuKeys?.[0]?.candidates).toEqual([
       { id: skuOne, name: 'Dup one' },
       { id: skuTwo, name: 'Dup two' },
     ]);
@@ -332,8 +332,8 @@ describe('who may resolve keys', () => {
         p_sku_codes: ['SKU-2'],
       });
       const mine = await operator.call('import_check_references', args(m.merchantId));
-      expect(mine.userKeys.map((k) => k.id)).toEqual([m.userIds[0]]);
-      expect(mine.skuKeys.map((k) => k.id)).toEqual([m.skuIds[1]]);
+      expect((mine.userKeys ?? []).map((k) => k.id)).toEqual([m.userIds[0]]);
+      expect((mine.skuKeys ?? []).map((k) => k.id)).toEqual([m.skuIds[1]]);
       for (const refused of [
         await rejectionOf(operator.call('import_check_references', args(other.merchantId))),
         await rejectionOf(stranger.call('import_check_references', args(m.merchantId))),

@@ -590,6 +590,8 @@ describe('regressions found by fuzzing', () => {
       total_amount: '',
       store_code: 'S1',
       notes: '',
+      user_email: '',
+      sku_code: '',
       ...cells,
     };
     return `${CSV_HEADER.join(delimiter)}\n${CSV_HEADER.map((c) => row[c]).join(delimiter)}\n`;
@@ -746,6 +748,8 @@ describe('regressions found by fuzzing', () => {
       total_amount: '',
       store_code: '+S1',
       notes: '=1+1 at the till',
+      user_email: '',
+      sku_code: '',
     };
     // What session-service saveFixed does: writeCsv(path, columns, rows of raw cells, verbatim).
     await writeCsv(path, CSV_HEADER, [CSV_HEADER.map((c) => row[c])], { neutralise: false });

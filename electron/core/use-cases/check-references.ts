@@ -20,5 +20,8 @@ export async function checkReferences(
     p_user_ids: ids.userIds,
     p_sku_ids: ids.skuIds,
     p_transaction_numbers: ids.transactionNumbers,
+    // Natural keys (issue 13), resolved by the same call; a file of UUIDs sends none.
+    ...(ids.userEmails?.length ? { p_user_emails: ids.userEmails } : {}),
+    ...(ids.skuCodes?.length ? { p_sku_codes: ids.skuCodes } : {}),
   });
 }

@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import type { CommitProgress } from '../../../shared/db/commit-import';
 import type { ImportRpc } from '../../../shared/db/import-rpc';
 import type { BatchDetail } from '../../../shared/db/rpc-contract';
+import { resolvedKeys } from '../../../shared/domain/natural-keys';
 import { collectReferenceIds } from '../../../shared/domain/reference-check';
 import { wrongMerchantSignal, type ForeignIds } from '../../../shared/domain/wrong-merchant';
 import {
@@ -66,6 +67,8 @@ export async function importFile(
       fileName: basename(input.path),
       fileSha256: checked.localReport.fileSha256,
       purchases,
+      // Natural keys go with the ids the check resolved them to (the commit checks them again).
+      keys: resolvedKeys(checked.reference),
       idempotencyKey: input.idempotencyKey ?? randomUUID(),
       ...(input.chunkRows ? { chunkRows: input.chunkRows } : {}),
     },

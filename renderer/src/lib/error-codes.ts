@@ -20,10 +20,13 @@ export const ERROR_LABELS: Record<ErrorCode, string> = {
   missing_time_zone: 'No time zone',
   invalid_currency: 'Unknown currency',
   too_long: 'Too long',
+  invalid_email: 'Not an e-mail',
   inconsistent_purchase: 'Conflicting transaction',
   total_mismatch: 'Total mismatch',
   unknown_user: 'Unknown user',
   unknown_sku: 'Unknown SKU',
+  ambiguous_key: 'Shared e-mail or code',
+  key_changed: 'Key changed',
   already_imported: 'Already imported',
   conflict: 'Conflict',
 };
@@ -57,11 +60,14 @@ export const ERROR_HINTS: Record<ErrorCode, string> = {
   missing_time_zone: `Choose the “${C.timeZone}” of the file under “${C.fileSettings}”, or add an offset (+01:00) to the cell.`,
   invalid_currency: `${edit} to an ISO code (EUR, USD), or use “${C.replaceEverywhere}”.`,
   too_long: `${edit} to make it shorter.`,
+  invalid_email: `${edit} to the member’s e-mail address, or use “${C.replaceEverywhere}” to pick a member.`,
   inconsistent_purchase:
     'Make the rows of this transaction agree (edit the cells), or give one a new transaction number.',
   total_mismatch: `${edit}: correct total_amount or the items’ quantity and price.`,
   unknown_user: `Use “${C.replaceEverywhere}” to pick a member of this merchant, or “${C.deleteTransaction}”.`,
   unknown_sku: `Use “${C.replaceEverywhere}” to pick one of the merchant’s SKUs, or “${C.deleteRow}”.`,
+  ambiguous_key: `Several members or SKUs of this merchant share it: use “${C.replaceEverywhere}” to pick the one meant, or “${C.deleteTransaction}”.`,
+  key_changed: `The e-mail or code names another member or SKU than when the file was checked: open the file again to check it anew.`,
   already_imported: `Tick “${C.skipExisting}” above the grid, or use “${C.deleteTransaction}”.`,
   conflict: `Use “${C.deleteTransaction}”, or “${C.leaveOut}” to import the rest.`,
 };

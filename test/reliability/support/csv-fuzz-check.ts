@@ -41,16 +41,20 @@ const CODE_KIND: Record<ErrorCode, 'file' | 'warning' | 'cell' | 'group' | 'refe
   missing_time_zone: 'cell',
   invalid_currency: 'cell',
   too_long: 'cell',
+  invalid_email: 'cell',
   inconsistent_purchase: 'group',
   total_mismatch: 'group',
   unknown_user: 'reference',
   unknown_sku: 'reference',
+  ambiguous_key: 'reference',
+  key_changed: 'reference',
   already_imported: 'reference',
   conflict: 'reference',
 };
 
 const COLUMNS: ReadonlySet<string> = new Set(CANONICAL_COLUMNS);
 const LOWER_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const KEY_REF = /^(email:[^\s@]+@[^\s@]+|code:\S(.*\S)?)$/s;
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 function isCanonical(column: string | null): column is CanonicalColumn {
@@ -207,7 +211,10 @@ function checkPurchase(
   if (p.transactionNumber.length === 0 || p.transactionNumber !== p.transactionNumber.trim()) {
     problems.push(`${name}: transaction number is empty or untrimmed`);
   }
-  if (!LOWER_UUID.test(p.userId)) problems.push(`${name}: user id ${p.userId} is not a uuid`);
+  // A member named by e-mail (a mapping of user_email) is a key reference (natural-keys.ts).
+  if (!LOWER_UUID.test(p.userId) && !KEY_REF.test(p.userId)) {
+    problems.push(`${name}: user id ${p.userId} is not a uuid`);
+  }
   if (!ISO_UTC.test(p.purchasedAt) && unstorableReason(p) === null) {
     problems.push(`${name}: purchased_at ${p.purchasedAt} is not ISO 8601 UTC`);
   }
@@ -216,7 +223,9 @@ function checkPurchase(
   p.items.forEach((item, i) => {
     if (item.lineNumber !== i + 1) problems.push(`${name}: line numbers out of order`);
     if (p.rows[i] !== item.row) problems.push(`${name}: rows do not list its items' rows`);
-    if (!LOWER_UUID.test(item.skuId)) problems.push(`${name}: sku ${item.skuId} is not a uuid`);
+    if (!LOWER_UUID.test(item.skuId) && !KEY_REF.test(item.skuId)) {
+      problems.push(`${name}: sku ${item.skuId} is not a uuid`);
+    }
     if (!Number.isInteger(item.quantity) || item.quantity < 1 || item.quantity > MAX_QUANTITY) {
       problems.push(`${name}: quantity ${item.quantity} out of range`);
     }

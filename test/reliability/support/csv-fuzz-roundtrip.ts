@@ -350,6 +350,8 @@ export function roundTripRecords(file: RoundTripFile): string[][] {
       total_amount: total === null ? '' : writeMoney(total, file.priceStyle + 1, decimalComma),
       store_code: p.storeCode ?? '',
       notes: item.notes ?? '',
+      user_email: '',
+      sku_code: '',
     };
     return file.columns.map(({ column }) => cells[column]);
   });

@@ -250,6 +250,9 @@ export const BAD_VALUES: Record<CanonicalColumn, readonly string[]> = {
   total_amount: ['abc', '-5', '1.999', '1e2'],
   store_code: ['s'.repeat(101)],
   notes: ['n'.repeat(2001)],
+  // Natural keys: refused only in a file that names members or SKUs by them.
+  user_email: ['', 'Alice Martin'],
+  sku_code: ['', 'c'.repeat(201)],
 };
 
 /** Boundary values: the rules may accept or refuse them, but never crash or let bad data by. */
@@ -319,7 +322,8 @@ export function cellCaseArb(ids: FuzzIds): fc.Arbitrary<FuzzCase> {
       const done: string[] = [];
       for (const t of bad) {
         const index = 1 + (t.row % dataCount);
-        const column = CANONICAL_COLUMNS[t.col % CANONICAL_COLUMNS.length] ?? 'quantity';
+        // The file's own columns (user_email and sku_code, the natural keys, it has not).
+        const column = CSV_HEADER[t.col % CSV_HEADER.length] ?? 'quantity';
         if (cells.some((c) => c.row === rowOf(index) && c.column === column)) continue;
         const pool = BAD_VALUES[column];
         const value = pool[t.pick % pool.length] ?? '';
@@ -367,6 +371,8 @@ export const ALIASES: Record<CanonicalColumn, readonly string[]> = {
   total_amount: ['Total', 'Order Total'],
   store_code: ['Store', 'branch'],
   notes: ['Comments', 'memo'],
+  user_email: ['Email', 'Customer Email'],
+  sku_code: ['Lineitem sku', 'SKU code'],
 };
 
 type KeepOp =

@@ -3,6 +3,7 @@ import {
   collectReferenceIdsSteps,
   type ReferenceIds,
 } from '../../../../shared/domain/reference-check';
+import { mergeKeyResolutions } from '../../../../shared/domain/natural-keys';
 import { applyReferenceCheckSteps } from '../../../../shared/domain/reference-check-steps';
 import { runSteps, STEP_SIZE, type Steps } from '../../../../shared/domain/steps';
 import { wrongMerchantSignal, type ForeignIds } from '../../../../shared/domain/wrong-merchant';
@@ -612,9 +613,14 @@ export function mergeReference(
   for (const id of answer.unknownSkuIds) skus.add(id.toLowerCase());
   const existing = before.existingTransactions.filter((t) => !askedTxns.has(t.transactionNumber));
   existing.push(...answer.existingTransactions);
+  const userKeys = mergeKeyResolutions(before.userKeys, answer.userKeys);
+  const skuKeys = mergeKeyResolutions(before.skuKeys, answer.skuKeys);
   return {
     unknownUserIds: [...users],
     unknownSkuIds: [...skus],
     existingTransactions: existing,
+    // Natural keys (issue 13): those asked again take the new answer, the others are kept.
+    ...(userKeys ? { userKeys } : {}),
+    ...(skuKeys ? { skuKeys } : {}),
   };
 }

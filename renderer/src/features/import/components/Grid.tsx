@@ -2,7 +2,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { CanonicalColumn } from '../../../../../shared/domain/types';
 import type { GridRow, IdLabel } from '../../../../../shared/ipc/contract';
-import { useConnectionStore } from '../../connection/store';
+import { usePermission } from '../../../lib/access';
 import { errorLabel } from '../../../lib/error-codes';
 import { plural } from '../../../lib/format';
 import { reviewState } from '../review-state';
@@ -25,6 +25,8 @@ const WIDTHS: Record<CanonicalColumn, { min: number; max: number }> = {
   total_amount: { min: 100, max: 130 },
   store_code: { min: 90, max: 130 },
   notes: { min: 120, max: 260 },
+  user_email: { min: 160, max: 320 },
+  sku_code: { min: 100, max: 260 },
 };
 /** Approximate width of one character of the grid's 13px font, plus the cell's padding. */
 const CHAR_PX = 7.6;
@@ -89,7 +91,7 @@ export function Grid(): React.JSX.Element | null {
   const selectionCleared = useImportStore((s) => s.selectionCleared);
   const idLabels = useImportStore((s) => s.idLabels);
   const idLabelsNeeded = useImportStore((s) => s.idLabelsNeeded);
-  const canFix = useConnectionStore((s) => s.state?.permissions.fix ?? false);
+  const canFix = usePermission('fix');
   const scrollRef = useRef<HTMLDivElement>(null);
   const columns = useMemo(() => view?.columns ?? [], [view]);
   // Widths fit the first loaded page (and the names of its ids); they stay put while scrolling.

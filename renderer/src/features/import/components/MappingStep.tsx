@@ -4,6 +4,7 @@ import {
   REQUIRED_COLUMNS,
   type CanonicalColumn,
 } from '../../../../../shared/domain/types';
+import { CONTROL_LABELS } from '../../../lib/controls';
 import { useImportStore } from '../store';
 
 type Mapping = Partial<Record<CanonicalColumn, string>>;
@@ -19,11 +20,14 @@ const DESCRIPTIONS: Record<CanonicalColumn, string> = {
   total_amount: 'Purchase total',
   store_code: 'Store or branch',
   notes: 'Free text',
+  user_email: 'Member e-mail, instead of user_id',
+  sku_code: 'SKU code, instead of sku_id',
 };
 
 export function MappingStep(): React.JSX.Element | null {
   const pending = useImportStore((s) => s.mapping);
   const mappingConfirmed = useImportStore((s) => s.mappingConfirmed);
+  const sheetChosen = useImportStore((s) => s.sheetChosen);
   const mappingAbandoned = useImportStore((s) => s.mappingAbandoned);
   const [mapping, setMapping] = useState<Mapping>(() => pending?.proposed ?? {});
   const [save, setSave] = useState(false);
@@ -92,8 +96,23 @@ export function MappingStep(): React.JSX.Element | null {
               ? `Some required columns were not recognised (${pending.missing.join(', ')}). Choose which header holds each one.`
               : 'Check which header holds each column.'}{' '}
             Matches found automatically are preselected.
+            {pending.source?.format === 'xlsx' && pending.source.sheets.length > 1
+              ? ` This workbook has ${pending.source.sheets.length} sheets: the “${CONTROL_LABELS.sheet}” list says which one is read.`
+              : ''}
           </p>
         </div>
+        {pending.source?.format === 'xlsx' && pending.source.sheets.length > 1 && (
+          <label className="field field--inline">
+            <span className="field-label">{CONTROL_LABELS.sheet}</span>
+            <select value={pending.source.sheet} onChange={(e) => void sheetChosen(e.target.value)}>
+              {pending.source.sheets.map((sheet) => (
+                <option key={sheet.name} value={sheet.name}>
+                  {sheet.hidden ? `${sheet.name} (hidden)` : sheet.name}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
         {pending.templates.length > 0 && (
           <label className="field field--inline">
             <span className="field-label">Use a saved template</span>
