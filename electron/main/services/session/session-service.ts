@@ -4,9 +4,14 @@ import { suggestColumnMapping, resolveColumnMapping } from '../../../../shared/c
 import type { RowEdit } from '../../../../shared/domain/analyse';
 import { revalidateRowsSteps } from '../../../../shared/domain/revalidate-steps';
 import { collectReferenceIds, type ReferenceIds } from '../../../../shared/domain/reference-check';
+import { presetTemplates } from '../../../../shared/domain/mapping-presets';
+import {
+  keyLabels,
+  missingRequiredColumns,
+  resolvedKeys,
+} from '../../../../shared/domain/natural-keys';
 import {
   CANONICAL_COLUMNS,
-  REQUIRED_COLUMNS,
   type CanonicalColumn,
   type ParseOptions,
 } from '../../../../shared/domain/types';
@@ -204,7 +209,7 @@ export function createSessionService(deps: SessionServiceDeps) {
             if (h.column && h.kind === 'partial' && !proposed[h.column])
               proposed[h.column] = h.header;
           }
-          const missing = REQUIRED_COLUMNS.filter((c) => !suggestion.columns[c]);
+          const missing = missingRequiredColumns((c) => suggestion.columns[c] !== null);
           const resolved = resolveColumnMapping(head.headers, template?.mapping);
           // A workbook with several visible sheets: the mapping step is where the sheet is chosen.
           const chooseSheet =
@@ -223,7 +228,8 @@ export function createSessionService(deps: SessionServiceDeps) {
               suggestions: suggestion.headers,
               proposed,
               missing,
-              templates: await deps.settings.templates.list(),
+              // Presets shipped with the app (a Shopify orders export…) first, then the saved.
+              templates: [...presetTemplates(), ...(await deps.settings.templates.list())],
               templateId: template?.id ?? null,
               sample: head.sample,
               source: head.source,
@@ -383,6 +389,8 @@ export function createSessionService(deps: SessionServiceDeps) {
     /** Names of ids for the grid; SKUs and members are looked up by id, a few at a time. */
     async idLabels(kind: 'sku' | 'user', ids: readonly string[]) {
       const labels: { id: string; label: string; detail: string | null }[] = [];
+      // Natural keys: what the reference check resolved each e-mail or code to (issue 13).
+      labels.push(...keyLabels(kind, ids, session?.report.referenceCheck));
       const wanted = [...new Set(ids.map((i) => i.trim().toLowerCase()))].filter((i) =>
         /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(i),
       );
@@ -497,6 +505,8 @@ export function createSessionService(deps: SessionServiceDeps) {
             fileName: s.fileName,
             fileSha256: s.report.fileSha256 || null,
             purchases: s.report.purchases,
+            // Natural keys go with the ids the preview resolved them to (checked again at commit).
+            keys: resolvedKeys(s.report.referenceCheck),
             idempotencyKey: s.idempotencyKey,
             // Only when the admin changed something: a file imported as it is needs no trail.
             audit: auditWorthKeeping(s.auditTrail()),
