@@ -125,6 +125,11 @@ export async function bundleWorker(outDir: string): Promise<URL> {
     target: 'node20',
     outfile,
     logLevel: 'warning',
+    // CommonJS dependencies (yauzl, the workbook source's zip reader) call require('fs'):
+    // an ESM bundle has no require of its own.
+    banner: {
+      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+    },
   });
   return pathToFileURL(outfile);
 }

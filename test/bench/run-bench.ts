@@ -13,6 +13,7 @@ import {
 } from './scale-bench';
 import { runFailedBatchBench, type FailedBatchBenchResult } from './failed-batch-bench';
 import { ROLE_LIMIT_MS, runSupabaseBench, type SupabaseBenchResult } from './supabase-bench';
+import { runXlsxBench, xlsxRows, type XlsxBenchResult } from './xlsx-bench';
 
 // `npm run bench`: every performance target of the import, each against a baseline measured in
 // the same run on this machine. Each part runs in its own process so one part's heap and peak
@@ -29,6 +30,8 @@ const PARTS = [
   'parallel-5x100k',
   'cli-100k',
   'failed-1m',
+  'xlsx-100k',
+  'xlsx-1m',
 ] as const;
 type Part = (typeof PARTS)[number];
 const MARKER = 'BENCH_RESULT ';
@@ -44,6 +47,8 @@ interface Results {
   'scale-1m'?: ScaleBenchResult;
   'parallel-5x100k'?: ParallelBenchResult;
   'cli-100k'?: CliBenchResult;
+  'xlsx-100k'?: XlsxBenchResult;
+  'xlsx-1m'?: XlsxBenchResult;
 }
 
 async function runPart(part: Part): Promise<Results[Part]> {
@@ -69,6 +74,10 @@ async function runPart(part: Part): Promise<Results[Part]> {
       return runParallelBench(5, 100_000, { log });
     case 'cli-100k':
       return runCliBench(100_000, { log });
+    case 'xlsx-100k':
+      return runXlsxBench(100_000, { log });
+    case 'xlsx-1m':
+      return runXlsxBench(1_000_000, { log });
   }
 }
 
@@ -196,6 +205,7 @@ function rowsOf(r: Results): Row[] {
   if (parallel) rows.push(...parallelRows(parallel));
   const cli = r['cli-100k'];
   if (cli) rows.push(...cliRows(cli));
+  for (const xlsx of [r['xlsx-100k'], r['xlsx-1m']]) if (xlsx) rows.push(...xlsxRows(xlsx));
   return rows;
 }
 
