@@ -63,6 +63,8 @@ interface ImportState {
   recentRequested(): Promise<void>;
   progressReceived(progress: ImportProgress): void;
   openCancelled(): Promise<void>;
+  /** A workbook's sheet chosen in the mapping step: its head is read instead. */
+  sheetChosen(sheet: string): Promise<void>;
   mappingConfirmed(
     mapping: Partial<Record<CanonicalColumn, string>>,
     templateName: string | null,
@@ -234,7 +236,15 @@ export const useImportStore = create<ImportState>()((set, get) => {
           notify('error', errorMessage(error));
         }
       }
-      await get().fileChosen(file, { ...options, columnMapping: mapping });
+      // A workbook's sheet shown in the mapping step is the one read.
+      const sheet =
+        pending.source?.format === 'xlsx' ? { xlsx: { sheet: pending.source.sheet } } : {};
+      await get().fileChosen(file, { ...options, ...sheet, columnMapping: mapping });
+    },
+
+    sheetChosen: async (sheet) => {
+      const { file, options } = get();
+      if (file) await get().fileChosen(file, { ...options, xlsx: { sheet } });
     },
 
     mappingAbandoned: () => set({ ...initial, version: get().version + 1 }),
