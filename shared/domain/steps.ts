@@ -16,3 +16,16 @@ export function runSteps<T>(steps: Steps<T>): T {
     if (next.done) return next.value;
   }
 }
+
+/** Arrays joined into one, in steps (1M strings from 20 parts: `flat()` ran ~0.1-0.4 s at once). */
+export function* concatSteps<T>(parts: readonly (readonly T[])[]): Steps<T[]> {
+  const out: T[] = [];
+  for (const part of parts) {
+    for (let i = 0; i < part.length; i++) {
+      if (i % (STEP_SIZE * 8) === STEP_SIZE * 8 - 1) yield;
+      out.push(part[i] as T);
+    }
+    yield;
+  }
+  return out;
+}
