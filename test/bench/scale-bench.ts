@@ -15,6 +15,7 @@ import { disposeParseWorkers } from '../../electron/core/parse/parse-file';
 import { generateRecords, writePurchasesCsv } from '../fixtures/generate-purchases';
 import { startTestPostgres } from '../support/postgres-server';
 import { seedMerchant, type SeededMerchant } from '../support/seed';
+import { copyBatchBaseline, type CopyBaseline } from './copy-baseline';
 
 /**
  * Scale half of `npm run bench` (issue #5), on a PostgreSQL of its own:
@@ -584,6 +585,10 @@ export interface ScaleBenchResult {
   baseline: ProbeRun;
   big: ProbeRun;
   cli: CliRun | null;
+  /** The baseline file through the CLI (another merchant), spawn to exit. */
+  cliBaseline: CliRun | null;
+  /** psql COPY of the purchases and items each import landed (issue #14's floor). */
+  copy: { baseline: CopyBaseline; big: CopyBaseline };
   /** (big total / big rows) / (baseline total / baseline rows): 1.0 is linear. */
   perRowRatio: number;
   server: ServerMemory;
@@ -606,8 +611,38 @@ export async function runScaleBench(
     logProbe(log, baseline);
     const bigRun = await probeRun(bench, big, `scale ${rows}`);
     logProbe(log, bigRun);
+    const copy = {
+      baseline: await copyBatchBaseline(bench.url, bench.pool, bench.dir, baseline.run.batchId),
+      big: await copyBatchBaseline(bench.url, bench.pool, bench.dir, bigRun.run.batchId),
+    };
+    log(
+      `  psql COPY of the same purchases and items: ${baselineRows} rows ${s(copy.baseline.ms)}, ${rows} rows ${s(copy.big.ms)} (${copy.big.purchases} purchases, ${copy.big.items} items)`,
+    );
     let cli: CliRun | null = null;
+    let cliBaseline: CliRun | null = null;
     if (options.cli ?? true) {
+      const third = await seedMerchant(bench.pool, { users: 5_000, skus: 500 });
+      const smallPath = join(bench.dir, `scale-${baselineRows}-cli.csv`);
+      const smallGenerate = {
+        rows: baselineRows,
+        userIds: third.userIds,
+        skuIds: third.skuIds,
+        seed: 11,
+      };
+      const smallWritten = await writePurchasesCsv(smallPath, smallGenerate);
+      cliBaseline = await cliImport(
+        bench.url,
+        smallPath,
+        third,
+        {
+          ...expectedOf(smallGenerate),
+          rows: smallWritten.rows,
+          purchases: smallWritten.purchases,
+        },
+        bench.pool,
+        bench.sampler,
+      );
+      log(`  CLI ${baselineRows} rows: ${s(cliBaseline.wallMs)} spawn to exit`);
       // Same rows, another merchant (the transaction numbers are the merchant's).
       const second = await seedMerchant(bench.pool, { users: 5_000, skus: 500 });
       const path = join(bench.dir, `scale-${rows}-cli.csv`);
@@ -637,6 +672,8 @@ export async function runScaleBench(
       baseline,
       big: bigRun,
       cli,
+      cliBaseline,
+      copy,
       perRowRatio: bigRun.run.phases.totalMs / rows / (baseline.run.phases.totalMs / baselineRows),
       loadAverage: await loadAverage(),
     };
