@@ -22,7 +22,13 @@ export interface CellContext {
  * binary noise (12.499999999999998 is 12.5 typed in a cell; 0.1+0.2 is 0.3), so money typed to
  * the cent reads back to the cent; 12.345 stays 12.345 and the rules refuse it with its value.
  */
-export function numberText(value: number): string {
+/** A number's text that needs no rounding: at most 15 digits, no exponent (most cells). */
+const PLAIN_NUMBER = /^-?(?=[\d.]{1,16}$)\d+(?:\.\d+)?$/;
+
+export function numberText(value: number, written?: string): string {
+  if (written !== undefined && PLAIN_NUMBER.test(written) && !/^-?0\d/.test(written)) {
+    return written;
+  }
   const rounded = Number(value.toPrecision(15));
   const text = String(rounded);
   if (!text.includes('e')) return text;
@@ -32,12 +38,25 @@ export function numberText(value: number): string {
     : text;
 }
 
+function where(cell: RawCell, context: CellContext): string {
+  return `sheet "${context.sheet}", cell ${columnName(cell.column)}${context.row}`;
+}
+
+/** The last serial converted: the rows of one purchase share its time. */
+let lastSerial: { serial: number; date1904: boolean; iso: string | null } | null = null;
+
+function serialIso(serial: number, date1904: boolean): string | null {
+  if (lastSerial?.serial !== serial || lastSerial.date1904 !== date1904) {
+    lastSerial = { serial, date1904, iso: serialToIso(serial, date1904) };
+  }
+  return lastSerial.iso;
+}
+
 export function cellValue(cell: RawCell, context: CellContext): CellValue {
-  const where = () => `sheet "${context.sheet}", cell ${columnName(cell.column)}${context.row}`;
   if (cell.formula !== null && (cell.value === null || cell.value === '')) {
     if (cell.type !== 'str' && cell.type !== 's' && cell.type !== 'inlineStr') {
       return {
-        problem: `${where()} holds the formula =${cell.formula} without a saved value: open the workbook in Excel and save it again (Excel saves each formula's value), or paste the values over the formulas`,
+        problem: `${where(cell, context)} holds the formula =${cell.formula} without a saved value: open the workbook in Excel and save it again (Excel saves each formula's value), or paste the values over the formulas`,
         value: `=${cell.formula}`,
       };
     }
@@ -48,7 +67,7 @@ export function cellValue(cell: RawCell, context: CellContext): CellValue {
       const text = context.sharedStrings[index];
       if (!Number.isInteger(index) || text === undefined) {
         return {
-          problem: `${where()} points at shared string ${cell.value ?? '(none)'}, which the workbook does not have`,
+          problem: `${where(cell, context)} points at shared string ${cell.value ?? '(none)'}, which the workbook does not have`,
           value: cell.value ?? '',
         };
       }
@@ -64,7 +83,7 @@ export function cellValue(cell: RawCell, context: CellContext): CellValue {
       };
     case 'e':
       return {
-        problem: `${where()} holds the error ${decodeCached(cell.value)}${cell.formula !== null ? ` (from =${cell.formula})` : ''}: correct it in the workbook`,
+        problem: `${where(cell, context)} holds the error ${decodeCached(cell.value)}${cell.formula !== null ? ` (from =${cell.formula})` : ''}: correct it in the workbook`,
         value: decodeCached(cell.value),
       };
     case 'd':
@@ -75,21 +94,21 @@ export function cellValue(cell: RawCell, context: CellContext): CellValue {
       const number = Number(cell.value);
       if (!Number.isFinite(number)) {
         return {
-          problem: `${where()} holds "${cell.value}", which is not a number`,
+          problem: `${where(cell, context)} holds "${cell.value}", which is not a number`,
           value: cell.value,
         };
       }
       if (context.dateStyles[cell.style]) {
-        const iso = serialToIso(number, context.date1904);
+        const iso = serialIso(number, context.date1904);
         if (iso === null) {
           return {
-            problem: `${where()} is formatted as a date but holds ${cell.value}, which is no day of the ${context.date1904 ? '1904' : '1900'} date system${!context.date1904 && number >= 60 && number < 61 ? ' (Excel counts 29 February 1900, which never existed)' : ''}`,
+            problem: `${where(cell, context)} is formatted as a date but holds ${cell.value}, which is no day of the ${context.date1904 ? '1904' : '1900'} date system${!context.date1904 && number >= 60 && number < 61 ? ' (Excel counts 29 February 1900, which never existed)' : ''}`,
             value: cell.value,
           };
         }
         return { text: iso };
       }
-      return { text: numberText(number) };
+      return { text: numberText(number, cell.value) };
     }
   }
 }
