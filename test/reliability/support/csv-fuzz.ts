@@ -110,7 +110,7 @@ const HEADER_GUESSES = [...CSV_HEADER, 'qty', 'Price', 'SKU', 'extra', '', 'Amou
 /** Any options at all, including ones that contradict the file. */
 const anyOptionsArb: fc.Arbitrary<ParseOptions> = fc.record(
   {
-    delimiter: fc.constantFrom(...DELIMITERS),
+    csv: fc.record({ delimiter: fc.constantFrom(...DELIMITERS) }),
     decimalComma: fc.boolean(),
     dateFormat: fc.constantFrom<'iso' | 'dmy' | 'mdy'>('iso', 'dmy', 'mdy'),
     timeZone: fc.constantFrom(...ZONES),
