@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { useEffect, useMemo } from 'react';
 import { CommitProgressListener } from '../features/commit/components/CommitProgressListener';
 import { ConnectionBadge } from '../features/connection/components/ConnectionBadge';
 import { ConnectionScreen } from '../features/connection/components/ConnectionScreen';
@@ -9,6 +9,7 @@ import { ImportScreen } from '../features/import/components/ImportScreen';
 import { useImportStore } from '../features/import/store';
 import { Toasts } from '../features/shell/components/Toasts';
 import { useShellStore, type Screen } from '../features/shell/store';
+import { AccessContext, accessOf } from '../lib/access';
 import { api } from '../lib/api';
 import { CommitStepContainer } from './CommitStepContainer';
 import { coordinateFeatures } from './coordinate-features';
@@ -28,8 +29,9 @@ export function App(): React.JSX.Element {
   const stateReceived = useConnectionStore((s) => s.stateReceived);
   const progressReceived = useImportStore((s) => s.progressReceived);
   const sessionRestored = useImportStore((s) => s.sessionRestored);
-  const connected = useConnectionStore((s) => s.state?.status === 'connected');
-  const canPreview = useConnectionStore((s) => s.state?.permissions.preview ?? false);
+  const connection = useConnectionStore((s) => s.state);
+  // Every feature reads what the user may do from here, never from the connection's store.
+  const access = useMemo(() => accessOf(connection), [connection]);
   const dragging = useFileDrop();
   useMenuCommands();
 
@@ -58,47 +60,51 @@ export function App(): React.JSX.Element {
   }, [started, stateReceived, progressReceived, sessionRestored]);
 
   return (
-    <div className="app">
-      <header className="app-header">
-        <div className="brand">
-          <span className="brand-mark" aria-hidden="true" />
-          <span className="brand-name">Purchase Import Console</span>
-        </div>
-        <nav className="tabs" aria-label="Screens">
-          {SCREENS.map((s) => (
-            <button
-              key={s.id}
-              type="button"
-              className="tab"
-              aria-current={screen === s.id ? 'page' : undefined}
-              onClick={() => screenChosen(s.id)}
-            >
-              {s.label}
-            </button>
-          ))}
-        </nav>
-        <ConnectionBadge />
-      </header>
-      <main className="app-main" id="main">
-        {screen === 'connection' && <ConnectionScreen />}
-        {screen === 'import' && (
-          <ImportScreen
-            connected={connected}
-            canPreview={canPreview}
-            onOpenConnection={() => screenChosen('connection')}
-            onOpenHistory={() => screenChosen('history')}
-            commitStep={<CommitStepContainer />}
-          />
+    <AccessContext.Provider value={access}>
+      <div className="app">
+        <header className="app-header">
+          <div className="brand">
+            <span className="brand-mark" aria-hidden="true" />
+            <span className="brand-name">Purchase Import Console</span>
+          </div>
+          <nav className="tabs" aria-label="Screens">
+            {SCREENS.map((s) => (
+              <button
+                key={s.id}
+                type="button"
+                className="tab"
+                aria-current={screen === s.id ? 'page' : undefined}
+                onClick={() => screenChosen(s.id)}
+              >
+                {s.label}
+              </button>
+            ))}
+          </nav>
+          <ConnectionBadge onOpen={() => screenChosen('connection')} />
+        </header>
+        <main className="app-main" id="main">
+          {screen === 'connection' && <ConnectionScreen />}
+          {screen === 'import' && (
+            <ImportScreen
+              connected={access.connected}
+              canPreview={access.permissions.preview}
+              onOpenConnection={() => screenChosen('connection')}
+              onOpenHistory={() => screenChosen('history')}
+              commitStep={<CommitStepContainer />}
+            />
+          )}
+          {screen === 'history' && (
+            <HistoryScreen onOpenConnection={() => screenChosen('connection')} />
+          )}
+        </main>
+        {dragging && (
+          <div className="drop-overlay" role="presentation">
+            <div className="drop-overlay-box">Drop the CSV file to open it</div>
+          </div>
         )}
-        {screen === 'history' && <HistoryScreen />}
-      </main>
-      {dragging && (
-        <div className="drop-overlay" role="presentation">
-          <div className="drop-overlay-box">Drop the CSV file to open it</div>
-        </div>
-      )}
-      <CommitProgressListener />
-      <Toasts />
-    </div>
+        <CommitProgressListener />
+        <Toasts />
+      </div>
+    </AccessContext.Provider>
   );
 }

@@ -1,9 +1,9 @@
 import { CommitStep } from '../features/commit/components/CommitStep';
-import { useConnectionStore } from '../features/connection/store';
 import { useHistoryStore } from '../features/history/store';
 import { LeaveOutDialog } from '../features/import/components/LeaveOutDialog';
 import { useImportStore } from '../features/import/store';
 import { useShellStore } from '../features/shell/store';
+import { usePermission } from '../lib/access';
 
 /**
  * The commit step wired to the rest of the app: the open file and its actions (import), what the
@@ -17,7 +17,7 @@ export function CommitStepContainer(): React.JSX.Element | null {
   const fileClosed = useImportStore((s) => s.fileClosed);
   const leaveOutRequested = useImportStore((s) => s.leaveOutRequested);
   const skipExistingToggled = useImportStore((s) => s.skipExistingToggled);
-  const canFix = useConnectionStore((s) => s.state?.permissions.fix ?? false);
+  const canFix = usePermission('fix');
   const screenChosen = useShellStore((s) => s.screenChosen);
   const batchSelected = useHistoryStore((s) => s.batchSelected);
   if (!view) return null;

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { useImportStore } from '../features/import/store';
-import { notify, useShellStore } from '../features/shell/store';
+import { useShellStore } from '../features/shell/store';
+import { notify } from '../lib/toasts';
 import { api, errorMessage } from '../lib/api';
 
 /**

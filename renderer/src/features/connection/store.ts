@@ -1,7 +1,7 @@
 import { create } from 'zustand';
 import type { ConnectionState, Profile, SaveProfileInput } from '../../../../shared/ipc/contract';
 import { api, errorMessage } from '../../lib/api';
-import { notify } from '../shell/store';
+import { notify } from '../../lib/toasts';
 
 interface ConnectionStore {
   state: ConnectionState | null;

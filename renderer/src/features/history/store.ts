@@ -8,7 +8,7 @@ import type {
 } from '../../../../shared/db/rpc-contract';
 import type { RecheckView } from '../../../../shared/ipc/contract';
 import { api, errorMessage } from '../../lib/api';
-import { notify } from '../shell/store';
+import { notify } from '../../lib/toasts';
 
 export const HISTORY_PAGE = 20;
 /** Row errors per page in the batch detail. */

@@ -16,7 +16,7 @@ import type {
 } from '../../../../shared/ipc/contract';
 import { api, errorMessage } from '../../lib/api';
 import { plural } from '../../lib/format';
-import { notify } from '../shell/store';
+import { notify } from '../../lib/toasts';
 
 export type ImportPhase = 'idle' | 'opening' | 'mapping' | 'preview' | 'commit';
 

@@ -1,10 +1,13 @@
-import { useShellStore } from '../../shell/store';
 import { roleLabel, useConnectionStore } from '../store';
 
 /** Where the app is connected, always visible in the header; a click opens the Connection screen. */
-export function ConnectionBadge(): React.JSX.Element {
+export function ConnectionBadge({
+  onOpen,
+}: {
+  /** Shows the Connection screen (the app's navigation). */
+  onOpen(): void;
+}): React.JSX.Element {
   const state = useConnectionStore((s) => s.state);
-  const screenChosen = useShellStore((s) => s.screenChosen);
   const status = state?.status ?? 'disconnected';
   const merchant = state?.merchants.find((m) => m.id === state.merchantId);
   const text =
@@ -21,7 +24,7 @@ export function ConnectionBadge(): React.JSX.Element {
     <button
       type="button"
       className={`badge badge--${status}`}
-      onClick={() => screenChosen('connection')}
+      onClick={onOpen}
       title="Connection and merchant"
     >
       <span className="badge-dot" aria-hidden="true" />

@@ -1,4 +1,4 @@
-import { useConnectionStore } from '../../connection/store';
+import { usePermission } from '../../../lib/access';
 import { errorLabel } from '../../../lib/error-codes';
 import { durationBetween, formatCount, formatDate, plural } from '../../../lib/format';
 import { ERRORS_PAGE, useHistoryStore } from '../store';
@@ -18,8 +18,8 @@ export function BatchDetailPanel(): React.JSX.Element {
   const errorsView = useHistoryStore((s) => s.errorsView);
   const errorFilterChosen = useHistoryStore((s) => s.errorFilterChosen);
   const errorsPaged = useHistoryStore((s) => s.errorsPaged);
-  const canRecheck = useConnectionStore((s) => s.state?.permissions.recheck ?? false);
-  const canRetry = useConnectionStore((s) => s.state?.permissions.retry ?? false);
+  const canRecheck = usePermission('recheck');
+  const canRetry = usePermission('retry');
 
   if (!selectedId || !detail) {
     return (

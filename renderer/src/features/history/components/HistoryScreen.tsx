@@ -1,7 +1,6 @@
 import { useEffect } from 'react';
 import type { BatchStatus } from '../../../../../shared/db/rpc-contract';
-import { useConnectionStore } from '../../connection/store';
-import { useShellStore } from '../../shell/store';
+import { useAccess } from '../../../lib/access';
 import { formatCount, formatDate, plural } from '../../../lib/format';
 import { HISTORY_PAGE, useHistoryStore } from '../store';
 import { BatchDetailPanel } from './BatchDetailPanel';
@@ -16,11 +15,14 @@ const STATUSES: BatchStatus[] = [
   'cancelled',
 ];
 
-export function HistoryScreen(): React.JSX.Element {
-  const merchantId = useConnectionStore((s) => s.state?.merchantId ?? null);
-  const connected = useConnectionStore((s) => s.state?.status === 'connected');
-  const canSee = useConnectionStore((s) => s.state?.permissions.history ?? false);
-  const screenChosen = useShellStore((s) => s.screenChosen);
+export function HistoryScreen({
+  onOpenConnection,
+}: {
+  /** Shows the Connection screen (the app's navigation). */
+  onOpenConnection(): void;
+}): React.JSX.Element {
+  const { merchantId, connected } = useAccess();
+  const canSee = useAccess().permissions.history;
   const status = useHistoryStore((s) => s.status);
   const search = useHistoryStore((s) => s.search);
   const page = useHistoryStore((s) => s.page);
@@ -46,11 +48,7 @@ export function HistoryScreen(): React.JSX.Element {
         <div className="empty">
           <h1>Connect to see the import history</h1>
           <p>History comes from the database, so it is the same on every computer.</p>
-          <button
-            type="button"
-            className="button button--primary"
-            onClick={() => screenChosen('connection')}
-          >
+          <button type="button" className="button button--primary" onClick={onOpenConnection}>
             Open the Connection screen
           </button>
         </div>

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { RowError } from '../../../../../shared/domain/types';
 import type { CanonicalColumn } from '../../../../../shared/domain/types';
-import { useConnectionStore } from '../../connection/store';
+import { usePermission } from '../../../lib/access';
 import { ERROR_HINTS, errorLabel } from '../../../lib/error-codes';
 import { api, errorMessage } from '../../../lib/api';
 import { CONTROL_LABELS } from '../../../lib/controls';
@@ -22,7 +22,7 @@ export function IssuePanel(): React.JSX.Element | null {
   const rowsDeleted = useImportStore((s) => s.rowsDeleted);
   const rowJumpRequested = useImportStore((s) => s.rowJumpRequested);
   const activeCellMoved = useImportStore((s) => s.activeCellMoved);
-  const canFix = useConnectionStore((s) => s.state?.permissions.fix ?? false);
+  const canFix = usePermission('fix');
   const busy = useImportStore((s) => s.busy);
   const total = useImportStore((s) => s.total);
   const problemDeleted = useImportStore((s) => s.problemDeleted);

@@ -1,6 +1,6 @@
 import { errorLabel } from '../../../lib/error-codes';
 import { plural } from '../../../lib/format';
-import { Modal } from '../../shell/components/Modal';
+import { Modal } from '../../../lib/Modal';
 import { useImportStore } from '../store';
 
 /** Confirms "leave out the transactions with errors and import the rest", naming them. */

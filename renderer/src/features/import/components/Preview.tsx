@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { AuditTrail } from '../../../../../shared/ipc/contract';
 import { api } from '../../../lib/api';
-import { useConnectionStore } from '../../connection/store';
+import { usePermission } from '../../../lib/access';
 import { formatDuration, plural } from '../../../lib/format';
 import { useImportStore } from '../store';
 import { Grid } from './Grid';
@@ -18,7 +18,7 @@ export function Preview(): React.JSX.Element | null {
   const view = useImportStore((s) => s.view);
   const replace = useImportStore((s) => s.replace);
   const fileClosed = useImportStore((s) => s.fileClosed);
-  const canFix = useConnectionStore((s) => s.state?.permissions.fix ?? false);
+  const canFix = usePermission('fix');
   const version = useImportStore((s) => s.version);
   const [audit, setAudit] = useState<AuditTrail | null>(null);
   useEffect(() => {

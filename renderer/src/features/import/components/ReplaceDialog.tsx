@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { PickOption } from '../../../../../shared/ipc/contract';
 import { api, errorMessage } from '../../../lib/api';
-import { Modal } from '../../shell/components/Modal';
+import { Modal } from '../../../lib/Modal';
 import { useImportStore } from '../store';
 
 /** Replace one value in every row; for users and SKUs, pick from the merchant's own. */

@@ -1,5 +1,5 @@
 import { plural } from '../../../lib/format';
-import { useConnectionStore } from '../../connection/store';
+import { usePermission } from '../../../lib/access';
 import { useImportStore } from '../store';
 
 /** Bulk actions on the selected rows (click, Shift+click, Ctrl/Cmd+click, Ctrl/Cmd+A). */
@@ -8,7 +8,7 @@ export function SelectionBar(): React.JSX.Element | null {
   const busy = useImportStore((s) => s.busy);
   const selectionDeleted = useImportStore((s) => s.selectionDeleted);
   const selectionCleared = useImportStore((s) => s.selectionCleared);
-  const canFix = useConnectionStore((s) => s.state?.permissions.fix ?? false);
+  const canFix = usePermission('fix');
   if (!canFix || selection.rows.length === 0) return null;
   const count = selection.rows.length;
   return (

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import type { ErrorCode } from '../../../../../shared/domain/types';
 import type { RowFilter } from '../../../../../shared/ipc/contract';
-import { useConnectionStore } from '../../connection/store';
+import { usePermission } from '../../../lib/access';
 import { errorLabel } from '../../../lib/error-codes';
 import { CONTROL_LABELS } from '../../../lib/controls';
 import { formatCount } from '../../../lib/format';
@@ -24,8 +24,8 @@ export function Toolbar(): React.JSX.Element | null {
   const leaveOutRequested = useImportStore((s) => s.leaveOutRequested);
   const skipExistingToggled = useImportStore((s) => s.skipExistingToggled);
   const total = useImportStore((s) => s.total);
-  const canFix = useConnectionStore((s) => s.state?.permissions.fix ?? false);
-  const canImport = useConnectionStore((s) => s.state?.permissions.import ?? false);
+  const canFix = usePermission('fix');
+  const canImport = usePermission('import');
   const [goTo, setGoTo] = useState('');
   const [findText, setFindText] = useState('');
   if (!view) return null;

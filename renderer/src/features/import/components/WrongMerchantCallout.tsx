@@ -1,5 +1,5 @@
 import { describeForeignIds } from '../../../../../shared/domain/wrong-merchant';
-import { useConnectionStore } from '../../connection/store';
+import { useAccess } from '../../../lib/access';
 import { useImportStore } from '../store';
 
 /**
@@ -8,9 +8,7 @@ import { useImportStore } from '../store';
  */
 export function WrongMerchantCallout(): React.JSX.Element | null {
   const foreign = useImportStore((s) => s.view?.foreignIds ?? null);
-  const merchantName = useConnectionStore(
-    (s) => s.state?.merchants.find((m) => m.id === s.state?.merchantId)?.name ?? null,
-  );
+  const { merchantName } = useAccess();
   if (!foreign) return null;
   return (
     <div className="callout callout--warning" role="alert">

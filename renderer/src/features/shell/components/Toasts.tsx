@@ -1,8 +1,8 @@
-import { useShellStore } from '../store';
+import { useToastStore } from '../../../lib/toasts';
 
 export function Toasts(): React.JSX.Element {
-  const toasts = useShellStore((s) => s.toasts);
-  const dismissed = useShellStore((s) => s.toastDismissed);
+  const toasts = useToastStore((s) => s.toasts);
+  const dismissed = useToastStore((s) => s.toastDismissed);
   return (
     <div className="toasts" aria-live="polite" aria-relevant="additions">
       {toasts.map((t) => (
