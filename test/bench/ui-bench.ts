@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readdir, readFile, mkdtemp, mkdir, rm } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -31,6 +32,17 @@ interface PageNode {
   getAttribute(name: string): string | null;
   querySelector(selector: string): PageNode | null;
   querySelectorAll(selector: string): Iterable<PageNode>;
+}
+
+/** CPU time (user + system) of this process's main thread, in ms (Linux; 10 ms ticks). */
+function mainThreadCpuMs(): number {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
 }
 
 /** RSS of this process's Chromium renderers (descendants of this process with --type=renderer). */
@@ -163,16 +175,25 @@ async function main(): Promise<void> {
     const loadAtStart = loadavg()[0] ?? 0;
     // BENCH_UI_STALLS=1: each turn of main's event loop that came over 80 ms late, with the step
     // of the run it happened in (to read beside a --cpu-prof profile of the same run).
+    // On a loaded machine a turn is also late while main waits for a CPU: the main thread's own
+    // CPU time over the same interval (Linux: /proc/self/task/<pid>/stat) tells the two apart.
     const stalls: string[] = [];
     let step = 'first open';
     let tick = performance.now();
+    let cpuAtTick = mainThreadCpuMs();
+    let worstCpuTurn = 0;
     const stallTimer = setInterval(() => {
       const now = performance.now();
-      if (now - tick > 90)
+      const cpu = mainThreadCpuMs();
+      if (now - tick > 90) {
+        worstCpuTurn = Math.max(worstCpuTurn, cpu - cpuAtTick);
         stalls.push(
-          `${step}: ${Math.round(now - tick - 10)} ms late at +${(now / 1000).toFixed(1)} s`,
+          `${step}: ${Math.round(now - tick - 10)} ms late at +${(now / 1000).toFixed(1)} s, ` +
+            `main thread on CPU ${Math.round(cpu - cpuAtTick)} ms of it`,
         );
+      }
       tick = now;
+      cpuAtTick = cpu;
     }, 10);
     const loop = monitorEventLoopDelay({ resolution: 10 });
     const rss = sampleRss();
@@ -234,6 +255,7 @@ async function main(): Promise<void> {
     rss.stop();
     figures['main event-loop delay max (whole run)'] = `${(loop.max / 1e6).toFixed(0)} ms`;
     figures['main event-loop delay p99'] = `${(loop.percentile(99) / 1e6).toFixed(0)} ms`;
+    figures['main thread CPU in its worst late turn'] = `${Math.round(worstCpuTurn)} ms`;
     gcObserver.disconnect();
     figures['main longest GC pause'] =
       `${Math.round(gc.max)} ms (GC total ${(gc.total / 1000).toFixed(1)} s)`;
