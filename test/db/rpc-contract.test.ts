@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { OPTIONAL_ARGS, RPC_SQL_ARGS, type RpcFunctionName } from '../../shared/db/rpc-contract';
+import { openTestDb, type TestDb } from '../support/seed';
+
+// The one RPC table (shared/db/rpc-contract.ts: name → named arguments with SQL types → result
+// schema) against the functions sql/schema defines. The pg transport casts each argument to the
+// table's type and PostgREST matches calls by argument names, so a table that drifts from the
+// SQL fails here rather than in a call.
+
+let db: TestDb;
+beforeAll(() => {
+  db = openTestDb(inject('databaseUrl'));
+});
+afterAll(async () => {
+  await db.close();
+});
+
+interface SqlFunction {
+  name: string;
+  args: string[];
+  types: string[];
+  defaults: number;
+}
+
+async function publicImportFunctions(): Promise<SqlFunction[]> {
+  const { rows } = await db.pool.query<SqlFunction>(`
+    select p.proname as name,
+           coalesce(p.proargnames[1:p.pronargs], '{}') as args,
+           array(select format_type(t, null)
+                 from unnest(p.proargtypes::oid[]) with ordinality as a(t, i) order by i) as types,
+           p.pronargdefaults as defaults
+    from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+    where n.nspname = 'public' and p.proname like 'import\\_%'`);
+  return rows;
+}
+
+describe('the RPC table', () => {
+  it('names every argument of every function, in order, with the SQL type the function declares', async () => {
+    const functions = await publicImportFunctions();
+    for (const [fn, spec] of Object.entries(RPC_SQL_ARGS)) {
+      const overloads = functions.filter((f) => f.name === fn);
+      expect(overloads, `public.${fn}: exactly one definition`).toHaveLength(1);
+      const sql = overloads[0] as SqlFunction;
+      expect(
+        sql.args.map((name, i) => [name, sql.types[i]]),
+        `public.${fn}: named arguments and types`,
+      ).toEqual(spec.map(([name, type]) => [name, type]));
+    }
+  });
+
+  it('leaves out only arguments that have an SQL default', async () => {
+    const functions = await publicImportFunctions();
+    for (const [fn, spec] of Object.entries(RPC_SQL_ARGS)) {
+      const sql = functions.find((f) => f.name === fn) as SqlFunction;
+      const defaulted = new Set(sql.args.slice(sql.args.length - sql.defaults));
+      for (const [name] of spec) {
+        if (OPTIONAL_ARGS.has(name)) {
+          expect(defaulted.has(name), `public.${fn}(${name}) is left out when absent`).toBe(true);
+        }
+      }
+    }
+  });
+
+  it('knows every import function the API exposes', async () => {
+    const exposed = (await publicImportFunctions()).map((f) => f.name).sort();
+    expect(exposed).toEqual(Object.keys(RPC_SQL_ARGS).sort() as RpcFunctionName[]);
+  });
+});
