@@ -56,7 +56,7 @@ export function runParseJob(
         `Cannot read "${input.path}": ${code === 'ENOENT' ? 'the file does not exist' : (error as Error).message}`,
       );
     }
-    const result = await sourceFor(sniffed).read(
+    const result = await sourceFor(sniffed, input.path).read(
       { path: input.path, totalBytes: input.totalBytes, options: input.options, sniffed },
       {
         sink: analyser,

@@ -40,6 +40,20 @@ describe('sniffing', () => {
     expect(sniffBytes(Buffer.from('a,b'))).toEqual({ format: 'csv', bom: null });
     expect(sniffBytes(Buffer.alloc(0))).toEqual({ format: 'csv', bom: null });
   });
+
+  it('refuses an Excel 97-2003 workbook with what to do, instead of reading its bytes as text', async () => {
+    const path = join(dir, 'old.xls');
+    await writeFile(
+      path,
+      Buffer.concat([
+        Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]),
+        Buffer.alloc(512),
+      ]),
+    );
+    await expect(readFileHead(path)).rejects.toThrow(
+      /Excel 97-2003 workbook \(\.xls\).*save it as an Excel workbook \(\.xlsx\) or as CSV/,
+    );
+  });
 });
 
 describe('the CSV head for the mapping step', () => {

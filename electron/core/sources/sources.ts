@@ -14,7 +14,9 @@ const SOURCES: Record<SourceFormat, RecordSource> = {
   xlsx: xlsxSource,
 };
 
-export function sourceFor(sniffed: Sniffed): RecordSource {
+/** The source that reads a sniffed file; a file none can read is refused with why. */
+export function sourceFor(sniffed: Sniffed, path: string): RecordSource {
+  if (sniffed.unreadable) throw new Error(`Cannot read "${path}": ${sniffed.unreadable}`);
   return SOURCES[sniffed.format];
 }
 
@@ -25,7 +27,7 @@ export async function readFileHead(
   sampleRows = 5,
 ): Promise<FileHead> {
   const sniffed = await sniffFile(path);
-  return sourceFor(sniffed).readHead(path, options, sniffed, sampleRows);
+  return sourceFor(sniffed, path).readHead(path, options, sniffed, sampleRows);
 }
 
 export type { FileHead, RecordSource } from './record-source';

@@ -47,7 +47,7 @@ export const ERROR_HINTS: Record<ErrorCode, string> = {
   unknown_column: 'The column is ignored; nothing to do unless it holds data you need.',
   duplicate_column: `Remove the repeated header from the file, then open it again (“${C.closeFile}”).`,
   empty_file: `The file has no rows to import: “${C.closeFile}” and open another one.`,
-  malformed_csv: `Check the “${C.delimiter}” under “${C.fileSettings}”, or correct the quotes in the file.`,
+  malformed_csv: `Check the “${C.delimiter}” under “${C.fileSettings}”, or correct the quotes in the file; in a workbook, correct the cell the reason names in Excel and open the file again.`,
   required: `${edit}, or use “${C.deleteRow}”.`,
   invalid_uuid: `Use “${C.replaceEverywhere}” to pick the right one, or “${C.deleteRow}”.`,
   invalid_integer: `${edit}: quantities are whole numbers.`,
