@@ -157,13 +157,13 @@ as $$
       where c.batch_id = p_batch_id
     ), true)
     and case
-      -- A refused batch's recorded values say it without reading its rows (migrations/0007).
+      -- A refused batch's recorded values say it without reading its rows (migrations/0008).
       when exists (select 1 from public.bulk_import_batch_values v where v.batch_id = p_batch_id)
         then not exists (
           select 1
           from public.bulk_import_batch_values v
           where v.batch_id = p_batch_id and v.column_name = 'transaction_number'
-            and v.first_lines > 1
+            and 1 < any (v.first_lines)
         )
       else not exists (
         select 1

@@ -299,7 +299,8 @@ call import_private.expose('import_private.stage_chunk(uuid, integer, jsonb)');
 
 -- The distinct values of a batch's staged rows (user and SKU ids, transaction numbers), each with
 -- its row count, first row and purchase-carrying lines: recorded for a refused batch
--- (bulk_import_batch_values, migrations/0007), else counted from the staged rows in one pass.
+-- (bulk_import_batch_values, migrations/0007 and 0008), else counted from the staged rows in one
+-- pass.
 -- What the reference check of failing_values and a re-check start from.
 create or replace function import_private.batch_values(p_batch_id uuid)
 returns table (column_name text, value text, row_count int, first_row int, first_lines int)
@@ -313,8 +314,10 @@ as $$
 begin
   if exists (select 1 from public.bulk_import_batch_values v where v.batch_id = p_batch_id) then
     return query
-    select v.column_name, v.value, v.row_count, v.first_row, v.first_lines
+    select v.column_name::text, u.value::text, u.row_count, u.first_row, u.first_lines
     from public.bulk_import_batch_values v
+    cross join lateral unnest(v.distinct_values, v.row_counts, v.first_rows, v.first_lines)
+      as u(value, row_count, first_row, first_lines)
     where v.batch_id = p_batch_id;
     return;
   end if;
@@ -355,7 +358,8 @@ end;
 $$;
 revoke all on function import_private.batch_values(uuid) from public, anon, authenticated;
 
--- Records a refused batch's distinct values (once: its staged rows never change after a refusal).
+-- Records a refused batch's distinct values, one row per column (once: the values a row holds
+-- never change after a refusal; a retry re-resolves keyed rows' ids, but they count by key).
 create or replace function import_private.record_batch_values(p_batch_id uuid)
 returns void
 language sql
@@ -363,11 +367,14 @@ volatile
 set search_path = ''
 as $$
   insert into public.bulk_import_batch_values (
-    batch_id, column_name, value, row_count, first_row, first_lines
+    batch_id, column_name, distinct_values, row_counts, first_rows, first_lines
   )
-  select p_batch_id, v.column_name, v.value, v.row_count, v.first_row, v.first_lines
+  -- One pass over the values, so the four arrays take them in the same order.
+  select p_batch_id, v.column_name, array_agg(v.value), array_agg(v.row_count),
+    array_agg(v.first_row), array_agg(v.first_lines)
   from import_private.batch_values(p_batch_id) as v
   where not exists (select 1 from public.bulk_import_batch_values o where o.batch_id = p_batch_id)
+  group by v.column_name
   on conflict do nothing
 $$;
 revoke all on function import_private.record_batch_values(uuid) from public, anon, authenticated;

@@ -153,7 +153,7 @@ call import_private.expose(
 
 -- A re-check's errors (error_report with p_live), bounded by the batch's distinct values rather
 -- than its rows: the values failing today (failing_values, over the batch's recorded distinct
--- values: migrations/0007) weighted by how many rows hold each, the batch's own errors (recorded
+-- values: migration 0008) weighted by how many rows hold each, the batch's own errors (recorded
 -- per chunk at staging), one page of row errors (the first rows holding a failing value, read in
 -- row order until the page is full), and the number of rows in error. Counts are exact: that
 -- number is the sum of the values' rows when at most one column fails (a row holds one value per
@@ -182,14 +182,16 @@ as $$
   own as materialized (
     select o.* from layout l, import_private.own_errors(p_batch_id, l.complete) as o
   ),
-  -- Each failing value's rows: looked up among the recorded values (an index probe each), else
-  -- from the values counted afresh (a batch that was never refused).
+  -- Each failing value's rows: found among the recorded values of the columns that fail (20
+  -- SKU ids: one array of 20), else among the values counted afresh (never refused).
   weighted as materialized (
-    select v.first_row, f.column_name, f.code, f.message, f.value, v.row_count
-    from failing f
-    join public.bulk_import_batch_values v
-      on v.batch_id = p_batch_id and v.column_name = f.column_name collate "C"
-        and v.value = f.value collate "C"
+    select u.first_row, f.column_name, f.code, f.message, f.value, u.row_count
+    from public.bulk_import_batch_values v
+    cross join lateral unnest(v.distinct_values, v.row_counts, v.first_rows)
+      as u(value, row_count, first_row)
+    join failing f on f.column_name = v.column_name::text and f.value = u.value::text
+    where v.batch_id = p_batch_id
+      and v.column_name in (select f.column_name collate "C" from failing f)
     union all
     select v.first_row, f.column_name, f.code, f.message, f.value, v.row_count
     from failing f

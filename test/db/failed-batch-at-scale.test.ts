@@ -59,7 +59,10 @@ describe(`a ${ROWS.toLocaleString('en')}-row failed batch`, () => {
   it('records each distinct value once with its rows, so a re-check reads a page of rows', async () => {
     const recorded = await env.db.pool.query<{ column_name: string; values: number; rows: number }>(
       `select column_name, count(*)::int as values, sum(row_count)::int as rows
-       from public.bulk_import_batch_values where batch_id = $1 group by 1 order by 1`,
+       from (select v.batch_id, v.column_name, u.value, u.row_count
+         from public.bulk_import_batch_values v,
+           unnest(v.distinct_values, v.row_counts) as u(value, row_count)) as r
+       where batch_id = $1 group by 1 order by 1`,
       [batch.batchId],
     );
     expect(recorded.rows).toEqual([
@@ -68,7 +71,9 @@ describe(`a ${ROWS.toLocaleString('en')}-row failed batch`, () => {
       { column_name: 'user_id', values: 200, rows: ROWS },
     ]);
     const perSku = await env.db.pool.query<{ row_count: number }>(
-      `select distinct row_count from public.bulk_import_batch_values
+      `select distinct row_count from (select v.batch_id, v.column_name, u.value, u.row_count
+         from public.bulk_import_batch_values v,
+           unnest(v.distinct_values, v.row_counts) as u(value, row_count)) as r
        where batch_id = $1 and column_name = 'sku_id'`,
       [batch.batchId],
     );

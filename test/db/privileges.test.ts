@@ -36,8 +36,11 @@ const INTERNAL = [
   'import_private.caller_is_trusted()',
   'import_private.batch_json(public.bulk_import_batches, integer, integer)',
   'import_private.find_batch(uuid)',
-  'import_private.staged_errors(uuid)',
+  'import_private.staged_errors(uuid, boolean)',
   'import_private.error_report(uuid, boolean, integer, integer)',
+  'import_private.batch_values(uuid)',
+  'import_private.record_batch_values(uuid)',
+  'import_private.live_errors(uuid, integer, integer)',
   'import_private.check_staged_rows(uuid, integer, integer, integer)',
   'import_private.guard_batch_status()',
   'import_private.resolve_user_emails(uuid, text[])',
@@ -50,6 +53,7 @@ const TABLES = [
   'public.bulk_import_batches',
   'public.bulk_import_staged_chunks',
   'public.bulk_import_staged_rows',
+  'public.bulk_import_batch_values',
   'public.import_operators',
 ];
 

@@ -139,7 +139,10 @@ describe('a re-check counted per value', () => {
     // The refusal recorded the batch's distinct values, each with its rows.
     const recorded = await db.pool.query<{ column_name: string; n: number; rows: number }>(
       `select column_name, count(*)::int as n, sum(row_count)::int as rows
-       from public.bulk_import_batch_values where batch_id = $1 group by 1 order by 1`,
+       from (select v.batch_id, v.column_name, u.value, u.row_count
+         from public.bulk_import_batch_values v,
+           unnest(v.distinct_values, v.row_counts) as u(value, row_count)) as r
+       where batch_id = $1 group by 1 order by 1`,
       [batchId],
     );
     expect(recorded.rows).toEqual([
@@ -169,7 +172,10 @@ describe('a re-check counted per value', () => {
     // A retry is refused again and records nothing twice.
     await db.rpc.call('import_commit_batch', { p_batch_id: batchId });
     const again = await db.pool.query<{ n: number }>(
-      'select count(*)::int as n from public.bulk_import_batch_values where batch_id = $1',
+      `select count(*)::int as n from (select v.batch_id, v.column_name, u.value, u.row_count
+         from public.bulk_import_batch_values v,
+           unnest(v.distinct_values, v.row_counts) as u(value, row_count)) as r
+       where batch_id = $1`,
       [batchId],
     );
     expect(again.rows[0]?.n).toBe(recorded.rows.reduce((sum, r) => sum + r.n, 0));
