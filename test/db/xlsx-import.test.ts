@@ -219,9 +219,10 @@ describe('purchase-import on an .xlsx workbook', () => {
 });
 
 describe('the session service on an .xlsx workbook', () => {
-  it('offers the sheets in the mapping step, opens the one chosen, commits it, saves it as CSV', async () => {
+  it('offers the sheets in the mapping step, opens the one chosen, exports and fixes it, saves it as CSV, commits it', async () => {
     const rows = buildRows(merchant, { purchases: 4, itemsPerPurchase: 2, withTotals: true });
-    const path = await workbook('session.xlsx', rows);
+    // Row 5 of the sheet holds quantity 1.5: fixed in the preview before the commit.
+    const path = await workbook('session.xlsx', rows, 3);
     const file = { handle: 'b'.repeat(32), name: 'session.xlsx' };
 
     const first = await sessions.open(path, file, { timeZone: 'UTC' });
@@ -243,7 +244,13 @@ describe('the session service on an .xlsx workbook', () => {
     });
     expect(opened.kind).toBe('opened');
     if (opened.kind !== 'opened') return;
-    expect(opened.view.summary).toMatchObject({ rows: 8, purchases: 4, errorRows: 0 });
+    expect(opened.view.summary).toMatchObject({ rows: 8, errorRows: 1 });
+    // The error rows export like a CSV's, then the cell is fixed like a CSV's.
+    const errorsCsv = join(dir, 'session-errors.csv');
+    expect(await sessions.exportErrors(errorsCsv)).toBe(1);
+    expect(await readFile(errorsCsv, 'utf8')).toContain('1.5');
+    const fixedView = await sessions.editCell(5, 'quantity', String(rows[3]?.quantity));
+    expect(fixedView.summary).toMatchObject({ rows: 8, purchases: 4, errorRows: 0 });
 
     // "Save fixed file" writes CSV, which reads back to the same purchases.
     const fixed = join(dir, 'session-fixed.csv');
