@@ -12,6 +12,7 @@ import {
   columnName,
   ElementStream,
   findTags,
+  forEachCell,
   MAX_COLUMNS,
   MAX_ROWS,
   parseDateStyles,
@@ -310,10 +311,14 @@ class SheetRows {
   cellProblems = new Map<number, CellProblem[]>();
   problems = new Map<number, string>();
 
+  private readonly context: CellContext;
+
   constructor(
     private readonly path: string,
-    private readonly context: Omit<CellContext, 'row'>,
-  ) {}
+    context: Omit<CellContext, 'row'>,
+  ) {
+    this.context = { ...context, row: 0 };
+  }
 
   add(attributes: string, body: string | null): void {
     const declared = Number(attribute(attributes, 'r'));
@@ -325,36 +330,39 @@ class SheetRows {
       );
     }
     this.lastRow = row;
-    const cells: RawCell[] = body === null ? [] : readCells(body);
-    const context: CellContext = { ...this.context, row };
     const header = this.width < 0;
-    const width = header ? widthOf(cells) : this.width;
+    // The header's cells are read first to know its width; other rows go cell by cell.
+    const headerCells = header && body !== null ? readCells(body) : [];
+    const width = header ? widthOf(headerCells) : this.width;
     const record = new Array<string>(width).fill('');
     const index = this.records.length;
-    for (const cell of cells) {
+    this.context.row = row;
+    const take = (cell: RawCell): void => {
       if (cell.column < 0 || cell.column >= MAX_COLUMNS) {
         throw refuse(
           this.path,
           `sheet "${this.context.sheet}", row ${row} has a cell outside columns A-XFD`,
         );
       }
-      const value = cellValue(cell, context);
+      const value = cellValue(cell, this.context);
       if (cell.column >= width) {
-        if ('text' in value && value.text.trim() === '') continue;
+        if (typeof value === 'string' && value.trim() === '') return;
         this.problems.set(
           index,
           `sheet "${this.context.sheet}", cell ${columnName(cell.column)}${row} has a value in a column without a header: give the column a header or clear it`,
         );
-        continue;
+        return;
       }
-      if ('text' in value) {
-        record[cell.column] = value.text;
+      if (typeof value === 'string') {
+        record[cell.column] = value;
       } else {
         const list = this.cellProblems.get(index) ?? [];
         list.push({ index: cell.column, message: value.problem, value: value.value });
         this.cellProblems.set(index, list);
       }
-    }
+    };
+    if (header) headerCells.forEach(take);
+    else if (body !== null) forEachCell(body, take);
     // The header is the first row with a value; blank rows above it are skipped as in CSV.
     if (header && width > 0) this.width = width;
     this.records.push(record);

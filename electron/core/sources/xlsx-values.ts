@@ -7,7 +7,8 @@ import { columnName, decodeCellText as decodeXmlCell, type RawCell } from './xls
  * formula by its saved value. What cannot be read exactly is a problem naming the cell.
  */
 
-export type CellValue = { text: string } | { problem: string; value: string };
+/** The cell's text, or why it cannot be read (an object only then: cells are many). */
+export type CellValue = string | { problem: string; value: string };
 
 export interface CellContext {
   sheet: string;
@@ -71,16 +72,14 @@ export function cellValue(cell: RawCell, context: CellContext): CellValue {
           value: cell.value ?? '',
         };
       }
-      return { text };
+      return text;
     }
     case 'inlineStr':
-      return { text: cell.inline ?? '' };
+      return cell.inline ?? '';
     case 'str':
-      return { text: decodeCached(cell.value) };
+      return decodeCached(cell.value);
     case 'b':
-      return {
-        text: cell.value === '1' ? 'TRUE' : cell.value === '0' ? 'FALSE' : decodeCached(cell.value),
-      };
+      return cell.value === '1' ? 'TRUE' : cell.value === '0' ? 'FALSE' : decodeCached(cell.value);
     case 'e':
       return {
         problem: `${where(cell, context)} holds the error ${decodeCached(cell.value)}${cell.formula !== null ? ` (from =${cell.formula})` : ''}: correct it in the workbook`,
@@ -88,9 +87,9 @@ export function cellValue(cell: RawCell, context: CellContext): CellValue {
       };
     case 'd':
       // An ISO 8601 date written as such (strict Open XML); the rules read it as text.
-      return { text: decodeCached(cell.value) };
+      return decodeCached(cell.value);
     default: {
-      if (cell.value === null || cell.value.trim() === '') return { text: '' };
+      if (cell.value === null || cell.value.trim() === '') return '';
       const number = Number(cell.value);
       if (!Number.isFinite(number)) {
         return {
@@ -106,9 +105,9 @@ export function cellValue(cell: RawCell, context: CellContext): CellValue {
             value: cell.value,
           };
         }
-        return { text: iso };
+        return iso;
       }
-      return { text: numberText(number, cell.value) };
+      return numberText(number, cell.value);
     }
   }
 }

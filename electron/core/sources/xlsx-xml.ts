@@ -370,6 +370,23 @@ const INLINE = /<(?:[\w.-]+:)?is>([\s\S]*?)<\/(?:[\w.-]+:)?is>/;
 /** The cells of one row's body, in order, with their 0-based columns. */
 export function readCells(body: string): RawCell[] {
   const cells: RawCell[] = [];
+  forEachCell(body, (cell) => cells.push({ ...cell }));
+  return cells;
+}
+
+/**
+ * Visits the cells of one row's body in order. The cell object is reused from one call to the
+ * next (a million-row sheet has ten million cells): copy what must outlive the call.
+ */
+export function forEachCell(body: string, visit: (cell: RawCell) => void): void {
+  const cell: RawCell = {
+    column: -1,
+    type: 'n',
+    value: null,
+    inline: null,
+    formula: null,
+    style: 0,
+  };
   let previous = -1;
   CELL_OPEN.lastIndex = 0;
   let match: RegExpExecArray | null;
@@ -377,38 +394,50 @@ export function readCells(body: string): RawCell[] {
     const attributes = match[1] ?? '';
     let inner = '';
     if (!match[2]) {
-      // The cell's end: the first closing tag that is the cell's own (`</c>` or `</x:c>`).
-      const end = findCellClose(body, body.indexOf('</', CELL_OPEN.lastIndex));
-      inner = body.slice(CELL_OPEN.lastIndex, end.start);
-      CELL_OPEN.lastIndex = end.after;
+      const from = CELL_OPEN.lastIndex;
+      const close = cellClose(body, body.indexOf('</', from));
+      inner = body.slice(from, close);
+      CELL_OPEN.lastIndex = closeEnd;
     }
     const reference = attribute(attributes, 'r');
     const column = reference ? columnIndex(reference) : previous + 1;
     previous = column;
     const type = attribute(attributes, 't') ?? 'n';
-    const formula = inner.includes('f') ? FORMULA.exec(inner) : null;
+    const formula = inner.includes('<f') || inner.includes(':f') ? FORMULA.exec(inner) : null;
     const inline = type === 'inlineStr' ? INLINE.exec(inner) : null;
     const value = inner.length > 0 ? VALUE.exec(inner) : null;
-    cells.push({
-      column,
-      type,
-      value: value ? (value[1] ?? '') : null,
-      inline: inline ? richText(inline[1] ?? '') : null,
-      formula: formula ? decodeXml(formula[1] ?? '') : null,
-      style: Number(attribute(attributes, 's') ?? 0) || 0,
-    });
+    const style = attribute(attributes, 's');
+    cell.column = column;
+    cell.type = type;
+    cell.value = value ? (value[1] ?? '') : null;
+    cell.inline = inline ? richText(inline[1] ?? '') : null;
+    cell.formula = formula ? decodeXml(formula[1] ?? '') : null;
+    cell.style = style === undefined ? 0 : Number(style) || 0;
+    visit(cell);
   }
-  return cells;
 }
 
-function findCellClose(body: string, firstClose: number): { start: number; after: number } {
+/** Where the last cellClose() match ends (after its `>`). */
+let closeEnd = 0;
+
+/** The start of a cell's own closing tag (`</c>` or `</x:c>`), from the first `</` on. */
+function cellClose(body: string, firstClose: number): number {
   let at = firstClose;
   while (at >= 0) {
+    // The usual case, `</c>`, without slicing.
+    if (body.charCodeAt(at + 2) === 99 /* c */ && body.charCodeAt(at + 3) === 62 /* > */) {
+      closeEnd = at + 4;
+      return at;
+    }
     const gt = body.indexOf('>', at);
     if (gt < 0) break;
     const name = body.slice(at + 2, gt).trim();
-    if (name === 'c' || name.endsWith(':c')) return { start: at, after: gt + 1 };
+    if (name === 'c' || name.endsWith(':c')) {
+      closeEnd = gt + 1;
+      return at;
+    }
     at = body.indexOf('</', gt);
   }
-  return { start: body.length, after: body.length };
+  closeEnd = body.length;
+  return body.length;
 }
