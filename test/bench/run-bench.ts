@@ -157,7 +157,7 @@ function rowsOf(r: Results): Row[] {
       ],
       [
         verdict(failed.recheckMs < 2000),
-        `  its re-check by cause (the whole batch validated again)`,
+        `  its re-check by cause (today's tables asked about its distinct values)`,
         `${s(failed.recheckMs)} (${Math.round(failed.recheckBytes / 1024)} KB)`,
         'target < 2 s; its own API limit 60 s',
       ],
