@@ -3,7 +3,7 @@ import { shopifyOrdersCsv, type ShopifyOrder } from '../../test/fixtures/shopify
 import { toStagedRows } from '../db/staging';
 import { analyseCsvTextWithRows, revalidateRows } from './analyse';
 import { SHOPIFY_ORDERS, findPreset } from './mapping-presets';
-import { keyModeOf, missingRequiredColumns, resolvedKeys } from './natural-keys';
+import { keyLabels, keyModeOf, missingRequiredColumns, resolvedKeys } from './natural-keys';
 import { applyReferenceCheck, collectReferenceIds } from './reference-check';
 import type { ReferenceCheck } from './types';
 
@@ -188,6 +188,25 @@ describe('key mode and required columns', () => {
       'purchased_at',
       'quantity',
       'unit_price',
+    ]);
+  });
+});
+
+describe('names for key cells (the preview)', () => {
+  it('labels each resolved e-mail and code with its member or SKU, none for the others', () => {
+    const check = {
+      userKeys: [
+        { key: 'alice@example.com', id: ALICE, name: 'Alice Martin', candidates: [] },
+        { key: 'nobody@example.com', id: null, name: null, candidates: [] },
+      ],
+      skuKeys: [{ key: 'MUG-01', id: MUG, name: 'Mug', candidates: [] }],
+    };
+    expect(keyLabels('user', [' Alice@Example.com', 'nobody@example.com'], check)).toEqual([
+      { id: 'alice@example.com', label: 'Alice Martin', detail: ALICE },
+    ]);
+    // The grid asks by lower-cased text: codes are found again by their exact spelling.
+    expect(keyLabels('sku', ['mug-01'], check)).toEqual([
+      { id: 'mug-01', label: 'Mug', detail: MUG },
     ]);
   });
 });

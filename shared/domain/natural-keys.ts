@@ -135,6 +135,15 @@ export function keyLabels(
 ): { id: string; label: string; detail: string | null }[] {
   if (!check) return [];
   const keys = resolvedKeys(check);
+  // The grid asks by lower-cased text; codes are exact, so one that differs only by case from
+  // another gets no label rather than the other's.
+  const skusByLower = new Map<string, KeyResolution | null>();
+  if (kind === 'sku') {
+    for (const [key, resolution] of keys.skus) {
+      const lower = key.toLowerCase();
+      skusByLower.set(lower, skusByLower.has(lower) ? null : resolution);
+    }
+  }
   const labels: { id: string; label: string; detail: string | null }[] = [];
   const seen = new Set<string>();
   for (const cell of cells) {
@@ -142,7 +151,9 @@ export function keyLabels(
     if (id === '' || seen.has(id)) continue;
     seen.add(id);
     const resolution =
-      kind === 'user' ? keys.users.get(normalizeEmail(cell)) : keys.skus.get(cell.trim());
+      kind === 'user'
+        ? keys.users.get(normalizeEmail(cell))
+        : (keys.skus.get(cell.trim()) ?? skusByLower.get(id));
     if (resolution?.id) labels.push({ id, label: resolution.name ?? '', detail: resolution.id });
   }
   return labels;

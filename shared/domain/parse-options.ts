@@ -95,5 +95,6 @@ export function resolveSettings(options: ParseOptions, source: SourceInfo): Impo
     dateFormat: options.dateFormat ?? 'iso',
     timeZone: options.timeZone ?? null,
     defaultCurrency: options.defaultCurrency ? options.defaultCurrency.toUpperCase() : null,
+    ...(options.fillOrderFields ? { fillOrderFields: true } : {}),
   };
 }

@@ -102,6 +102,7 @@ export const importSettingsSchema = z.object({
   dateFormat: z.enum(['iso', 'dmy', 'mdy']),
   timeZone: z.string().nullable(),
   defaultCurrency: z.string().nullable(),
+  fillOrderFields: z.boolean().optional(),
 });
 
 const keyResolutionSchema = z.object({

@@ -186,6 +186,8 @@ export interface ImportSettings {
   dateFormat: 'iso' | 'dmy' | 'mdy';
   timeZone: string | null;
   defaultCurrency: string | null;
+  /** The order's fields were filled down from its first row (absent: they were not). */
+  fillOrderFields?: boolean;
 }
 
 export interface ImportReport {

@@ -64,7 +64,8 @@ export interface Derived {
 /** Enough to undo a morning's fixes; each entry shares all unchanged rows with its neighbours. */
 const MAX_UNDO = 100;
 
-const UUID_COLUMNS: ReadonlySet<CanonicalColumn> = new Set(['user_id', 'sku_id']);
+// Compared without case by replace-all: ids, and e-mails (the database compares them so too).
+const UUID_COLUMNS: ReadonlySet<CanonicalColumn> = new Set(['user_id', 'sku_id', 'user_email']);
 
 export class ImportSession {
   private current: SessionState;

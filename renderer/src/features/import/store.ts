@@ -68,6 +68,7 @@ interface ImportState {
   mappingConfirmed(
     mapping: Partial<Record<CanonicalColumn, string>>,
     templateName: string | null,
+    fillOrderFields?: boolean,
   ): Promise<void>;
   mappingAbandoned(): void;
   sessionRestored(): Promise<void>;
@@ -108,6 +109,8 @@ interface ImportState {
 
 export type ParseSettingsChoice = Pick<ImportSettings, 'decimalComma' | 'dateFormat'> & {
   timeZone: string | null;
+  /** Order fields on the first row of each order only: fill them down (issue 13). */
+  fillOrderFields?: boolean;
   /** The source's own settings: a CSV's delimiter and encoding, or a workbook's sheet. */
   source: ImportSettings['source'];
 };
@@ -222,7 +225,7 @@ export const useImportStore = create<ImportState>()((set, get) => {
       await api().importCancelOpen();
     },
 
-    mappingConfirmed: async (mapping, templateName) => {
+    mappingConfirmed: async (mapping, templateName, fillOrderFields = false) => {
       const { file, mapping: pending, options } = get();
       if (!file || !pending) return;
       if (templateName) {
@@ -239,7 +242,13 @@ export const useImportStore = create<ImportState>()((set, get) => {
       // A workbook's sheet shown in the mapping step is the one read.
       const sheet =
         pending.source?.format === 'xlsx' ? { xlsx: { sheet: pending.source.sheet } } : {};
-      await get().fileChosen(file, { ...options, ...sheet, columnMapping: mapping });
+      await get().fileChosen(file, {
+        ...options,
+        ...sheet,
+        columnMapping: mapping,
+        // Never assumed: the admin ticked it, or chose a preset that says so (issue 13).
+        ...(fillOrderFields ? { fillOrderFields: true } : {}),
+      });
     },
 
     sheetChosen: async (sheet) => {
@@ -553,6 +562,7 @@ export const useImportStore = create<ImportState>()((set, get) => {
         decimalComma: choice.decimalComma,
         dateFormat: choice.dateFormat,
         ...(choice.timeZone ? { timeZone: choice.timeZone } : {}),
+        ...(choice.fillOrderFields ? { fillOrderFields: true } : {}),
       };
       set({ busy: true });
       try {

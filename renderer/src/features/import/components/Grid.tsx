@@ -36,10 +36,19 @@ const CELL_PADDING = 21;
 const ID_KIND: Partial<Record<CanonicalColumn, 'sku' | 'user'>> = {
   sku_id: 'sku',
   user_id: 'user',
+  // Natural keys (issue 13): the cell keeps its e-mail or code and shows what it resolved to.
+  sku_code: 'sku',
+  user_email: 'user',
 };
 
-function idText(label: IdLabel | undefined, kind: 'sku' | 'user'): string | null {
+function idText(
+  label: IdLabel | undefined,
+  kind: 'sku' | 'user',
+  column: CanonicalColumn,
+  value: string,
+): string | null {
   if (!label) return null;
+  if (column === 'user_email' || column === 'sku_code') return `${value.trim()} → ${label.label}`;
   if (kind === 'sku') return label.detail ? `${label.detail} · ${label.label}` : label.label;
   return label.detail ?? label.label;
 }
@@ -56,7 +65,9 @@ function columnWidths(
     let chars = Math.min(column.length, 12);
     for (const row of rows) {
       const value = row.cells[column] ?? '';
-      const shown = kind ? (idText(labels[value.trim().toLowerCase()], kind) ?? value) : value;
+      const shown = kind
+        ? (idText(labels[value.trim().toLowerCase()], kind, column, value) ?? value)
+        : value;
       chars = Math.max(chars, shown.length);
     }
     return Math.round(Math.min(max, Math.max(min, chars * CHAR_PX + CELL_PADDING)));
@@ -459,7 +470,9 @@ function RowCells({
         const isActive = active === i + 1;
         const reason = issues.map((e) => `${errorLabel(e.code)}: ${e.message}`).join('\n');
         const kind = ID_KIND[column];
-        const shown = kind ? idText(idLabels[value.trim().toLowerCase()], kind) : null;
+        const shown = kind
+          ? idText(idLabels[value.trim().toLowerCase()], kind, column, value)
+          : null;
         const frozen = i === 0 && frozenTxn;
         return (
           <div

@@ -3,7 +3,13 @@ import {
   CANONICAL_COLUMNS,
   REQUIRED_COLUMNS,
   type CanonicalColumn,
+  type RequiredColumn,
 } from '../../../../../shared/domain/types';
+import {
+  describeRequiredColumn,
+  KEY_ALTERNATIVES,
+  missingRequiredColumns,
+} from '../../../../../shared/domain/natural-keys';
 import { CONTROL_LABELS } from '../../../lib/controls';
 import { useImportStore } from '../store';
 
@@ -31,6 +37,9 @@ export function MappingStep(): React.JSX.Element | null {
   const mappingAbandoned = useImportStore((s) => s.mappingAbandoned);
   const [mapping, setMapping] = useState<Mapping>(() => pending?.proposed ?? {});
   const [save, setSave] = useState(false);
+  // Order fields on the first row only (issue 13): off unless ticked or a preset says so.
+  const [fill, setFill] = useState(false);
+  const [presetId, setPresetId] = useState<string | null>(null);
   const [templateName, setTemplateName] = useState(
     () => pending?.fileName.replace(/\.[^.]+$/, '') ?? '',
   );
@@ -56,9 +65,10 @@ export function MappingStep(): React.JSX.Element | null {
   if (!pending) return null;
   const used = new Map<string, CanonicalColumn[]>();
   for (const [column, header] of Object.entries(mapping) as [CanonicalColumn, string][]) {
-    used.set(header, [...(used.get(header) ?? []), column]);
+    // '' is "not in this file" (a preset's Total): no header is used.
+    if (header !== '') used.set(header, [...(used.get(header) ?? []), column]);
   }
-  const missing = REQUIRED_COLUMNS.filter((c) => !mapping[c]);
+  const missing = missingRequiredColumns((c) => Boolean(mapping[c])).map(describeRequiredColumn);
   const duplicates = [...used.entries()].filter(([, columns]) => columns.length > 1);
   const sampleOf = (header: string | undefined): string => {
     if (!header) return '';
@@ -70,10 +80,13 @@ export function MappingStep(): React.JSX.Element | null {
       .join(' · ');
   };
   const unmapped = pending.headers.filter((h) => !used.has(h));
+  const preset = presetId ? pending.templates.find((t) => t.id === presetId) : undefined;
 
   const applyTemplate = (id: string): void => {
     const template = pending.templates.find((t) => t.id === id);
     if (template) setMapping({ ...template.mapping });
+    setPresetId(template?.preset ? template.id : null);
+    if (template?.fillOrderFields !== undefined) setFill(template.fillOrderFields);
   };
 
   return (
@@ -83,7 +96,11 @@ export function MappingStep(): React.JSX.Element | null {
       onSubmit={(e) => {
         e.preventDefault();
         if (missing.length > 0 || duplicates.length > 0) return;
-        void mappingConfirmed(mapping, save && templateName.trim() ? templateName.trim() : null);
+        void mappingConfirmed(
+          mapping,
+          save && templateName.trim() ? templateName.trim() : null,
+          fill,
+        );
       }}
     >
       <div className="panel-head">
@@ -140,7 +157,11 @@ export function MappingStep(): React.JSX.Element | null {
         </thead>
         <tbody>
           {CANONICAL_COLUMNS.map((column) => {
-            const required = (REQUIRED_COLUMNS as readonly string[]).includes(column);
+            // user_id is not needed when user_email names the member (sku_id / sku_code alike).
+            const alternative = KEY_ALTERNATIVES[column as RequiredColumn];
+            const required =
+              (REQUIRED_COLUMNS as readonly string[]).includes(column) &&
+              !(alternative && mapping[alternative]);
             const header = mapping[column];
             const clash = header ? (used.get(header)?.length ?? 0) > 1 : false;
             const suggestion = pending.suggestions.find(
@@ -200,10 +221,23 @@ export function MappingStep(): React.JSX.Element | null {
           })}
         </tbody>
       </table>
+      {preset?.preset && (
+        <p className="muted small" data-testid="preset-note">
+          {preset.name}: {preset.preset.description}. Not imported on purpose:{' '}
+          {preset.preset.ignored.join(', ')}.
+        </p>
+      )}
       {unmapped.length > 0 && (
         <p className="muted small">Not imported: {unmapped.map((h) => `“${h}”`).join(', ')}.</p>
       )}
       <div className="mapping-footer">
+        <label
+          className="checkbox"
+          title="Web-shop exports give the customer, time and totals on an order's first row only"
+        >
+          <input type="checkbox" checked={fill} onChange={(e) => setFill(e.target.checked)} />
+          {CONTROL_LABELS.fillOrderFields}
+        </label>
         <label className="checkbox">
           <input type="checkbox" checked={save} onChange={(e) => setSave(e.target.checked)} />
           Save as a template for files with these headers

@@ -63,6 +63,7 @@ export function ParseSettings(): React.JSX.Element | null {
     decimalComma: settings.decimalComma,
     dateFormat: settings.dateFormat,
     timeZone: settings.timeZone,
+    fillOrderFields: settings.fillOrderFields ?? false,
   };
   const change = (next: Partial<ParseSettingsChoice>): void =>
     void settingsChanged({ ...current, ...next });
@@ -158,6 +159,18 @@ export function ParseSettings(): React.JSX.Element | null {
             onChange={(e) => change({ decimalComma: e.target.checked })}
           />
           <span className="field-label">{CONTROL_LABELS.decimalComma}</span>
+        </label>
+        <label
+          className="field field--inline checkbox"
+          title="Web-shop exports give the customer, time and totals on an order's first row only: fill them down to its other rows"
+        >
+          <input
+            type="checkbox"
+            checked={settings.fillOrderFields ?? false}
+            disabled={busy}
+            onChange={(e) => change({ fillOrderFields: e.target.checked })}
+          />
+          <span className="field-label">{CONTROL_LABELS.fillOrderFields}</span>
         </label>
         <label className="field field--inline">
           <span className="field-label">{CONTROL_LABELS.dateFormat}</span>

@@ -10,7 +10,16 @@ export function ReplaceDialog(): React.JSX.Element | null {
   const busy = useImportStore((s) => s.busy);
   const replaceClosed = useImportStore((s) => s.replaceClosed);
   const valueReplaced = useImportStore((s) => s.valueReplaced);
-  const kind = replace?.column === 'sku_id' ? 'sku' : replace?.column === 'user_id' ? 'user' : null;
+  const column = replace?.column;
+  const kind =
+    column === 'sku_id' || column === 'sku_code'
+      ? 'sku'
+      : column === 'user_id' || column === 'user_email'
+        ? 'user'
+        : null;
+  // A natural-key column (issue 13) gets the chosen member's e-mail or SKU's code, not its UUID.
+  const byKey = column === 'user_email' || column === 'sku_code';
+  const valueOf = (o: PickOption): string | null => (byKey ? o.detail : o.id);
   const [search, setSearch] = useState('');
   const [options, setOptions] = useState<PickOption[]>([]);
   const [loadError, setLoadError] = useState<string | null>(null);
@@ -73,20 +82,27 @@ export function ReplaceDialog(): React.JSX.Element | null {
               {options.length === 0 && !loadError && (
                 <p className="muted">Nothing matches “{search}”.</p>
               )}
-              {options.map((o) => (
-                <label key={o.id} className={`pick ${to === o.id ? 'pick--chosen' : ''}`}>
-                  <input
-                    type="radio"
-                    name="pick"
-                    value={o.id}
-                    checked={to === o.id}
-                    onChange={() => setTo(o.id)}
-                  />
-                  <span className="pick-label">{o.label}</span>
-                  {o.detail && <span className="pick-detail">{o.detail}</span>}
-                  <code className="pick-id">{o.id}</code>
-                </label>
-              ))}
+              {options.map((o) => {
+                const value = valueOf(o);
+                return (
+                  <label
+                    key={o.id}
+                    className={`pick ${value !== null && to === value ? 'pick--chosen' : ''}`}
+                  >
+                    <input
+                      type="radio"
+                      name="pick"
+                      value={value ?? ''}
+                      disabled={value === null}
+                      checked={value !== null && to === value}
+                      onChange={() => value !== null && setTo(value)}
+                    />
+                    <span className="pick-label">{o.label}</span>
+                    {o.detail && <span className="pick-detail">{o.detail}</span>}
+                    <code className="pick-id">{o.id}</code>
+                  </label>
+                );
+              })}
             </div>
           </>
         ) : (
