@@ -476,8 +476,8 @@ async function cliImport(
     ],
     sampler,
     (line, at) => {
-      // Off a terminal the CLI prints one "<phase>…" line per phase.
-      const phase = /^(\w+)…$/.exec(line.trim())?.[1];
+      // Off a terminal the CLI prints one "<phase>… (<time> elapsed)" line per phase.
+      const phase = /^(\w+)…/.exec(line.trim())?.[1];
       if (phase && phaseAt[phase] === undefined) phaseAt[phase] = at;
     },
   );
