@@ -1,7 +1,8 @@
 import { sortIssues } from './sort-issues';
 import { runSteps, STEP_SIZE, type Steps } from './steps';
 import { summarize } from './summary';
-import type { ImportReport, Purchase, ReferenceCheck, RowError } from './types';
+import { describeCandidates, resolvedKeys, skuKeyOf, userKeyOf } from './natural-keys';
+import type { ImportReport, KeyResolution, Purchase, ReferenceCheck, RowError } from './types';
 
 /**
  * The database half of validation: which ids are unknown to the merchant and which transactions
@@ -13,6 +14,9 @@ export interface ReferenceIds {
   userIds: string[];
   skuIds: string[];
   transactionNumbers: string[];
+  /** Natural keys (issue 13): the file's distinct user_email and sku_code values. */
+  userEmails?: string[];
+  skuCodes?: string[];
 }
 
 /** Distinct ids of the importable purchases, in first-seen order, for import_check_references. */
@@ -42,7 +46,35 @@ export function* collectReferenceIdsSteps(
     for (const item of p.items) skus.add(item.skuId);
   }
   yield;
-  return { userIds: [...users], skuIds: [...skus], transactionNumbers: transactions.values };
+  return { ...splitKeys(users, skus), transactionNumbers: transactions.values };
+}
+
+/** The references as the RPC takes them: UUIDs apart from natural keys (natural-keys.ts). */
+function splitKeys(
+  users: ReadonlySet<string>,
+  skus: ReadonlySet<string>,
+): Omit<ReferenceIds, 'transactionNumbers'> {
+  const userIds: string[] = [];
+  const userEmails: string[] = [];
+  for (const ref of users) {
+    const key = userKeyOf(ref);
+    if (key === null) userIds.push(ref);
+    else userEmails.push(key);
+  }
+  const skuIds: string[] = [];
+  const skuCodes: string[] = [];
+  for (const ref of skus) {
+    const key = skuKeyOf(ref);
+    if (key === null) skuIds.push(ref);
+    else skuCodes.push(key);
+  }
+  // Keys only when the file has some: a file of UUIDs asks exactly what it asked before.
+  return {
+    userIds,
+    skuIds,
+    ...(userEmails.length > 0 ? { userEmails } : {}),
+    ...(skuCodes.length > 0 ? { skuCodes } : {}),
+  };
 }
 
 /**
@@ -74,13 +106,21 @@ export function applyReferenceCheck(
   const unknownSkus = new Set(check.unknownSkuIds.map((id) => id.toLowerCase()));
   const existing = new Map<string, string | null>();
   for (const t of check.existingTransactions) existing.set(t.transactionNumber, t.batchId);
+  const keys = resolvedKeys(check);
 
   const errors: RowError[] = [];
   const warnings: RowError[] = [];
   const purchases: Purchase[] = [];
   for (const p of report.purchases) {
     let rejected = false;
-    if (unknownUsers.has(p.userId)) {
+    const userKey = userKeyOf(p.userId);
+    if (userKey !== null) {
+      const failure = keyFailure('user_email', userKey, keys.users.get(userKey));
+      if (failure) {
+        rejected = true;
+        for (const row of p.rows) errors.push({ ...failure, row });
+      }
+    } else if (unknownUsers.has(p.userId)) {
       rejected = true;
       for (const row of p.rows) {
         errors.push({
@@ -93,7 +133,14 @@ export function applyReferenceCheck(
       }
     }
     for (const item of p.items) {
-      if (unknownSkus.has(item.skuId)) {
+      const skuKey = skuKeyOf(item.skuId);
+      if (skuKey !== null) {
+        const failure = keyFailure('sku_code', skuKey, keys.skus.get(skuKey));
+        if (failure) {
+          rejected = true;
+          errors.push({ ...failure, row: item.row });
+        }
+      } else if (unknownSkus.has(item.skuId)) {
         rejected = true;
         errors.push({
           row: item.row,
@@ -149,7 +196,39 @@ export function applyReferenceCheck(
       unknownUserIds: check.unknownUserIds,
       unknownSkuIds: check.unknownSkuIds,
       existingTransactions: check.existingTransactions,
+      ...(check.userKeys ? { userKeys: check.userKeys } : {}),
+      ...(check.skuKeys ? { skuKeys: check.skuKeys } : {}),
       skipExisting: options.skipExisting,
     },
+  };
+}
+
+/**
+ * Why a natural key cannot be used, or null when it names exactly one member or SKU. A key the
+ * check never saw (absent from its answer) is unknown: the check is asked for every key.
+ */
+function keyFailure(
+  column: 'user_email' | 'sku_code',
+  key: string,
+  resolution: KeyResolution | undefined,
+): Omit<RowError, 'row'> | null {
+  if (resolution?.id) return null;
+  const what = column === 'user_email' ? 'members' : 'SKUs';
+  if (resolution && resolution.candidates.length > 0) {
+    return {
+      column,
+      code: 'ambiguous_key',
+      message: `${column} "${key}" is shared by ${resolution.candidates.length} ${what} of this merchant: ${describeCandidates(resolution)}; make it unique in the CRM, or give ${column === 'user_email' ? 'user_id' : 'sku_id'}`,
+      value: key,
+    };
+  }
+  return {
+    column,
+    code: column === 'user_email' ? 'unknown_user' : 'unknown_sku',
+    message:
+      column === 'user_email'
+        ? `user_email "${key}" is not a member of this merchant`
+        : `sku_code "${key}" is not a SKU of this merchant`,
+    value: key,
   };
 }
