@@ -266,6 +266,10 @@ export const commitResultSchema = z.object({
 });
 export type CommitResult = z.infer<typeof commitResultSchema>;
 
+/** A retried batch, with the outcome in the words the command line uses too (describeBatch). */
+export const retryResultSchema = z.object({ batch: batchDetailSchema, message: z.string() });
+export type RetryResult = z.infer<typeof retryResultSchema>;
+
 /** A re-check against today's data, by cause: what still fails and which values are resolved. */
 export const recheckViewSchema = recheckResultSchema.extend({ checkedAt: z.string() });
 export type RecheckView = z.infer<typeof recheckViewSchema>;
@@ -483,7 +487,7 @@ export const ipcContract = {
     output: errorPageSchema,
   },
   'batches:recheck': { input: z.object({ id }), output: recheckViewSchema },
-  'batches:retry': { input: z.object({ id }), output: batchDetailSchema },
+  'batches:retry': { input: z.object({ id }), output: retryResultSchema },
   'batches:export-errors': { input: z.object({ id }), output: fileWriteResultSchema },
   /** The batch's audit trail (what was changed before import), one change per line. */
   'batches:export-audit': { input: z.object({ id }), output: fileWriteResultSchema },

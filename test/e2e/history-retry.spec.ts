@@ -55,6 +55,10 @@ test('failed batch: found in History, re-checked against current data, retried',
   await detail.getByRole('button', { name: 'Retry import' }).click();
   await expect(detail.locator('.status--large')).toHaveText('completed');
   await expect(detail).toContainText('6 purchases, 12 items');
+  // The outcome in the same words as the command line's (one describeBatch for both doors).
+  await expect(page.locator('.toast').last()).toContainText(
+    `Retry completed: imported 6 purchases (12 items) as batch ${batchId}`,
+  );
   await app.shot('history-retried');
   expect(await countImported(db.pool, batchId)).toEqual({ purchases: 6, items: 12 });
 });

@@ -26,6 +26,7 @@ import type {
   OpenResult,
   PickOption,
   RecheckView,
+  RetryResult,
   SessionView,
 } from '../../../../shared/ipc/contract';
 import {
@@ -601,19 +602,17 @@ export function createSessionService(deps: SessionServiceDeps) {
       return { ...result, checkedAt: new Date().toISOString() };
     },
 
-    async retryBatch(id: string): Promise<BatchDetail> {
+    async retryBatch(id: string): Promise<RetryResult> {
       const { rpc, state } = deps.connection.active();
       if (!state.permissions.retry)
         throw new Error('Only support staff and admins can retry a batch.');
       const started = performance.now();
-      const result = await retryBatch(rpc, id);
+      const batch = await retryBatch(rpc, id);
+      const message = describeForApp(batch, 'retry');
       if (performance.now() - started >= NOTIFY_AFTER_MS) {
-        deps.notify(
-          result.status === 'completed' ? 'Retry completed' : 'Retry failed',
-          describeForApp(result, 'retry'),
-        );
+        deps.notify(batch.status === 'completed' ? 'Retry completed' : 'Retry failed', message);
       }
-      return result;
+      return { batch, message };
     },
 
     /** One line per change, in the order they were made; the original file on the first line. */
@@ -672,10 +671,10 @@ function short(text: string): string {
   return text.length > 40 ? `${text.slice(0, 37)}...` : text;
 }
 
-/** The use cases' sentence, with the app's next step after a refusal. */
+/** The use cases' sentence, with the app's next step after an import the database refused. */
 function describeForApp(batch: BatchDetail, attempt: 'import' | 'retry'): string {
   const sentence = describeBatch(batch, attempt);
-  return batch.status === 'failed'
+  return batch.status === 'failed' && attempt === 'import'
     ? `${sentence} Support can re-check and retry it from History.`
     : sentence;
 }

@@ -217,14 +217,10 @@ export const useHistoryStore = create<HistoryState>()((set, get) => {
       const id = get().selectedId;
       if (!id) return;
       await act('retry', async () => {
-        const detail = await api().batchesRetry({ id });
+        // The outcome in main's words, the same sentence the command line prints.
+        const { batch: detail, message } = await api().batchesRetry({ id });
         set({ detail, recheck: null });
-        notify(
-          detail.status === 'completed' ? 'success' : 'error',
-          detail.status === 'completed'
-            ? `Retry succeeded: ${detail.importedPurchases} purchases imported.`
-            : `Retry failed: ${detail.errorMessage ?? 'see the errors below'}.`,
-        );
+        notify(detail.status === 'completed' ? 'success' : 'error', message);
         await load();
       });
     },
