@@ -35,26 +35,25 @@ export const existingTransactionSchema = z.object({
   batchId: uuid.nullable(),
 });
 
-/**
- * What one natural key (a member's e-mail, a SKU's code) names for the merchant: `id` when exactly
- * one member or SKU has it; otherwise null, with the candidates when several do (ambiguous) and
- * none when nobody does (unknown). `key` is the key as the database compared it.
- */
-export const keyResolutionSchema = z.object({
+/** A natural key several members or SKUs share, as the database compared it, with up to 10. */
+export const sharedKeySchema = z.object({
   key: z.string(),
-  id: uuid.nullable(),
-  name: z.string().nullable(),
   candidates: z.array(z.object({ id: uuid, name: z.string().nullable() })),
 });
-export type KeyResolution = z.infer<typeof keyResolutionSchema>;
 
 export const referenceCheckSchema = z.object({
   unknownUserIds: z.array(uuid),
   unknownSkuIds: z.array(uuid),
   existingTransactions: z.array(existingTransactionSchema),
-  // Absent from a call that sent no keys (and from servers before migration 0006).
-  userKeys: z.array(keyResolutionSchema).optional(),
-  skuKeys: z.array(keyResolutionSchema).optional(),
+  // Natural keys, each list in the order the keys were sent (absent when none were): the id a
+  // key names (null: unknown, or shared by several: see shared*Keys), and with p_key_names the
+  // member's or SKU's name. shared/domain/natural-keys.ts keyResolutionsOf reads them.
+  userKeyIds: z.array(uuid.nullable()).optional(),
+  skuKeyIds: z.array(uuid.nullable()).optional(),
+  userKeyNames: z.array(z.string().nullable()).optional(),
+  skuKeyNames: z.array(z.string().nullable()).optional(),
+  sharedUserKeys: z.array(sharedKeySchema).optional(),
+  sharedSkuKeys: z.array(sharedKeySchema).optional(),
 });
 
 export const batchSummarySchema = z.object({
@@ -295,6 +294,8 @@ export interface RpcArgs {
     /** Natural keys to resolve (left out: none). */
     p_user_emails?: string[];
     p_sku_codes?: string[];
+    /** Also the names of the keys' members and SKUs (the preview's cells on screen). */
+    p_key_names?: boolean;
   };
   import_begin_batch: {
     p_merchant_id: string;
@@ -374,6 +375,7 @@ export const OPTIONAL_ARGS: ReadonlySet<string> = new Set([
   'p_audit',
   'p_user_emails',
   'p_sku_codes',
+  'p_key_names',
 ]);
 
 /**
@@ -388,6 +390,7 @@ export const RPC_SQL_ARGS: { readonly [F in RpcFunctionName]: RpcSqlArgs<F> } = 
     ['p_transaction_numbers', 'text[]'],
     ['p_user_emails', 'text[]'],
     ['p_sku_codes', 'text[]'],
+    ['p_key_names', 'boolean'],
   ],
   import_begin_batch: [
     ['p_merchant_id', 'uuid'],

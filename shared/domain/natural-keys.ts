@@ -124,19 +124,17 @@ export function mergeKeyResolutions(
 }
 
 /**
- * What the grid shows for key cells: each e-mail or code the check resolved, with the name of its
- * member or SKU and the UUID (`id` is the cell's text as the grid looks labels up: trimmed, lower
- * case). Unknown and shared keys get none: their cells carry the error instead.
+ * The grid's key cells (as it asks for them: trimmed, lower case) and the check's resolution of
+ * each: codes are exact, so the lower-cased text is matched back to the code's own spelling (two
+ * codes differing only by case get none rather than the other's).
  */
-export function keyLabels(
+export function keyCellResolutions(
   kind: 'sku' | 'user',
   cells: readonly string[],
   check: Pick<ReferenceCheck, 'userKeys' | 'skuKeys'> | undefined,
-): { id: string; label: string; detail: string | null }[] {
+): { cell: string; resolution: KeyResolution }[] {
   if (!check) return [];
   const keys = resolvedKeys(check);
-  // The grid asks by lower-cased text; codes are exact, so one that differs only by case from
-  // another gets no label rather than the other's.
   const skusByLower = new Map<string, KeyResolution | null>();
   if (kind === 'sku') {
     for (const [key, resolution] of keys.skus) {
@@ -144,17 +142,65 @@ export function keyLabels(
       skusByLower.set(lower, skusByLower.has(lower) ? null : resolution);
     }
   }
-  const labels: { id: string; label: string; detail: string | null }[] = [];
+  const out: { cell: string; resolution: KeyResolution }[] = [];
   const seen = new Set<string>();
-  for (const cell of cells) {
-    const id = cell.trim().toLowerCase();
-    if (id === '' || seen.has(id)) continue;
-    seen.add(id);
+  for (const raw of cells) {
+    const cell = raw.trim().toLowerCase();
+    if (cell === '' || seen.has(cell)) continue;
+    seen.add(cell);
     const resolution =
       kind === 'user'
-        ? keys.users.get(normalizeEmail(cell))
-        : (keys.skus.get(cell.trim()) ?? skusByLower.get(id));
-    if (resolution?.id) labels.push({ id, label: resolution.name ?? '', detail: resolution.id });
+        ? keys.users.get(normalizeEmail(raw))
+        : (keys.skus.get(raw.trim()) ?? skusByLower.get(cell));
+    if (resolution?.id) out.push({ cell, resolution });
   }
-  return labels;
+  return out;
+}
+
+/**
+ * What the grid shows for key cells: each e-mail or code the check resolved, with the name of its
+ * member or SKU (`names`, by key; the check of a whole file carries none) and the UUID. Unknown
+ * and shared keys get none: their cells carry the error instead.
+ */
+export function keyLabels(
+  kind: 'sku' | 'user',
+  cells: readonly string[],
+  check: Pick<ReferenceCheck, 'userKeys' | 'skuKeys'> | undefined,
+  names: ReadonlyMap<string, string | null> = new Map(),
+): { id: string; label: string; detail: string | null }[] {
+  return keyCellResolutions(kind, cells, check).map(({ cell, resolution }) => ({
+    id: cell,
+    label: resolution.name ?? names.get(resolution.key) ?? resolution.id ?? '',
+    detail: resolution.id,
+  }));
+}
+
+/** The reference check's answer about keys, as its RPC gives it (positional, see rpc-contract). */
+export interface KeyAnswer {
+  userKeyIds?: (string | null)[];
+  skuKeyIds?: (string | null)[];
+  userKeyNames?: (string | null)[];
+  skuKeyNames?: (string | null)[];
+  sharedUserKeys?: { key: string; candidates: { id: string; name: string | null }[] }[];
+  sharedSkuKeys?: { key: string; candidates: { id: string; name: string | null }[] }[];
+}
+
+/**
+ * The keys sent (as the engine normalised them) and the database's positional answer, as one
+ * KeyResolution per key; undefined when no keys were sent.
+ */
+export function keyResolutionsOf(
+  sent: readonly string[] | undefined,
+  ids: readonly (string | null)[] | undefined,
+  names: readonly (string | null)[] | undefined,
+  shared: KeyAnswer['sharedUserKeys'],
+): KeyResolution[] | undefined {
+  if (!sent || sent.length === 0) return undefined;
+  const candidates = new Map((shared ?? []).map((s) => [s.key, s.candidates]));
+  return sent.map((key, i) => ({
+    key,
+    id: ids?.[i] ?? null,
+    name: names?.[i] ?? null,
+    candidates: candidates.get(key) ?? candidates.get(key.trim().toLowerCase()) ?? [],
+  }));
 }

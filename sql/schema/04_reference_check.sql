@@ -24,18 +24,30 @@ as $$
     from k
     join public.user_accounts a
       on a.merchant_id = p_merchant_id and lower(btrim(a.email)) = k.key
+  ),
+  -- One row per key found; the candidates are gathered for shared keys only (a sort per key).
+  c as materialized (
+    select m.key, count(*)::int as n, (array_agg(m.id))[1] as id, (array_agg(m.name))[1] as name
+    from m
+    group by m.key
+  ),
+  shared as (
+    select m.key, to_jsonb((array_agg(
+      jsonb_build_object('id', m.id, 'name', m.name) order by m.name, m.id
+    ))[1:10]) as candidates
+    from m
+    where m.key in (select c.key from c where c.n > 1)
+    group by m.key
   )
   select
     k.key,
-    count(m.id)::int,
-    case when count(m.id) = 1 then (array_agg(m.id))[1] end,
-    case when count(m.id) = 1 then (array_agg(m.name))[1] end,
-    case when count(m.id) > 1 then to_jsonb((array_agg(
-      jsonb_build_object('id', m.id, 'name', m.name) order by m.name, m.id
-    ))[1:10]) end
+    coalesce(c.n, 0),
+    case when c.n = 1 then c.id end,
+    case when c.n = 1 then c.name end,
+    s.candidates
   from k
-  left join m on m.key = k.key
-  group by k.key
+  left join c on c.key = k.key
+  left join shared s on s.key = k.key
 $$;
 revoke all on function import_private.resolve_user_emails(uuid, text[])
   from public, anon, authenticated;
@@ -58,18 +70,30 @@ as $$
     select k.key, s.id, s.name
     from k
     join public.skus s on s.merchant_id = p_merchant_id and s.code = k.key
+  ),
+  -- One row per key found; the candidates are gathered for shared keys only (a sort per key).
+  c as materialized (
+    select m.key, count(*)::int as n, (array_agg(m.id))[1] as id, (array_agg(m.name))[1] as name
+    from m
+    group by m.key
+  ),
+  shared as (
+    select m.key, to_jsonb((array_agg(
+      jsonb_build_object('id', m.id, 'name', m.name) order by m.name, m.id
+    ))[1:10]) as candidates
+    from m
+    where m.key in (select c.key from c where c.n > 1)
+    group by m.key
   )
   select
     k.key,
-    count(m.id)::int,
-    case when count(m.id) = 1 then (array_agg(m.id))[1] end,
-    case when count(m.id) = 1 then (array_agg(m.name))[1] end,
-    case when count(m.id) > 1 then to_jsonb((array_agg(
-      jsonb_build_object('id', m.id, 'name', m.name) order by m.name, m.id
-    ))[1:10]) end
+    coalesce(c.n, 0),
+    case when c.n = 1 then c.id end,
+    case when c.n = 1 then c.name end,
+    s.candidates
   from k
-  left join m on m.key = k.key
-  group by k.key
+  left join c on c.key = k.key
+  left join shared s on s.key = k.key
 $$;
 revoke all on function import_private.resolve_sku_codes(uuid, text[])
   from public, anon, authenticated;
@@ -80,7 +104,8 @@ create or replace function import_private.check_references(
   p_sku_ids uuid[],
   p_transaction_numbers text[],
   p_user_emails text[] default null,
-  p_sku_codes text[] default null
+  p_sku_codes text[] default null,
+  p_key_names boolean default false
 )
 returns jsonb
 language plpgsql
@@ -88,8 +113,55 @@ stable
 security definer
 set search_path = ''
 as $$
+declare
+  v_user_keys jsonb := '{}';
+  v_sku_keys jsonb := '{}';
 begin
   perform import_private.assert_access(p_merchant_id, 'check');
+
+  -- Natural keys, answered in the order they were sent (positional, so 30k keys do not travel
+  -- back twice): the id each names (null: nobody has it, or several do), the names only when
+  -- asked (the preview asks for the cells on screen), and the candidates of shared keys.
+  if coalesce(cardinality(p_user_emails), 0) > 0 then
+    with r as materialized (
+      select * from import_private.resolve_user_emails(p_merchant_id, p_user_emails)
+    ),
+    sent as (
+      select e.n, r.id, r.name
+      from unnest(p_user_emails) with ordinality as e(v, n)
+      left join r on r.key = lower(btrim(e.v)) and r.matches = 1
+    )
+    select jsonb_build_object(
+      'userKeyIds', (select jsonb_agg(s.id order by s.n) from sent s),
+      'sharedUserKeys', coalesce((
+        select jsonb_agg(jsonb_build_object('key', r.key, 'candidates', r.candidates))
+        from r where r.matches > 1
+      ), '[]'::jsonb)
+    ) || case when p_key_names
+      then jsonb_build_object('userKeyNames', (select jsonb_agg(s.name order by s.n) from sent s))
+      else '{}'::jsonb end
+    into v_user_keys;
+  end if;
+  if coalesce(cardinality(p_sku_codes), 0) > 0 then
+    with r as materialized (
+      select * from import_private.resolve_sku_codes(p_merchant_id, p_sku_codes)
+    ),
+    sent as (
+      select c.n, r.id, r.name
+      from unnest(p_sku_codes) with ordinality as c(v, n)
+      left join r on r.key = c.v and r.matches = 1
+    )
+    select jsonb_build_object(
+      'skuKeyIds', (select jsonb_agg(s.id order by s.n) from sent s),
+      'sharedSkuKeys', coalesce((
+        select jsonb_agg(jsonb_build_object('key', r.key, 'candidates', r.candidates))
+        from r where r.matches > 1
+      ), '[]'::jsonb)
+    ) || case when p_key_names
+      then jsonb_build_object('skuKeyNames', (select jsonb_agg(s.name order by s.n) from sent s))
+      else '{}'::jsonb end
+    into v_sku_keys;
+  end if;
 
   return jsonb_build_object(
     'unknownUserIds', coalesce((
@@ -116,26 +188,12 @@ begin
         and p.transaction_number in (
           select t.n from unnest(p_transaction_numbers) as t(n) where t.n is not null
         )
-    ), '[]'::jsonb),
-    -- Every key sent, resolved or not: {key, id, name, candidates} (id null: unknown when there
-    -- are no candidates, ambiguous when there are).
-    'userKeys', coalesce((
-      select jsonb_agg(jsonb_build_object(
-        'key', r.key, 'id', r.id, 'name', r.name, 'candidates', coalesce(r.candidates, '[]')
-      ) order by r.key)
-      from import_private.resolve_user_emails(p_merchant_id, p_user_emails) as r
-    ), '[]'::jsonb),
-    'skuKeys', coalesce((
-      select jsonb_agg(jsonb_build_object(
-        'key', r.key, 'id', r.id, 'name', r.name, 'candidates', coalesce(r.candidates, '[]')
-      ) order by r.key)
-      from import_private.resolve_sku_codes(p_merchant_id, p_sku_codes) as r
     ), '[]'::jsonb)
-  );
+  ) || v_user_keys || v_sku_keys;
 end;
 $$;
 call import_private.expose(
-  'import_private.check_references(uuid, uuid[], uuid[], text[], text[], text[])'
+  'import_private.check_references(uuid, uuid[], uuid[], text[], text[], text[], boolean)'
 );
 
 -- Candidates of a shared key as a sentence part: "3f2c… (Alice Martin), 9a41… (A. Martin)".

@@ -14,6 +14,13 @@ import {
 import { runFailedBatchBench, type FailedBatchBenchResult } from './failed-batch-bench';
 import { ROLE_LIMIT_MS, runSupabaseBench, type SupabaseBenchResult } from './supabase-bench';
 import { runXlsxBench, xlsxRows, type XlsxBenchResult } from './xlsx-bench';
+import {
+  keysRows,
+  runKeysEndToEndBench,
+  runKeysResolutionBench,
+  type KeysEndToEndResult,
+  type KeysResolutionResult,
+} from './keys-bench';
 
 // `npm run bench`: every performance target of the import, each against a baseline measured in
 // the same run on this machine. Each part runs in its own process so one part's heap and peak
@@ -32,6 +39,8 @@ const PARTS = [
   'failed-1m',
   'xlsx-100k',
   'xlsx-1m',
+  'keys-30k',
+  'keys-1m',
 ] as const;
 type Part = (typeof PARTS)[number];
 const MARKER = 'BENCH_RESULT ';
@@ -49,6 +58,8 @@ interface Results {
   'cli-100k'?: CliBenchResult;
   'xlsx-100k'?: XlsxBenchResult;
   'xlsx-1m'?: XlsxBenchResult;
+  'keys-30k'?: KeysResolutionResult;
+  'keys-1m'?: KeysEndToEndResult;
 }
 
 async function runPart(part: Part): Promise<Results[Part]> {
@@ -78,6 +89,10 @@ async function runPart(part: Part): Promise<Results[Part]> {
       return runXlsxBench(100_000, { log });
     case 'xlsx-1m':
       return runXlsxBench(1_000_000, { log });
+    case 'keys-30k':
+      return runKeysResolutionBench(30_000);
+    case 'keys-1m':
+      return runKeysEndToEndBench(1_000_000, { log });
   }
 }
 
@@ -207,6 +222,7 @@ function rowsOf(r: Results): Row[] {
   const cli = r['cli-100k'];
   if (cli) rows.push(...cliRows(cli));
   for (const xlsx of [r['xlsx-100k'], r['xlsx-1m']]) if (xlsx) rows.push(...xlsxRows(xlsx));
+  rows.push(...keysRows(r['keys-30k'], r['keys-1m']));
   return rows;
 }
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { StagedRow } from '../../shared/db/rpc-contract';
 import { RpcError } from '../../shared/db/rpc-transport';
+import { checkReferences } from '../../electron/core/use-cases/check-references';
 import {
   beginAndStage,
   countImported,
@@ -36,6 +37,16 @@ beforeAll(async () => {
 afterAll(async () => {
   await db.close();
 });
+
+/** The reference check as the engine asks it (use case), names included. */
+function resolve(merchant: SeededMerchant, emails: string[], codes: string[]) {
+  return checkReferences(
+    db.rpc,
+    merchant.merchantId,
+    { userIds: [], skuIds: [], transactionNumbers: [], userEmails: emails, skuCodes: codes },
+    { names: true },
+  );
+}
 
 async function addUser(merchant: SeededMerchant, email: string, name: string): Promise<string> {
   const result = await db.pool.query<{ id: string }>(
@@ -84,35 +95,42 @@ function keyedRows(options: {
 
 describe('import_check_references with natural keys', () => {
   it('resolves e-mails (trimmed, any case) and codes (exactly) per merchant', async () => {
-    const result = await db.rpc.call('import_check_references', {
+    const result = await resolve(
+      a,
+      ['  USER1@Example.TEST ', 'user2@example.test', 'only-b@example.test'],
+      ['SKU-1', 'sku-1', 'SKU-3'],
+    );
+    // In the order sent; the database trims and lower-cases e-mails, and takes codes as they are.
+    expect(result.userKeys).toEqual([
+      { key: '  USER1@Example.TEST ', id: a.userIds[0], name: 'Alice Martin', candidates: [] },
+      { key: 'user2@example.test', id: a.userIds[1], name: 'user2@example.test', candidates: [] },
+      { key: 'only-b@example.test', id: null, name: null, candidates: [] },
+    ]);
+    expect(result.skuKeys).toEqual([
+      { key: 'SKU-1', id: a.skuIds[0], name: 'Product 1', candidates: [] },
+      { key: 'sku-1', id: null, name: null, candidates: [] },
+      { key: 'SKU-3', id: a.skuIds[2], name: 'Product 3', candidates: [] },
+    ]);
+
+    const forB = await resolve(b, ['user1@example.test', 'only-b@example.test'], ['SKU-1']);
+    expect((forB.userKeys ?? []).map((k) => k.id)).toEqual([b.userIds[0], expect.any(String)]);
+    expect((forB.skuKeys ?? []).map((k) => k.id)).toEqual([b.skuIds[0]]);
+
+    // A whole file's keys are resolved without names (the preview asks for those on screen).
+    const bare = await db.rpc.call('import_check_references', {
       p_merchant_id: a.merchantId,
       p_user_ids: [],
       p_sku_ids: [],
       p_transaction_numbers: [],
-      p_user_emails: ['  USER1@Example.TEST ', 'user2@example.test', 'only-b@example.test'],
-      p_sku_codes: ['SKU-1', 'sku-1', 'SKU-3'],
+      p_user_emails: ['user1@example.test'],
     });
-    expect(result.userKeys).toEqual([
-      { key: 'only-b@example.test', id: null, name: null, candidates: [] },
-      { key: 'user1@example.test', id: a.userIds[0], name: 'Alice Martin', candidates: [] },
-      { key: 'user2@example.test', id: a.userIds[1], name: 'user2@example.test', candidates: [] },
-    ]);
-    expect(result.skuKeys).toEqual([
-      { key: 'SKU-1', id: a.skuIds[0], name: 'Product 1', candidates: [] },
-      { key: 'SKU-3', id: a.skuIds[2], name: 'Product 3', candidates: [] },
-      { key: 'sku-1', id: null, name: null, candidates: [] },
-    ]);
-
-    const forB = await db.rpc.call('import_check_references', {
-      p_merchant_id: b.merchantId,
-      p_user_ids: [],
-      p_sku_ids: [],
-      p_transaction_numbers: [],
-      p_user_emails: ['user1@example.test', 'only-b@example.test'],
-      p_sku_codes: ['SKU-1'],
+    expect(bare).toEqual({
+      unknownUserIds: [],
+      unknownSkuIds: [],
+      existingTransactions: [],
+      userKeyIds: [a.userIds[0]],
+      sharedUserKeys: [],
     });
-    expect((forB.userKeys ?? []).map((k) => k.id)).toEqual([expect.any(String), b.userIds[0]]);
-    expect((forB.skuKeys ?? []).map((k) => k.id)).toEqual([b.skuIds[0]]);
   });
 
   it('names the candidates of a key two members or two SKUs share', async () => {
@@ -121,14 +139,7 @@ describe('import_check_references with natural keys', () => {
     const second = await addUser(m, ' Twin@Example.test', 'Twin Two');
     const skuOne = await addSku(m, 'DUP', 'Dup one');
     const skuTwo = await addSku(m, 'DUP', 'Dup two');
-    const result = await db.rpc.call('import_check_references', {
-      p_merchant_id: m.merchantId,
-      p_user_ids: [],
-      p_sku_ids: [],
-      p_transaction_numbers: [],
-      p_user_emails: ['twin@example.test'],
-      p_sku_codes: ['DUP'],
-    });
+    const result = await resolve(m, ['twin@example.test'], ['DUP']);
     expect(result.userKeys).toEqual([
       {
         key: 'twin@example.test',
@@ -332,8 +343,8 @@ describe('who may resolve keys', () => {
         p_sku_codes: ['SKU-2'],
       });
       const mine = await operator.call('import_check_references', args(m.merchantId));
-      expect((mine.userKeys ?? []).map((k) => k.id)).toEqual([m.userIds[0]]);
-      expect((mine.skuKeys ?? []).map((k) => k.id)).toEqual([m.skuIds[1]]);
+      expect(mine.userKeyIds).toEqual([m.userIds[0]]);
+      expect(mine.skuKeyIds).toEqual([m.skuIds[1]]);
       for (const refused of [
         await rejectionOf(operator.call('import_check_references', args(other.merchantId))),
         await rejectionOf(stranger.call('import_check_references', args(m.merchantId))),

@@ -9,7 +9,7 @@ import { openTestDb, seedMerchant, type SeededMerchant, type TestDb } from '../s
 
 const API: Record<RpcFunctionName, string> = {
   import_check_references:
-    'public.import_check_references(uuid, uuid[], uuid[], text[], text[], text[])',
+    'public.import_check_references(uuid, uuid[], uuid[], text[], text[], text[], boolean)',
   import_begin_batch:
     'public.import_begin_batch(uuid, text, text, text, text, integer, integer, jsonb)',
   import_stage_chunk: 'public.import_stage_chunk(uuid, integer, jsonb)',

@@ -6,6 +6,7 @@ import { revalidateRowsSteps } from '../../../../shared/domain/revalidate-steps'
 import { collectReferenceIds, type ReferenceIds } from '../../../../shared/domain/reference-check';
 import { presetTemplates } from '../../../../shared/domain/mapping-presets';
 import {
+  keyCellResolutions,
   keyLabels,
   missingRequiredColumns,
   resolvedKeys,
@@ -86,6 +87,17 @@ export function createSessionService(deps: SessionServiceDeps) {
 
   // Names of SKUs and members already looked up, per merchant (ids are scoped per merchant).
   const labelCaches = new Map<string, Map<string, PickOption | null>>();
+  // Names of the members and SKUs natural keys resolved to, per merchant, by key.
+  const keyNameCaches = new Map<string, Map<string, string | null>>();
+  const keyNameCache = (kind: 'sku' | 'user'): Map<string, string | null> => {
+    const key = `${deps.connection.active().merchantId}:${kind}`;
+    let cache = keyNameCaches.get(key);
+    if (!cache) {
+      cache = new Map();
+      keyNameCaches.set(key, cache);
+    }
+    return cache;
+  };
   const idLabelCache = (kind: 'sku' | 'user'): Map<string, PickOption | null> => {
     const key = `${deps.connection.active().merchantId}:${kind}`;
     let cache = labelCaches.get(key);
@@ -390,8 +402,27 @@ export function createSessionService(deps: SessionServiceDeps) {
     /** Names of ids for the grid; SKUs and members are looked up by id, a few at a time. */
     async idLabels(kind: 'sku' | 'user', ids: readonly string[]) {
       const labels: { id: string; label: string; detail: string | null }[] = [];
-      // Natural keys: what the reference check resolved each e-mail or code to (issue 13).
-      labels.push(...keyLabels(kind, ids, session?.report.referenceCheck));
+      // Natural keys (issue 13): what the reference check resolved each e-mail or code to, named
+      // by one more check of just these keys (a whole file's check carries no names).
+      const check = session?.report.referenceCheck;
+      const names = keyNameCache(kind);
+      const unnamed = keyCellResolutions(kind, ids, check)
+        .map(({ resolution }) => resolution.key)
+        .filter((key) => !names.has(key));
+      if (unnamed.length > 0) {
+        const { rpc, merchantId } = deps.connection.active();
+        const none = { userIds: [], skuIds: [], transactionNumbers: [] };
+        const answer = await checkReferences(
+          rpc,
+          merchantId,
+          kind === 'user' ? { ...none, userEmails: unnamed } : { ...none, skuCodes: unnamed },
+          { names: true },
+        ).catch(() => null);
+        for (const r of (kind === 'user' ? answer?.userKeys : answer?.skuKeys) ?? []) {
+          names.set(r.key, r.name);
+        }
+      }
+      labels.push(...keyLabels(kind, ids, check, names));
       const wanted = [...new Set(ids.map((i) => i.trim().toLowerCase()))].filter((i) =>
         /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(i),
       );

@@ -1,0 +1,248 @@
+import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Papa from 'papaparse';
+import pg from 'pg';
+import { createImportRpc, type ImportRpc } from '../../shared/db/import-rpc';
+import { createPgTransport } from '../../electron/core/db/pg-transport';
+import { migrate } from '../../electron/core/db/migrate';
+import { disposeParseWorkers } from '../../electron/core/parse/parse-file';
+import { importFile } from '../../electron/core/use-cases';
+import { CSV_HEADER, generateRecords } from '../fixtures/generate-purchases';
+import { startTestPostgres } from '../support/postgres-server';
+import { seedMerchant, type SeededMerchant } from '../support/seed';
+
+// Natural keys part of `npm run bench` (issue 13), each against UUIDs in the same run:
+//
+// - keys-30k: import_check_references resolving 30k distinct e-mails (a third in another case,
+//   some with spaces) and 30k distinct SKU codes, against the same call with 30k user ids and
+//   30k SKU ids (target: the keys within 1 s warm).
+// - keys-1m: one file of 1M rows imported end to end (importFile, what the CLI calls) naming
+//   members and SKUs by UUID, and the same rows naming them by e-mail and code, into two merchants
+//   with the same members and SKUs (target: the keys' import within 10 % of the UUIDs').
+
+const REPEATS = 5;
+
+export interface KeysResolutionResult {
+  keys: number;
+  keysMs: number;
+  idsMs: number;
+  ratio: number;
+}
+
+export interface KeysEndToEndResult {
+  rows: number;
+  idsMs: number;
+  keysMs: number;
+  ratio: number;
+}
+
+/** user{n}@example.test and SKU-{n}, as seedMerchant names them (n from 1, in id order). */
+function keysOf(merchant: SeededMerchant): {
+  emails: Map<string, string>;
+  codes: Map<string, string>;
+} {
+  return {
+    emails: new Map(merchant.userIds.map((id, i) => [id, `user${i + 1}@example.test`])),
+    codes: new Map(merchant.skuIds.map((id, i) => [id, `SKU-${i + 1}`])),
+  };
+}
+
+export async function runKeysResolutionBench(n = 30_000): Promise<KeysResolutionResult> {
+  const server = await startTestPostgres();
+  const pool = new pg.Pool({ connectionString: server.url, max: 2 });
+  pool.on('error', () => undefined);
+  const rpc = createImportRpc(createPgTransport({ connectionString: server.url }, 'bench'));
+  try {
+    await migrate(server.url, { withReferenceSchema: true });
+    // Another merchant with the same e-mails and codes: resolution must stay per merchant.
+    await seedMerchant(pool, { users: n, skus: n });
+    const merchant = await seedMerchant(pool, { users: n, skus: n });
+    await pool.query('analyze');
+    const { emails, codes } = keysOf(merchant);
+    const spelled = [...emails.values()].map((e, i) => (i % 3 === 0 ? ` ${e.toUpperCase()}` : e));
+    const byKeys = {
+      p_merchant_id: merchant.merchantId,
+      p_user_ids: [],
+      p_sku_ids: [],
+      p_transaction_numbers: [],
+      p_user_emails: spelled,
+      p_sku_codes: [...codes.values()],
+    };
+    const byIds = {
+      p_merchant_id: merchant.merchantId,
+      p_user_ids: merchant.userIds,
+      p_sku_ids: merchant.skuIds,
+      p_transaction_numbers: [],
+    };
+    const keysCall = async (): Promise<void> => {
+      const r = await rpc.call('import_check_references', byKeys);
+      const resolved = (r.userKeyIds ?? []).filter((id) => id !== null).length;
+      if (resolved !== n) throw new Error(`keys-30k: ${resolved} of ${n} e-mails resolved`);
+    };
+    const idsCall = async (): Promise<void> => {
+      await rpc.call('import_check_references', byIds);
+    };
+    await keysCall();
+    await idsCall();
+    const keyTimes: number[] = [];
+    const idTimes: number[] = [];
+    for (let i = 0; i < REPEATS; i++) {
+      let started = performance.now();
+      await keysCall();
+      keyTimes.push(performance.now() - started);
+      started = performance.now();
+      await idsCall();
+      idTimes.push(performance.now() - started);
+    }
+    const keysMs = median(keyTimes);
+    const idsMs = median(idTimes);
+    return { keys: n, keysMs, idsMs, ratio: keysMs / idsMs };
+  } finally {
+    await rpc.transport.close();
+    await pool.end();
+    await server.stop();
+  }
+}
+
+export async function runKeysEndToEndBench(
+  rows = 1_000_000,
+  options: { log?: (line: string) => void } = {},
+): Promise<KeysEndToEndResult> {
+  const log = options.log ?? (() => undefined);
+  const server = await startTestPostgres();
+  const pool = new pg.Pool({ connectionString: server.url, max: 2 });
+  pool.on('error', () => undefined);
+  const dir = await mkdtemp(join(tmpdir(), 'keys-bench-'));
+  const rpc = createImportRpc(createPgTransport({ connectionString: server.url }, 'bench'));
+  try {
+    await migrate(server.url, { withReferenceSchema: true });
+    const byId = await seedMerchant(pool, { users: 20_000, skus: 2_000 });
+    const byKey = await seedMerchant(pool, { users: 20_000, skus: 2_000 });
+    await pool.query('analyze');
+    const idsPath = join(dir, 'ids.csv');
+    const keysPath = join(dir, 'keys.csv');
+    await writeBothFiles(idsPath, keysPath, rows, byId, byKey);
+    log(`keys-1m: wrote ${rows} rows twice`);
+
+    const idsMs = await timedImport(rpc, idsPath, byId);
+    log(`keys-1m: UUID file ${(idsMs / 1000).toFixed(1)} s`);
+    const keysMs = await timedImport(rpc, keysPath, byKey);
+    log(`keys-1m: key file ${(keysMs / 1000).toFixed(1)} s`);
+    return { rows, idsMs, keysMs, ratio: keysMs / idsMs };
+  } finally {
+    await disposeParseWorkers();
+    await rpc.transport.close();
+    await pool.end();
+    await server.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function timedImport(
+  rpc: ImportRpc,
+  path: string,
+  merchant: SeededMerchant,
+): Promise<number> {
+  const started = performance.now();
+  const outcome = await importFile(rpc, {
+    path,
+    merchantId: merchant.merchantId,
+    idempotencyKey: randomUUID(),
+  });
+  const ms = performance.now() - started;
+  if (outcome.kind !== 'batch' || outcome.batch.status !== 'completed') {
+    throw new Error(`keys-1m: ${path} did not import (${outcome.kind})`);
+  }
+  return ms;
+}
+
+/** The same generated rows, once with UUIDs of one merchant, once with keys of the other. */
+async function writeBothFiles(
+  idsPath: string,
+  keysPath: string,
+  rows: number,
+  byId: SeededMerchant,
+  byKey: SeededMerchant,
+): Promise<void> {
+  const { emails, codes } = keysOf(byId);
+  const keyHeader = CSV_HEADER.map((c) =>
+    c === 'user_id' ? 'user_email' : c === 'sku_id' ? 'sku_code' : c,
+  );
+  const userAt = CSV_HEADER.indexOf('user_id');
+  const skuAt = CSV_HEADER.indexOf('sku_id');
+  const ids = createWriteStream(idsPath);
+  const keys = createWriteStream(keysPath);
+  const write = async (out: ReturnType<typeof createWriteStream>, text: string): Promise<void> => {
+    if (!out.write(text)) await once(out, 'drain');
+  };
+  let idBatch: string[][] = [[...CSV_HEADER]];
+  let keyBatch: string[][] = [keyHeader];
+  let n = 0;
+  const flush = async (): Promise<void> => {
+    await write(ids, `${Papa.unparse(idBatch, { newline: '\n' })}\n`);
+    await write(keys, `${Papa.unparse(keyBatch, { newline: '\n' })}\n`);
+    idBatch = [];
+    keyBatch = [];
+  };
+  for (const g of generateRecords({
+    rows,
+    userIds: byId.userIds,
+    skuIds: byId.skuIds,
+    seed: 13,
+    transactionPrefix: 'KB-',
+  })) {
+    for (const record of g.records) {
+      idBatch.push(record);
+      const keyed = [...record];
+      const email = emails.get(record[userAt] ?? '') ?? '';
+      // A third of the members spelled as shops do: other case, a space.
+      keyed[userAt] = n % 3 === 0 ? ` ${email.toUpperCase()}` : email;
+      keyed[skuAt] = codes.get(record[skuAt] ?? '') ?? '';
+      keyBatch.push(keyed);
+      n++;
+    }
+    if (idBatch.length >= 2000) await flush();
+  }
+  if (idBatch.length > 0) await flush();
+  ids.end();
+  keys.end();
+  await Promise.all([once(ids, 'finish'), once(keys, 'finish')]);
+  void byKey; // same members and SKUs (seedMerchant's e-mails and codes), other UUIDs
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+}
+
+type Row = ['PASS' | 'FAIL' | 'INFO', string, string, string];
+
+/** The table rows of the parts that ran. */
+export function keysRows(
+  resolution: KeysResolutionResult | undefined,
+  endToEnd: KeysEndToEndResult | undefined,
+): Row[] {
+  const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
+  const rows: Row[] = [];
+  if (resolution) {
+    rows.push([
+      resolution.keysMs < 1000 ? 'PASS' : 'FAIL',
+      `reference check, ${resolution.keys} e-mails + ${resolution.keys} SKU codes vs as many ids`,
+      `${s(resolution.keysMs)} vs ${s(resolution.idsMs)}`,
+      `ratio ${resolution.ratio.toFixed(2)} (target: keys < 1 s warm)`,
+    ]);
+  }
+  if (endToEnd) {
+    rows.push([
+      endToEnd.ratio <= 1.1 ? 'PASS' : 'FAIL',
+      `end to end ${endToEnd.rows} rows by e-mail and SKU code vs by UUID`,
+      `${s(endToEnd.keysMs)} vs ${s(endToEnd.idsMs)}`,
+      `ratio ${endToEnd.ratio.toFixed(2)} (target <= 1.10)`,
+    ]);
+  }
+  return rows;
+}
