@@ -32,6 +32,29 @@ describe('ImportSession', () => {
     expect(s.view().blockedReason).toMatch(/3 rows have errors/);
   });
 
+  it('lists the rows of a filter by their issues when few rows have any (issue 18), as a pass would', () => {
+    const lines = [CSV.split('\n')[0] as string];
+    for (let i = 0; i < 400; i++) {
+      const quantity = i % 97 === 5 ? 'x' : '1';
+      const sku = i % 131 === 7 ? S9 : S1;
+      lines.push(`T${i},${U1},2026-03-04T10:00:00Z,${sku},${quantity},1.00`);
+    }
+    const s = openTestSession(lines.join('\n'), [S9]);
+    const all = s.rows('all', 0, 1_000).rows;
+    for (const filter of ['errors', 'invalid_integer', 'unknown_sku'] as const) {
+      const expected = all
+        .filter((r) =>
+          r.issues.some((e) =>
+            filter === 'errors' ? e.severity !== 'warning' : e.code === filter,
+          ),
+        )
+        .map((r) => r.row);
+      expect(expected.length).toBeGreaterThan(0);
+      expect(s.rows(filter, 0, 1_000).rows.map((r) => r.row)).toEqual(expected);
+      expect(s.count(filter)).toBe(expected.length);
+    }
+  });
+
   it('finds text in reading order, ignoring case, per filter, without wrapping', () => {
     const s = open();
     expect(s.findText('all', 't1', -1, -1, 'next')).toEqual({

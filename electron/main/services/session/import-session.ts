@@ -219,16 +219,28 @@ export class ImportSession {
     if (filter === 'all') return null;
     let list = this.derived.filters.get(filter);
     if (!list) {
-      list = [];
+      const matches = (issues: readonly RowError[]): boolean =>
+        filter === 'errors'
+          ? issues.some((e) => e.severity !== 'warning')
+          : issues.some((e) => e.code === filter);
       const rows = this.current.rawRows;
-      for (let i = 0; i < rows.length; i++) {
-        const issues = this.derived.issuesByRow.get((rows[i] as RawRow).row);
-        if (!issues) continue;
-        const match =
-          filter === 'errors'
-            ? issues.some((e) => e.severity !== 'warning')
-            : issues.some((e) => e.code === filter);
-        if (match) list.push(i);
+      const byRow = this.derived.issuesByRow;
+      list = [];
+      if (byRow.size * 32 < rows.length) {
+        // Few rows with issues (the usual case): find each by row number instead of a pass over
+        // 1M rows (issue 18); positions ascend as row numbers do.
+        const wanted: number[] = [];
+        for (const [row, issues] of byRow) if (matches(issues)) wanted.push(row);
+        wanted.sort((a, b) => a - b);
+        for (const row of wanted) {
+          const position = this.positionOfRow(row);
+          if (position !== null) list.push(position);
+        }
+      } else {
+        for (let i = 0; i < rows.length; i++) {
+          const issues = byRow.get((rows[i] as RawRow).row);
+          if (issues && matches(issues)) list.push(i);
+        }
       }
       this.derived.filters.set(filter, list);
     }
