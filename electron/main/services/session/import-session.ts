@@ -375,10 +375,18 @@ export class ImportSession {
   }
 
   planReplaceAll(column: CanonicalColumn, from: string, to: string): RowEdit[] {
+    return runSteps(this.planReplaceAllSteps(column, from, to));
+  }
+
+  /** The plans that pass over every row, in steps: the service runs them in slices (issue 18). */
+  *planReplaceAllSteps(column: CanonicalColumn, from: string, to: string): Steps<RowEdit[]> {
     const caseless = UUID_COLUMNS.has(column);
     const wanted = caseless ? from.trim().toLowerCase() : from.trim();
     const edits: RowEdit[] = [];
-    for (const raw of this.current.rawRows) {
+    const rows = this.current.rawRows;
+    for (let i = 0; i < rows.length; i++) {
+      if (i % STEP_SIZE === STEP_SIZE - 1) yield;
+      const raw = rows[i] as RawRow;
       const cell = raw.cells[column].trim();
       if ((caseless ? cell.toLowerCase() : cell) === wanted && raw.cells[column] !== to) {
         edits.push({ row: raw.row, cells: { [column]: to } });
@@ -388,6 +396,10 @@ export class ImportSession {
   }
 
   planDelete(rows: readonly number[], wholeTransactions: boolean): RowEdit[] {
+    return runSteps(this.planDeleteSteps(rows, wholeTransactions));
+  }
+
+  *planDeleteSteps(rows: readonly number[], wholeTransactions: boolean): Steps<RowEdit[]> {
     const targets = new Set(rows);
     if (wholeTransactions) {
       const keys = new Set<string>();
@@ -395,10 +407,14 @@ export class ImportSession {
         const key = transactionKey(this.rawRow(row)?.cells.transaction_number ?? '');
         if (key) keys.add(key);
       }
-      for (const raw of this.current.rawRows) {
+      const all = this.current.rawRows;
+      for (let i = 0; i < all.length; i++) {
+        if (i % STEP_SIZE === STEP_SIZE - 1) yield;
+        const raw = all[i] as RawRow;
         if (keys.has(transactionKey(raw.cells.transaction_number))) targets.add(raw.row);
       }
     }
+    yield;
     return [...targets]
       .filter((row) => this.positionOfRow(row) !== null)
       .sort((a, b) => a - b)
@@ -415,10 +431,15 @@ export class ImportSession {
   }
 
   /** Transactions (by their key) that have at least one row with an error, in file order. */
-  private errorTransactions(): Map<string, { rows: number[]; problems: Set<RowError['code']> }> {
+  private *errorTransactionsSteps(): Steps<
+    Map<string, { rows: number[]; problems: Set<RowError['code']> }>
+  > {
     const byKey = new Map<string, { rows: number[]; problems: Set<RowError['code']> }>();
     const orphanRows: number[] = [];
-    for (const raw of this.current.rawRows) {
+    const all = this.current.rawRows;
+    for (let i = 0; i < all.length; i++) {
+      if (i % STEP_SIZE === STEP_SIZE - 1) yield;
+      const raw = all[i] as RawRow;
       const issues = this.derived.issuesByRow.get(raw.row);
       const errors = issues?.filter((e) => e.severity !== 'warning') ?? [];
       if (errors.length === 0) continue;
@@ -432,7 +453,9 @@ export class ImportSession {
       byKey.set(key, entry);
     }
     // Every row of those transactions goes (a purchase is imported whole or not at all).
-    for (const raw of this.current.rawRows) {
+    for (let i = 0; i < all.length; i++) {
+      if (i % STEP_SIZE === STEP_SIZE - 1) yield;
+      const raw = all[i] as RawRow;
       const entry = byKey.get(transactionKey(raw.cells.transaction_number));
       if (entry) entry.rows.push(raw.row);
     }
@@ -448,7 +471,11 @@ export class ImportSession {
   }
 
   leaveOutPreview(sampleSize = 50): LeaveOutPreview {
-    const transactions = this.errorTransactions();
+    return runSteps(this.leaveOutPreviewSteps(sampleSize));
+  }
+
+  *leaveOutPreviewSteps(sampleSize = 50): Steps<LeaveOutPreview> {
+    const transactions = yield* this.errorTransactionsSteps();
     let rows = 0;
     const sample: LeaveOutPreview['sample'] = [];
     for (const [transactionNumber, entry] of transactions) {
@@ -468,7 +495,11 @@ export class ImportSession {
 
   /** Every row of every transaction with an error: what "import the rest" leaves out. */
   planLeaveOut(): { edits: RowEdit[]; transactions: string[] } {
-    const transactions = this.errorTransactions();
+    return runSteps(this.planLeaveOutSteps());
+  }
+
+  *planLeaveOutSteps(): Steps<{ edits: RowEdit[]; transactions: string[] }> {
+    const transactions = yield* this.errorTransactionsSteps();
     const rows = [...transactions.values()].flatMap((t) => t.rows).sort((a, b) => a - b);
     return {
       edits: rows.map((row) => ({ row, delete: true })),
@@ -478,8 +509,12 @@ export class ImportSession {
 
   /** Every row of a filter, or every row of their transactions. */
   planDeleteFilter(filter: RowFilter, wholeTransactions: boolean): RowEdit[] {
+    return runSteps(this.planDeleteFilterSteps(filter, wholeTransactions));
+  }
+
+  *planDeleteFilterSteps(filter: RowFilter, wholeTransactions: boolean): Steps<RowEdit[]> {
     const rows = this.rowNumbers(filter);
-    return rows.length === 0 ? [] : this.planDelete(rows, wholeTransactions);
+    return rows.length === 0 ? [] : yield* this.planDeleteSteps(rows, wholeTransactions);
   }
 
   /** Transaction numbers of these rows, as the file has them (for the audit trail). */

@@ -332,7 +332,7 @@ export function createSessionService(deps: SessionServiceDeps) {
 
     async replaceAll(column: CanonicalColumn, from: string, to: string) {
       requireFix();
-      const edits = current().planReplaceAll(column, from, to);
+      const edits = await runSliced(current().planReplaceAllSteps(column, from, to));
       await applyEdits(`Replace ${column} "${short(from)}" in ${edits.length} rows`, edits, [
         { kind: 'replaced-all', column, from, to, rows: edits.map((e) => e.row), at: now() },
       ]);
@@ -341,7 +341,7 @@ export function createSessionService(deps: SessionServiceDeps) {
 
     async deleteRows(rows: number[], wholeTransactions: boolean) {
       requireFix();
-      const edits = current().planDelete(rows, wholeTransactions);
+      const edits = await runSliced(current().planDeleteSteps(rows, wholeTransactions));
       const what = edits.length === 1 ? `row ${edits[0]?.row}` : `${edits.length} rows`;
       await applyEdits(`Delete ${what}`, edits, [removal(edits, 'deleted', null)]);
       return { view: current().view(), deleted: edits.length };
@@ -352,7 +352,7 @@ export function createSessionService(deps: SessionServiceDeps) {
     /** Deletes every row with a kind of problem (or any error), or their whole transactions. */
     async deleteFilter(filter: RowFilter, wholeTransactions: boolean) {
       requireFix();
-      const edits = current().planDeleteFilter(filter, wholeTransactions);
+      const edits = await runSliced(current().planDeleteFilterSteps(filter, wholeTransactions));
       const entry = removal(edits, 'deleted', filter);
       const what = filter === 'errors' ? 'with errors' : `with ${filter.replace(/_/g, ' ')}`;
       await applyEdits(
@@ -367,12 +367,13 @@ export function createSessionService(deps: SessionServiceDeps) {
       };
     },
 
-    leaveOutPreview: () => current().leaveOutPreview(),
+    // Passes over every row, in slices (issue 18), as are the plans above.
+    leaveOutPreview: () => runSliced(current().leaveOutPreviewSteps()),
 
     /** Leaves out every transaction with an error, so that the rest can be imported. */
     async leaveOutErrors() {
       requireFix();
-      const { edits, transactions } = current().planLeaveOut();
+      const { edits, transactions } = await runSliced(current().planLeaveOutSteps());
       const entry = removal(edits, 'left-out', 'errors');
       await applyEdits(
         `Leave out ${transactions.length} transactions with errors`,
