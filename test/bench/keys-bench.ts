@@ -6,11 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Papa from 'papaparse';
 import pg from 'pg';
-import { createImportRpc, type ImportRpc } from '../../shared/db/import-rpc';
+import { createImportRpc } from '../../shared/db/import-rpc';
 import { createPgTransport } from '../../electron/core/db/pg-transport';
 import { migrate } from '../../electron/core/db/migrate';
 import { disposeParseWorkers } from '../../electron/core/parse/parse-file';
-import { importFile } from '../../electron/core/use-cases';
+import type { RpcTransport } from '../../shared/db/rpc-transport';
+import { timedImportFile } from './scale-bench';
 import { CSV_HEADER, generateRecords } from '../fixtures/generate-purchases';
 import { startTestPostgres } from '../support/postgres-server';
 import { seedMerchant, type SeededMerchant } from '../support/seed';
@@ -117,7 +118,7 @@ export async function runKeysEndToEndBench(
   const pool = new pg.Pool({ connectionString: server.url, max: 2 });
   pool.on('error', () => undefined);
   const dir = await mkdtemp(join(tmpdir(), 'keys-bench-'));
-  const rpc = createImportRpc(createPgTransport({ connectionString: server.url }, 'bench'));
+  const transport = createPgTransport({ connectionString: server.url }, 'bench');
   try {
     await migrate(server.url, { withReferenceSchema: true });
     const byId = await seedMerchant(pool, { users: 20_000, skus: 2_000 });
@@ -128,14 +129,14 @@ export async function runKeysEndToEndBench(
     await writeBothFiles(idsPath, keysPath, rows, byId, byKey);
     log(`keys-1m: wrote ${rows} rows twice`);
 
-    const idsMs = await timedImport(rpc, idsPath, byId);
+    const idsMs = await timedImport(transport, idsPath, byId, log);
     log(`keys-1m: UUID file ${(idsMs / 1000).toFixed(1)} s`);
-    const keysMs = await timedImport(rpc, keysPath, byKey);
+    const keysMs = await timedImport(transport, keysPath, byKey, log);
     log(`keys-1m: key file ${(keysMs / 1000).toFixed(1)} s`);
     return { rows, idsMs, keysMs, ratio: keysMs / idsMs };
   } finally {
     await disposeParseWorkers();
-    await rpc.transport.close();
+    await transport.close();
     await pool.end();
     await server.stop();
     await rm(dir, { recursive: true, force: true });
@@ -143,21 +144,23 @@ export async function runKeysEndToEndBench(
 }
 
 async function timedImport(
-  rpc: ImportRpc,
+  transport: RpcTransport,
   path: string,
   merchant: SeededMerchant,
+  log: (line: string) => void,
 ): Promise<number> {
-  const started = performance.now();
-  const outcome = await importFile(rpc, {
+  const timed = await timedImportFile(transport, {
     path,
     merchantId: merchant.merchantId,
     idempotencyKey: randomUUID(),
   });
-  const ms = performance.now() - started;
-  if (outcome.kind !== 'batch' || outcome.batch.status !== 'completed') {
-    throw new Error(`keys-1m: ${path} did not import (${outcome.kind})`);
-  }
-  return ms;
+  if (timed.status !== 'completed') throw new Error(`keys-1m: ${path} did not import`);
+  const p = timed.phases;
+  const sec = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+  log(
+    `  ${path.endsWith('keys.csv') ? 'keys' : 'UUIDs'}: parse ${sec(p.parseMs)}, reference check ${sec(p.referenceCallMs)}, staging ${sec(p.stagingMs)}, commit ${sec(p.commitMs)}`,
+  );
+  return p.totalMs;
 }
 
 /** The same generated rows, once with UUIDs of one merchant, once with keys of the other. */
