@@ -2,7 +2,7 @@ import { resolveColumnMapping, type ResolvedMapping } from '../csv/column-mappin
 import { isBlankRecord, parseCsvChunks } from '../csv/csv-parse';
 import { CsvRecordReader } from '../sources/csv-records';
 import type { CellProblem, RecordBatch, RecordSink, SourceInfo } from '../sources/records';
-import { OrderFieldFiller } from './fill-down';
+import { hintOrderFieldErrors, OrderFieldFiller, orderFieldFollowUps } from './fill-down';
 import { PurchaseGrouper, type PurchaseStats } from './group-purchases';
 import { keyModeOf } from './natural-keys';
 import type { PackedPurchases } from './packed-report';
@@ -406,8 +406,7 @@ export function revalidateRows(input: {
   const purchases = mergeByFirstRow(keptPurchases, grouped.purchases);
   const errors = sortIssues([
     ...report.errors.filter((e) => !recheckRows.has(e.row)),
-    ...newErrors,
-    ...grouped.errors,
+    ...recheckedErrors(settings, recheck, [...newErrors, ...grouped.errors]),
   ]);
   const warnings = report.warnings.filter((w) => !recheckRows.has(w.row));
   let next: ImportReport = {
@@ -444,6 +443,21 @@ export function revalidateRows(input: {
     };
   }
   return { report: next, rawRows, affectedTransactions: [...affectedTxns] };
+}
+
+/**
+ * The re-checked rows' errors, those of order fields left empty after an earlier row of their
+ * transaction gave them with the hint naming "Order fields on first row only" (as a whole file
+ * gets them: fill-down.ts).
+ */
+export function recheckedErrors(
+  settings: ImportSettings,
+  recheck: readonly RawRow[],
+  errors: RowError[],
+): RowError[] {
+  return settings.fillOrderFields
+    ? errors
+    : hintOrderFieldErrors(errors, orderFieldFollowUps(recheck));
 }
 
 function mergeByFirstRow(a: readonly Purchase[], b: readonly Purchase[]): Purchase[] {

@@ -1,4 +1,5 @@
-import { CANONICAL_COLUMNS, type CanonicalColumn, type RowError } from './types';
+import { CANONICAL_COLUMNS, type CanonicalColumn, type RawRow, type RowError } from './types';
+import { transactionKey } from './validate-row';
 
 /**
  * Web-shop exports (Shopify's orders export among them) list one row per line item and give the
@@ -25,22 +26,84 @@ const HINT = `; the order's fields given on its first row only? Turn on “${FIL
 
 const TRANSACTION = CANONICAL_COLUMNS.indexOf('transaction_number');
 const POSITIONS = ORDER_FIELDS.map((c) => CANONICAL_COLUMNS.indexOf(c));
+const BIT = new Map<string, number>(ORDER_FIELDS.map((c, k) => [c, 1 << k]));
 
 /**
- * Fed every data record in file order. Rows of one order must follow each other (as exports
- * write them): an order's rows further down are not filled, and stay refused.
+ * Which order fields of a row are empty while an earlier row of its transaction gives them
+ * (a bit per ORDER_FIELDS entry). Per transaction, in file order, so a re-validation that
+ * re-checks a transaction's rows finds what reading the whole file found.
+ */
+class FollowUps {
+  private readonly given = new Map<string, number>();
+  readonly rows = new Map<number, number>();
+
+  note(transaction: string, row: number, cellOf: (k: number) => string | null): void {
+    if (transaction === '') return;
+    let given = this.given.get(transaction) ?? 0;
+    let missing = 0;
+    for (let k = 0; k < POSITIONS.length; k++) {
+      const cell = cellOf(k);
+      if (cell === null) continue; // the column is not in the file
+      if (cell.trim() !== '') given |= 1 << k;
+      else if (given & (1 << k)) missing |= 1 << k;
+    }
+    this.given.set(transaction, given);
+    if (missing !== 0) this.rows.set(row, missing);
+  }
+}
+
+/** Errors of follow-up rows on their empty order fields, with the hint naming the option. */
+export function hintOrderFieldErrors(
+  errors: readonly RowError[],
+  followUps: ReadonlyMap<number, number>,
+): RowError[] {
+  if (followUps.size === 0) return [...errors];
+  return errors.map((e) => {
+    const missing = followUps.get(e.row);
+    const bit = e.column === null ? undefined : BIT.get(e.column);
+    return missing !== undefined &&
+      bit !== undefined &&
+      (missing & bit) !== 0 &&
+      (e.code === 'required' || e.code === 'inconsistent_purchase')
+      ? { ...e, message: e.message + HINT }
+      : e;
+  });
+}
+
+/** The follow-up rows among these raw rows (file order), for a re-validation. */
+export function orderFieldFollowUps(rows: readonly RawRow[]): Map<number, number> {
+  const followUps = new FollowUps();
+  for (const raw of rows) {
+    followUps.note(transactionKey(raw.cells.transaction_number), raw.row, (k) => {
+      const column = ORDER_FIELDS[k];
+      return column === undefined ? null : raw.cells[column];
+    });
+  }
+  return followUps.rows;
+}
+
+/**
+ * Fed every data record in file order. With `fill`, rows of one order must follow each other (as
+ * exports write them): an order's rows further down are not filled, and stay refused.
  */
 export class OrderFieldFiller {
   private lastTransaction = '';
   private readonly last: string[] = POSITIONS.map(() => '');
-  /** Rows that looked like a follow-up row of an order whose fields were left empty. */
-  private readonly followUps = new Set<number>();
+  private readonly followUps = new FollowUps();
 
   constructor(private readonly fill: boolean) {}
 
   /** The record with its empty order fields filled (when asked), else the record itself. */
   next(record: string[], index: readonly number[], row: number): string[] {
     const at = index[TRANSACTION] ?? -1;
+    if (!this.fill) {
+      const transaction = at < 0 ? '' : transactionKey(record[at] ?? '');
+      this.followUps.note(transaction, row, (k) => {
+        const i = index[POSITIONS[k] ?? -1] ?? -1;
+        return i < 0 ? '' : (record[i] ?? '');
+      });
+      return record;
+    }
     const transaction = at < 0 ? '' : (record[at] ?? '').trim();
     const sameOrder = transaction !== '' && transaction === this.lastTransaction;
     this.lastTransaction = transaction;
@@ -52,10 +115,6 @@ export class OrderFieldFiller {
       if (cell.trim() !== '') {
         this.last[k] = cell;
       } else if (sameOrder && this.last[k] !== '') {
-        if (!this.fill) {
-          this.followUps.add(row);
-          continue;
-        }
         out ??= [...record];
         out[i] = this.last[k] ?? '';
       } else if (!sameOrder) {
@@ -65,21 +124,8 @@ export class OrderFieldFiller {
     return out ?? record;
   }
 
-  /** True when some row looked like an order's follow-up row with its fields left empty. */
-  get sawFollowUps(): boolean {
-    return this.followUps.size > 0;
-  }
-
   /** The errors, those of follow-up rows on order fields with the hint naming the option. */
   hint(errors: RowError[]): RowError[] {
-    if (this.followUps.size === 0) return errors;
-    return errors.map((e) =>
-      this.followUps.has(e.row) &&
-      e.column !== null &&
-      (ORDER_FIELDS as readonly string[]).includes(e.column) &&
-      (e.code === 'required' || e.code === 'inconsistent_purchase')
-        ? { ...e, message: e.message + HINT }
-        : e,
-    );
+    return this.fill ? errors : hintOrderFieldErrors(errors, this.followUps.rows);
   }
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { shopifyOrdersCsv, type ShopifyOrder } from '../../test/fixtures/shopify-orders';
 import { toStagedRows } from '../db/staging';
 import { analyseCsvTextWithRows, revalidateRows } from './analyse';
+import { revalidateRowsInSteps } from './revalidate-steps';
 import { SHOPIFY_ORDERS, findPreset } from './mapping-presets';
 import { keyLabels, keyModeOf, missingRequiredColumns, resolvedKeys } from './natural-keys';
 import { applyReferenceCheck, collectReferenceIds } from './reference-check';
@@ -105,6 +106,36 @@ describe('a Shopify orders export with the preset and fill-down', () => {
       'code:MUG-01',
       'code:BEAN-500G',
     ]);
+  });
+
+  it('re-validates in steps (the app) in key mode too, and keeps the fill-down hint', () => {
+    const { report, rawRows } = analyseCsvTextWithRows(
+      shopifyOrdersCsv(orders),
+      { columnMapping: SHOPIFY_ORDERS.mapping },
+      { fileName: 'orders_export.csv', keepRows: true },
+    );
+    const edited = revalidateRowsInSteps({
+      report,
+      rawRows: rawRows ?? [],
+      edits: [{ row: 4, cells: { sku_code: 'MUG-02' } }],
+    });
+    expect(edited.report.purchases.map((p) => p.items.map((i) => i.skuId))).toEqual([
+      ['code:MUG-02'],
+    ]);
+    // The untouched order's follow-up row still names the option.
+    expect(edited.report.errors.map((e) => [e.row, e.column])).toEqual([
+      [3, 'purchased_at'],
+      [3, 'user_email'],
+    ]);
+    expect(edited.report.errors[0]?.message).toContain('“Order fields on first row only”');
+    const editedFollowUp = revalidateRowsInSteps({
+      report,
+      rawRows: rawRows ?? [],
+      edits: [{ row: 3, cells: { quantity: '3' } }],
+    });
+    expect(editedFollowUp.report.errors.map((e) => e.message)).toEqual(
+      report.errors.map((e) => e.message),
+    );
   });
 
   it('is found by id or name', () => {

@@ -1,4 +1,5 @@
-import type { RevalidateResult, RowEdit } from './analyse';
+import { recheckedErrors, type RevalidateResult, type RowEdit } from './analyse';
+import { keyModeOf } from './natural-keys';
 import { PurchaseGrouper } from './group-purchases';
 import { applyReferenceCheck } from './reference-check';
 import { mergeIssues, purchaseStatsSteps } from './reference-check-steps';
@@ -80,7 +81,8 @@ export function* revalidateRowsSteps(input: {
     }
   }
 
-  const validator = createRowValidator(settings);
+  // Natural keys (issue 13): a file naming members by e-mail re-validates in the same key mode.
+  const validator = createRowValidator(settings, keyModeOf(report.mapping));
   validator.checkUndecodable = true;
   const grouper = new PurchaseGrouper();
   const newErrors: RowError[] = [];
@@ -109,7 +111,10 @@ export function* revalidateRowsSteps(input: {
     }
   }
   const purchases = yield* mergeByFirstRow(keptPurchases, grouped.purchases);
-  const errors = yield* mergeIssues(keptErrors, sortIssues([...newErrors, ...grouped.errors]));
+  const errors = yield* mergeIssues(
+    keptErrors,
+    sortIssues(recheckedErrors(settings, recheck, [...newErrors, ...grouped.errors])),
+  );
   const warnings = report.warnings.filter((w) => !recheckRows.has(w.row));
   const stats = yield* purchaseStatsSteps(purchases);
   let next: ImportReport = {
