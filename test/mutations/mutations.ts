@@ -192,8 +192,8 @@ export const MUTATIONS: Mutation[] = [
     title:
       'An unknown SKU found by the reference check is not reported (the purchase stays importable)',
     file: 'shared/domain/reference-check.ts',
-    find: '      if (unknownSkus.has(item.skuId)) {',
-    replace: "      if (unknownSkus.has(item.skuId) && item.skuId === '') {",
+    find: '      } else if (unknownSkus.has(item.skuId)) {',
+    replace: "      } else if (unknownSkus.has(item.skuId) && item.skuId === '') {",
     unit: [
       'shared/domain/reference-check.test.ts',
       'electron/main/services/session/import-session.test.ts',
@@ -223,8 +223,8 @@ export const MUTATIONS: Mutation[] = [
     title:
       "The commit's own check takes another merchant's SKU for a known one (only existence is checked)",
     file: 'sql/schema/03_validation.sql',
-    find: '    where (select k.merchant_id from public.skus k where k.id = d.sku_id)\n      is distinct from v_merchant_id',
-    replace: '    where not exists (select 1 from public.skus k where k.id = d.sku_id)',
+    find: '  where (select k.merchant_id from public.skus k where k.id = d.sku_id)\n    is distinct from v_merchant_id',
+    replace: '  where not exists (select 1 from public.skus k where k.id = d.sku_id)',
     unit: [],
     db: [
       'test/db/commit-failures.test.ts',
