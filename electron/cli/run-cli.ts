@@ -8,6 +8,7 @@ import type {
 } from '../../shared/db/rpc-contract';
 import { RpcError } from '../../shared/db/rpc-transport';
 import { describeForeignIds } from '../../shared/domain/wrong-merchant';
+import { presetForHeaders } from '../../shared/domain/mapping-presets';
 import type { RowError } from '../../shared/domain/types';
 import { defaultDataDir } from '../core/app-paths';
 import { AuthFailure } from '../core/auth/supabase-auth';
@@ -488,13 +489,49 @@ async function merchantName(db: OpenDatabase, merchantId: string): Promise<strin
   return merchants.find((m) => m.id.toLowerCase() === merchantId.toLowerCase())?.name ?? null;
 }
 
+const SHOWN_IGNORED = 8;
+
+/**
+ * Warnings as lines, the columns simply not imported folded into one: a shop export has dozens
+ * (addresses, statuses…), and a line each buried what needed reading. A column with a hint (did
+ * you mean…, ambiguous) keeps its own line.
+ */
+function warningLines(warnings: readonly RowError[]): { row: number; message: string }[] {
+  const isPlainIgnored = (w: RowError): boolean =>
+    w.code === 'unknown_column' && !/did you mean|ambiguous|no header/.test(w.message);
+  const ignored = warnings.filter(isPlainIgnored).map((w) => `"${w.value}"`);
+  const lines = warnings
+    .filter((w) => !isPlainIgnored(w))
+    .map((w) => ({ row: w.row, message: `warning: ${w.message}` }));
+  if (ignored.length === 0) return lines;
+  const names =
+    ignored.length > SHOWN_IGNORED
+      ? `${ignored.slice(0, SHOWN_IGNORED).join(', ')} and ${count(ignored.length - SHOWN_IGNORED)} more (--json lists them)`
+      : ignored.join(', ');
+  const folded = {
+    row: 1,
+    message: `${plural(ignored.length, 'column')} not imported: ${names}`,
+  };
+  return [folded, ...lines];
+}
+
+/** When required columns are missing and the headers are those of a known export. */
+function presetHint(report: CheckedFile['report']): string {
+  if (!report.errors.some((e) => e.code === 'missing_columns')) return '';
+  const preset = presetForHeaders(report.headers);
+  if (!preset) return '';
+  const fill = preset.fillOrderFields ? ' --fill-order-fields' : '';
+  return `This looks like a ${preset.name}: add --template ${preset.id}${fill}.\n`;
+}
+
 function describeCheck(checked: CheckedFile): string {
   const { report } = checked;
   const errors = mergeErrors(report.errors.map(plainError), []);
   return (
     fileLine(checked) +
-    formatErrors(report.warnings.map((w) => ({ ...w, message: `warning: ${w.message}` }))) +
+    formatErrors(warningLines(report.warnings)) +
     formatErrors(errors) +
+    presetHint(report) +
     (errors.length === 0 ? 'No errors.\n' : `${plural(errors.length, 'error')}.\n`)
   );
 }

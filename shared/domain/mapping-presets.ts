@@ -75,6 +75,16 @@ export function findPreset(nameOrId: string): MappingPreset | null {
   );
 }
 
+/** The preset whose every mapped header the file has (an export of that kind), or null. */
+export function presetForHeaders(headers: readonly string[]): MappingPreset | null {
+  const present = new Set(headers.map(normalizeHeader));
+  return (
+    MAPPING_PRESETS.find((p) =>
+      Object.values(p.mapping).every((h) => h === '' || present.has(normalizeHeader(h))),
+    ) ?? null
+  );
+}
+
 /** The presets as the mapping step lists templates (ids "preset:…", never saved or deleted). */
 export function presetTemplates(): {
   id: string;

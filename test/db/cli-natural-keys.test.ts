@@ -73,6 +73,32 @@ afterAll(async () => {
 });
 
 describe('a Shopify orders export through the CLI', () => {
+  it('without the preset says which to use, and folds the columns it does not import into one line', async () => {
+    const file = join(dir, 'orders_export_hint.csv');
+    await writeFile(file, shopifyOrdersCsv(orders().slice(0, 3)));
+    const base = ['--merchant', merchant.merchantId, '--db', url];
+
+    const bare = await cli(['check', file, ...base]);
+    expect(bare.code).toBe(1);
+    expect(bare.stdout).toContain('missing required columns');
+    expect(bare.stdout).toContain(
+      'This looks like a Shopify orders export: add --template shopify-orders --fill-order-fields.',
+    );
+
+    const mapped = await cli([
+      'check',
+      file,
+      '--template',
+      'shopify-orders',
+      '--fill-order-fields',
+      ...base,
+    ]);
+    expect(mapped.code).toBe(0);
+    expect(mapped.stdout).not.toContain('is not a known column');
+    expect(mapped.stdout).toMatch(/row 1: \d+ columns not imported: "Financial Status", /);
+    expect(mapped.stdout).not.toContain('This looks like');
+  });
+
   it('imports with the preset and fill-down: exact purchases, items and totals', async () => {
     const all = orders();
     const file = join(dir, 'orders_export_1.csv');
