@@ -1,9 +1,4 @@
-import {
-  rpcResultSchemas,
-  type RpcArgs,
-  type RpcFunctionName,
-  type RpcResult,
-} from './rpc-contract';
+import { rpcContract, type RpcArgs, type RpcFunctionName, type RpcResult } from './rpc-contract';
 import { RpcError, type RpcTransport } from './rpc-transport';
 
 /** Typed, validated access to the import RPC functions over any transport. */
@@ -17,7 +12,7 @@ export function createImportRpc(transport: RpcTransport): ImportRpc {
     transport,
     async call(fn, args) {
       const raw = await transport.call(fn, args);
-      const parsed = rpcResultSchemas[fn].safeParse(raw);
+      const parsed = rpcContract[fn].result.safeParse(raw);
       if (!parsed.success) {
         // A result we cannot read means the database and the app disagree on the contract:
         // refuse loudly rather than act on a guess.

@@ -264,200 +264,207 @@ export const userListSchema = z.object({
 export type UserOption = z.infer<typeof userListSchema>['users'][number];
 
 /** One staged line item, keyed by canonical CSV column names. Money as exact decimal strings. */
-export interface StagedRow {
-  row: number;
-  transaction_number: string;
+export const stagedRowSchema = z.object({
+  row: z.number().int(),
+  transaction_number: z.string(),
   /** Null only for a row that names its member by e-mail the preview could not resolve. */
-  user_id: string | null;
-  purchased_at: string;
+  user_id: z.string().nullable(),
+  purchased_at: z.string(),
   /** Null only for a row that names its SKU by a code the preview could not resolve. */
-  sku_id: string | null;
-  quantity: number;
-  unit_price: string;
-  currency: string | null;
-  total_amount: string | null;
-  store_code: string | null;
-  notes: string | null;
+  sku_id: z.string().nullable(),
+  quantity: z.number().int(),
+  unit_price: z.string(),
+  currency: z.string().nullable(),
+  total_amount: z.string().nullable(),
+  store_code: z.string().nullable(),
+  notes: z.string().nullable(),
   /** The key the row named its member by (natural keys), kept with the resolved user_id. */
-  user_email?: string | null;
+  user_email: z.string().nullable().optional(),
   /** The key the row named its SKU by, kept with the resolved sku_id. */
-  sku_code?: string | null;
+  sku_code: z.string().nullable().optional(),
+});
+export type StagedRow = z.infer<typeof stagedRowSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// The RPC table: function name -> { args, result }, the same shape as the IPC contract
+// (shared/ipc/contract.ts: channel -> { input, output }). Each argument has its SQL parameter
+// name (the key), its SQL type (what a direct connection casts it to; PostgREST reads the same
+// from the catalog), whether the SQL signature gives it a default (a call may leave it out) and a
+// zod schema of its value, from which the TypeScript types are derived. An `args` object lists
+// the arguments in the order of the SQL signature (string keys keep their insertion order);
+// test/db/rpc-contract.test.ts checks names, order, types and defaults against pg_proc.
+
+/** The SQL types the functions' arguments are declared with, spelled as format_type spells them. */
+export type SqlType = 'uuid' | 'uuid[]' | 'text' | 'text[]' | 'integer' | 'boolean' | 'jsonb';
+
+export interface RpcArgSpec<S extends z.ZodType = z.ZodType, D extends boolean = boolean> {
+  readonly sql: SqlType;
+  /** true: the SQL signature has a default for it, so a call may leave it out. */
+  readonly hasDefault: D;
+  readonly schema: S;
 }
+
+function arg<S extends z.ZodType>(sql: SqlType, schema: S): RpcArgSpec<S, false> {
+  return { sql, hasDefault: false, schema };
+}
+
+/** An argument with an SQL default: left out (undefined), the function uses its default. */
+function defaulted<S extends z.ZodType>(sql: SqlType, schema: S): RpcArgSpec<S, true> {
+  return { sql, hasDefault: true, schema };
+}
+
+type ArgSpecs = Readonly<Record<string, RpcArgSpec>>;
+
+function rpc<A extends ArgSpecs, R extends z.ZodType>(args: A, result: R): { args: A; result: R } {
+  return { args, result };
+}
+
+const text = z.string();
+const nullableText = z.string().nullable();
+const int = z.number().int();
+const merchantId = arg('uuid', uuid);
+const batchId = arg('uuid', uuid);
+const errorsPage = {
+  // Left out, the error page is the first 50.
+  p_errors_limit: defaulted('integer', int),
+  p_errors_offset: defaulted('integer', int),
+};
+const pickList = {
+  p_merchant_id: merchantId,
+  p_search: arg('text', nullableText),
+  p_limit: arg('integer', int),
+};
+
+export const rpcContract = {
+  import_check_references: rpc(
+    {
+      p_merchant_id: merchantId,
+      p_user_ids: arg('uuid[]', z.array(uuid)),
+      p_sku_ids: arg('uuid[]', z.array(uuid)),
+      p_transaction_numbers: arg('text[]', z.array(text)),
+      /** Natural keys to resolve (left out: none). */
+      p_user_emails: defaulted('text[]', z.array(text)),
+      p_sku_codes: defaulted('text[]', z.array(text)),
+      /** Also the names of the keys' members and SKUs (the preview's cells on screen). */
+      p_key_names: defaulted('boolean', z.boolean()),
+    },
+    referenceCheckSchema,
+  ),
+  import_begin_batch: rpc(
+    {
+      p_merchant_id: merchantId,
+      p_idempotency_key: arg('text', text),
+      p_name: arg('text', nullableText),
+      p_file_name: arg('text', nullableText),
+      p_file_sha256: arg('text', nullableText),
+      p_total_rows: arg('integer', int),
+      p_chunk_count: arg('integer', int),
+      /** Left out: imported as the file was. */
+      p_audit: defaulted('jsonb', auditTrailSchema.nullable()),
+    },
+    batchSummarySchema,
+  ),
+  import_stage_chunk: rpc(
+    {
+      p_batch_id: batchId,
+      p_chunk_no: arg('integer', int),
+      p_rows: arg('jsonb', z.array(stagedRowSchema)),
+    },
+    stageResultSchema,
+  ),
+  import_commit_batch: rpc({ p_batch_id: batchId }, batchDetailSchema),
+  import_cancel_batch: rpc({ p_batch_id: batchId }, batchSummarySchema),
+  import_list_batches: rpc(
+    {
+      p_merchant_id: merchantId,
+      p_status: arg('text', batchStatusSchema.nullable()),
+      p_search: arg('text', nullableText),
+      p_limit: arg('integer', int),
+      p_offset: arg('integer', int),
+    },
+    batchPageSchema,
+  ),
+  import_get_batch: rpc({ p_batch_id: batchId, ...errorsPage }, batchDetailSchema),
+  import_batch_overview: rpc(
+    { p_merchant_id: merchantId, p_days: arg('integer', int) },
+    batchOverviewSchema,
+  ),
+  import_list_batch_errors: rpc(
+    {
+      p_batch_id: batchId,
+      p_code: arg('text', nullableText),
+      p_value: arg('text', nullableText),
+      p_after_row: arg('integer', int.nullable()),
+      p_after_column: arg('text', nullableText),
+      p_limit: arg('integer', int),
+    },
+    errorPageSchema,
+  ),
+  import_recheck_batch: rpc({ p_batch_id: batchId, ...errorsPage }, recheckResultSchema),
+  import_list_merchants: rpc({}, merchantListSchema),
+  // Authorization and pick lists (migrations 0012-0014).
+  import_whoami: rpc({}, whoamiSchema),
+  import_list_skus: rpc(pickList, skuListSchema),
+  import_list_users: rpc(pickList, userListSchema),
+  import_list_operators: rpc({ p_merchant_id: merchantId }, operatorListSchema),
+  import_set_operator: rpc(
+    {
+      p_merchant_id: merchantId,
+      p_email: arg('text', text),
+      p_role: arg('text', operatorRoleSchema),
+    },
+    operatorSchema,
+  ),
+  import_remove_operator: rpc(
+    { p_merchant_id: merchantId, p_user_id: arg('uuid', uuid) },
+    operatorRemovedSchema,
+  ),
+} as const;
+
+export type RpcContract = typeof rpcContract;
+export type RpcFunctionName = keyof RpcContract;
+
+type Simplify<T> = { [K in keyof T]: T[K] } & {};
+
+/** The named arguments a call passes: those with an SQL default may be left out. */
+type ArgsOf<A extends ArgSpecs> = [keyof A] extends [never]
+  ? Record<string, never> // no arguments: `{}` would accept any value
+  : Simplify<
+      { [K in keyof A as A[K]['hasDefault'] extends true ? never : K]: z.infer<A[K]['schema']> } & {
+        [K in keyof A as A[K]['hasDefault'] extends true ? K : never]?: z.infer<A[K]['schema']>;
+      }
+    >;
 
 /** Function name -> named arguments. Argument names are the SQL parameter names. */
-export interface RpcArgs {
-  import_check_references: {
-    p_merchant_id: string;
-    p_user_ids: string[];
-    p_sku_ids: string[];
-    p_transaction_numbers: string[];
-    /** Natural keys to resolve (left out: none). */
-    p_user_emails?: string[];
-    p_sku_codes?: string[];
-    /** Also the names of the keys' members and SKUs (the preview's cells on screen). */
-    p_key_names?: boolean;
-  };
-  import_begin_batch: {
-    p_merchant_id: string;
-    p_idempotency_key: string;
-    p_name: string | null;
-    p_file_name: string | null;
-    p_file_sha256: string | null;
-    p_total_rows: number;
-    p_chunk_count: number;
-    /** Left out: imported as the file was. */
-    p_audit?: AuditTrail | null;
-  };
-  import_stage_chunk: { p_batch_id: string; p_chunk_no: number; p_rows: StagedRow[] };
-  import_commit_batch: { p_batch_id: string };
-  import_cancel_batch: { p_batch_id: string };
-  import_list_batches: {
-    p_merchant_id: string;
-    p_status: BatchStatus | null;
-    p_search: string | null;
-    p_limit: number;
-    p_offset: number;
-  };
-  // Left out, the error page is the first 50.
-  import_get_batch: { p_batch_id: string; p_errors_limit?: number; p_errors_offset?: number };
-  import_batch_overview: { p_merchant_id: string; p_days: number };
-  import_list_batch_errors: {
-    p_batch_id: string;
-    p_code: string | null;
-    p_value: string | null;
-    p_after_row: number | null;
-    p_after_column: string | null;
-    p_limit: number;
-  };
-  import_recheck_batch: { p_batch_id: string; p_errors_limit?: number; p_errors_offset?: number };
-  import_list_merchants: Record<string, never>;
-  // Authorization and pick lists (migrations 0012-0014).
-  import_whoami: Record<string, never>;
-  import_list_skus: { p_merchant_id: string; p_search: string | null; p_limit: number };
-  import_list_users: { p_merchant_id: string; p_search: string | null; p_limit: number };
-  import_list_operators: { p_merchant_id: string };
-  import_set_operator: { p_merchant_id: string; p_email: string; p_role: OperatorRole };
-  import_remove_operator: { p_merchant_id: string; p_user_id: string };
+export type RpcArgs = { [F in RpcFunctionName]: ArgsOf<RpcContract[F]['args']> };
+
+export type RpcResult<F extends RpcFunctionName> = z.infer<RpcContract[F]['result']>;
+
+export function isRpcFunctionName(name: string): name is RpcFunctionName {
+  return Object.hasOwn(rpcContract, name);
 }
-export type RpcFunctionName = keyof RpcArgs;
 
-export const rpcResultSchemas = {
-  import_check_references: referenceCheckSchema,
-  import_begin_batch: batchSummarySchema,
-  import_stage_chunk: stageResultSchema,
-  import_commit_batch: batchDetailSchema,
-  import_cancel_batch: batchSummarySchema,
-  import_list_batches: batchPageSchema,
-  import_get_batch: batchDetailSchema,
-  import_batch_overview: batchOverviewSchema,
-  import_list_batch_errors: errorPageSchema,
-  import_recheck_batch: recheckResultSchema,
-  import_list_merchants: merchantListSchema,
-  import_whoami: whoamiSchema,
-  import_list_skus: skuListSchema,
-  import_list_users: userListSchema,
-  import_list_operators: operatorListSchema,
-  import_set_operator: operatorSchema,
-  import_remove_operator: operatorRemovedSchema,
-} as const satisfies Record<RpcFunctionName, z.ZodType>;
-
-export type RpcResult<F extends RpcFunctionName> = z.infer<(typeof rpcResultSchemas)[F]>;
-
-export type RpcSqlArgs<F extends RpcFunctionName> = readonly (readonly [
-  keyof RpcArgs[F] & string,
-  string,
-])[];
-
-/** Arguments with an SQL default: a call may leave them out. */
-export const OPTIONAL_ARGS: ReadonlySet<string> = new Set([
-  'p_errors_limit',
-  'p_errors_offset',
-  'p_audit',
-  'p_user_emails',
-  'p_sku_codes',
-  'p_key_names',
-]);
+/** One argument of a call as a transport sends it. */
+export interface RpcCallArg {
+  name: string;
+  sql: SqlType;
+  value: unknown;
+}
 
 /**
- * Parameter names and SQL types of each function, in the order of the SQL signature: what a
- * direct connection casts each named argument to (PostgREST reads the same from the catalog).
+ * The arguments a call sends, in the order of the SQL signature: an argument with an SQL default
+ * left undefined is left out (the function uses its default, as PostgREST does), any other
+ * undefined one is sent as null, and keys the table does not name are never sent. Both transports
+ * send exactly this, so a direct connection and PostgREST see the same call.
  */
-export const RPC_SQL_ARGS: { readonly [F in RpcFunctionName]: RpcSqlArgs<F> } = {
-  import_check_references: [
-    ['p_merchant_id', 'uuid'],
-    ['p_user_ids', 'uuid[]'],
-    ['p_sku_ids', 'uuid[]'],
-    ['p_transaction_numbers', 'text[]'],
-    ['p_user_emails', 'text[]'],
-    ['p_sku_codes', 'text[]'],
-    ['p_key_names', 'boolean'],
-  ],
-  import_begin_batch: [
-    ['p_merchant_id', 'uuid'],
-    ['p_idempotency_key', 'text'],
-    ['p_name', 'text'],
-    ['p_file_name', 'text'],
-    ['p_file_sha256', 'text'],
-    ['p_total_rows', 'integer'],
-    ['p_chunk_count', 'integer'],
-    ['p_audit', 'jsonb'],
-  ],
-  import_stage_chunk: [
-    ['p_batch_id', 'uuid'],
-    ['p_chunk_no', 'integer'],
-    ['p_rows', 'jsonb'],
-  ],
-  import_commit_batch: [['p_batch_id', 'uuid']],
-  import_cancel_batch: [['p_batch_id', 'uuid']],
-  import_list_batches: [
-    ['p_merchant_id', 'uuid'],
-    ['p_status', 'text'],
-    ['p_search', 'text'],
-    ['p_limit', 'integer'],
-    ['p_offset', 'integer'],
-  ],
-  import_get_batch: [
-    ['p_batch_id', 'uuid'],
-    ['p_errors_limit', 'integer'],
-    ['p_errors_offset', 'integer'],
-  ],
-  import_batch_overview: [
-    ['p_merchant_id', 'uuid'],
-    ['p_days', 'integer'],
-  ],
-  import_list_batch_errors: [
-    ['p_batch_id', 'uuid'],
-    ['p_code', 'text'],
-    ['p_value', 'text'],
-    ['p_after_row', 'integer'],
-    ['p_after_column', 'text'],
-    ['p_limit', 'integer'],
-  ],
-  import_recheck_batch: [
-    ['p_batch_id', 'uuid'],
-    ['p_errors_limit', 'integer'],
-    ['p_errors_offset', 'integer'],
-  ],
-  import_list_merchants: [],
-  import_whoami: [],
-  import_list_skus: [
-    ['p_merchant_id', 'uuid'],
-    ['p_search', 'text'],
-    ['p_limit', 'integer'],
-  ],
-  import_list_users: [
-    ['p_merchant_id', 'uuid'],
-    ['p_search', 'text'],
-    ['p_limit', 'integer'],
-  ],
-  import_list_operators: [['p_merchant_id', 'uuid']],
-  import_set_operator: [
-    ['p_merchant_id', 'uuid'],
-    ['p_email', 'text'],
-    ['p_role', 'text'],
-  ],
-  import_remove_operator: [
-    ['p_merchant_id', 'uuid'],
-    ['p_user_id', 'uuid'],
-  ],
-};
+export function rpcCallArgs<F extends RpcFunctionName>(fn: F, args: RpcArgs[F]): RpcCallArg[] {
+  const given: Readonly<Record<string, unknown>> = args;
+  const specs: ArgSpecs = rpcContract[fn].args;
+  const call: RpcCallArg[] = [];
+  for (const [name, spec] of Object.entries(specs)) {
+    const value = given[name];
+    if (value === undefined && spec.hasDefault) continue;
+    call.push({ name, sql: spec.sql, value: value ?? null });
+  }
+  return call;
+}

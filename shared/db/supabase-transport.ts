@@ -1,5 +1,5 @@
 import type { SupabaseClient } from '@supabase/supabase-js';
-import type { RpcArgs, RpcFunctionName } from './rpc-contract';
+import { isRpcFunctionName, rpcCallArgs, type RpcArgs, type RpcFunctionName } from './rpc-contract';
 import { RpcError, type RpcErrorKind, type RpcTransport } from './rpc-transport';
 
 // The RPC functions through PostgREST with supabase-js (`supabase.rpc(fn, args)`): the same
@@ -33,7 +33,14 @@ export function createSupabaseTransport(
     async call<F extends RpcFunctionName>(fn: F, args: RpcArgs[F]): Promise<unknown> {
       // POST is never retried by postgrest-js, so a lost answer reaches the engine, which
       // reconciles by reading the batch back instead of resending blindly.
-      const response = await client.rpc(fn, args);
+      if (!isRpcFunctionName(fn)) {
+        throw new RpcError('refused', `Unknown database function ${String(fn)}`, {
+          code: 'unknown_function',
+        });
+      }
+      // The table's arguments only, defaults left out: what the pg transport sends too.
+      const named = Object.fromEntries(rpcCallArgs(fn, args).map((a) => [a.name, a.value]));
+      const response = await client.rpc(fn, named);
       if (response.error) {
         throw toRpcError({
           status: response.status,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { OPTIONAL_ARGS, RPC_SQL_ARGS, type RpcFunctionName } from '../../shared/db/rpc-contract';
+import { rpcContract, type RpcArgSpec } from '../../shared/db/rpc-contract';
 import { openTestDb, type TestDb } from '../support/seed';
 
 // The one RPC table (shared/db/rpc-contract.ts: name → named arguments with SQL types → result
@@ -34,35 +34,39 @@ async function publicImportFunctions(): Promise<SqlFunction[]> {
   return rows;
 }
 
+const table = Object.entries(rpcContract).map(([fn, spec]) => ({
+  fn,
+  args: Object.entries(spec.args as Readonly<Record<string, RpcArgSpec>>),
+}));
+
 describe('the RPC table', () => {
   it('names every argument of every function, in order, with the SQL type the function declares', async () => {
     const functions = await publicImportFunctions();
-    for (const [fn, spec] of Object.entries(RPC_SQL_ARGS)) {
+    for (const { fn, args } of table) {
       const overloads = functions.filter((f) => f.name === fn);
       expect(overloads, `public.${fn}: exactly one definition`).toHaveLength(1);
       const sql = overloads[0] as SqlFunction;
       expect(
         sql.args.map((name, i) => [name, sql.types[i]]),
         `public.${fn}: named arguments and types`,
-      ).toEqual(spec.map(([name, type]) => [name, type]));
+      ).toEqual(args.map(([name, spec]) => [name, spec.sql]));
     }
   });
 
-  it('leaves out only arguments that have an SQL default', async () => {
+  it('lets a call leave out exactly the arguments that have an SQL default', async () => {
     const functions = await publicImportFunctions();
-    for (const [fn, spec] of Object.entries(RPC_SQL_ARGS)) {
+    for (const { fn, args } of table) {
       const sql = functions.find((f) => f.name === fn) as SqlFunction;
-      const defaulted = new Set(sql.args.slice(sql.args.length - sql.defaults));
-      for (const [name] of spec) {
-        if (OPTIONAL_ARGS.has(name)) {
-          expect(defaulted.has(name), `public.${fn}(${name}) is left out when absent`).toBe(true);
-        }
-      }
+      const defaulted = sql.args.slice(sql.args.length - sql.defaults);
+      expect(
+        args.filter(([, spec]) => spec.hasDefault).map(([name]) => name),
+        `public.${fn}: arguments with a default`,
+      ).toEqual(defaulted);
     }
   });
 
   it('knows every import function the API exposes', async () => {
     const exposed = (await publicImportFunctions()).map((f) => f.name).sort();
-    expect(exposed).toEqual(Object.keys(RPC_SQL_ARGS).sort() as RpcFunctionName[]);
+    expect(exposed).toEqual(table.map((t) => t.fn).sort());
   });
 });

@@ -1,10 +1,9 @@
 import pg from 'pg';
 import { resolvePgTls } from './pg-tls';
 import {
-  OPTIONAL_ARGS,
-  RPC_SQL_ARGS,
+  isRpcFunctionName,
+  rpcCallArgs,
   type RpcArgs,
-  type RpcSqlArgs,
   type RpcFunctionName,
 } from '../../../shared/db/rpc-contract';
 import { RpcError, type RpcErrorKind, type RpcTransport } from '../../../shared/db/rpc-transport';
@@ -39,20 +38,17 @@ export function createPgTransport(options: PgTransportOptions, label?: string): 
   return {
     label: label ?? (secret ? describeTarget(secret) : 'postgresql'),
     async call<F extends RpcFunctionName>(fn: F, args: RpcArgs[F]): Promise<unknown> {
-      if (!Object.hasOwn(RPC_SQL_ARGS, fn)) {
+      if (!isRpcFunctionName(fn)) {
         throw new RpcError('refused', `Unknown database function ${String(fn)}`, {
           code: 'unknown_function',
         });
       }
-      const spec: RpcSqlArgs<F> = RPC_SQL_ARGS[fn];
       const values: unknown[] = [];
       const named: string[] = [];
-      for (const [name, type] of spec) {
-        const value: unknown = args[name];
-        // An argument left out takes the SQL default, as PostgREST does.
-        if (value === undefined && OPTIONAL_ARGS.has(name)) continue;
-        values.push(type === 'jsonb' ? toJsonText(value) : (value ?? null));
-        named.push(`${name} => $${values.length}::${type}`);
+      // Signature order, each cast to its SQL type; left out: the SQL default, as in PostgREST.
+      for (const { name, sql, value } of rpcCallArgs(fn, args)) {
+        values.push(sql === 'jsonb' ? toJsonText(value) : value);
+        named.push(`${name} => $${values.length}::${sql}`);
       }
       const text = `select public.${fn}(${named.join(', ')}) as result`;
       try {

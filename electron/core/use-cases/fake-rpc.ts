@@ -1,9 +1,9 @@
 import type { z } from 'zod';
 import { createImportRpc, type ImportRpc } from '../../../shared/db/import-rpc';
 import {
-  rpcResultSchemas,
   type BatchDetail,
   type RpcArgs,
+  type RpcContract,
   type RpcFunctionName,
 } from '../../../shared/db/rpc-contract';
 import type { RpcTransport } from '../../../shared/db/rpc-transport';
@@ -12,7 +12,7 @@ import type { RpcTransport } from '../../../shared/db/rpc-transport';
 // every call recorded in order. Answers go through the contract's result schemas as real ones do
 // (defaults filled in, a malformed answer refused); a function the test did not answer fails.
 
-type Answer<F extends RpcFunctionName> = z.input<(typeof rpcResultSchemas)[F]>;
+type Answer<F extends RpcFunctionName> = z.input<RpcContract[F]['result']>;
 
 export type FakeAnswers = {
   [F in RpcFunctionName]?: (args: RpcArgs[F]) => Answer<F> | Promise<Answer<F>>;
