@@ -189,7 +189,9 @@ async function main(): Promise<void> {
         worstCpuTurn = Math.max(worstCpuTurn, cpu - cpuAtTick);
         stalls.push(
           `${step}: ${Math.round(now - tick - 10)} ms late at +${(now / 1000).toFixed(1)} s, ` +
-            `main thread on CPU ${Math.round(cpu - cpuAtTick)} ms of it`,
+            `main thread on CPU ${Math.round(cpu - cpuAtTick)} ms of it ` +
+            // Monotonic µs, the clock of a --cpu-prof profile's timestamps.
+            `(t=${process.hrtime.bigint() / 1000n})`,
         );
       }
       tick = now;
