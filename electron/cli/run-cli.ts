@@ -382,6 +382,9 @@ function checkBody(checked: CheckedFile) {
     rows: report.summary.rows,
     purchases: report.summary.purchases,
     items: report.summary.items,
+    // How the file was read: the sheet of a workbook (chosen or its only visible one) and the
+    // workbook's sheets, or a CSV file's delimiter and encoding (null: the file had no header).
+    source: report.settings?.source ?? null,
     errors: report.errors.map(plainError),
     warnings: report.warnings.map(plainError),
     unknownUserIds: reference.unknownUserIds,
@@ -479,7 +482,9 @@ function fileLine(checked: CheckedFile, what: 'file' | 'ready' = 'ready'): strin
     s.firstPurchasedAt && s.lastPurchasedAt
       ? `, ${when(s.firstPurchasedAt)} to ${when(s.lastPurchasedAt)}`
       : '';
-  return `${report.fileName}: ${plural(s.rows, 'row')}, ${plural(s.purchases, 'purchase')}, ${plural(s.items, 'item')}, total ${amount(s.totalAmountCents)}${range}\n`;
+  const source = report.settings?.source;
+  const sheet = source?.format === 'xlsx' ? ` (sheet "${source.sheet}")` : '';
+  return `${report.fileName}${sheet}: ${plural(s.rows, 'row')}, ${plural(s.purchases, 'purchase')}, ${plural(s.items, 'item')}, total ${amount(s.totalAmountCents)}${range}\n`;
 }
 
 async function merchantName(db: OpenDatabase, merchantId: string): Promise<string | null> {

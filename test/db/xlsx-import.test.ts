@@ -172,16 +172,26 @@ describe('purchase-import on an .xlsx workbook', () => {
     const check = await cli(['check', file, '--sheet', 'Purchases', ...base]);
     expect(check.stderr).not.toMatch(/at .*\.ts:\d+/);
     expect(check.code).toBe(0);
+    const read = {
+      format: 'xlsx',
+      sheet: 'Purchases',
+      sheets: [
+        { name: 'Read me', hidden: false },
+        { name: 'Purchases', hidden: false },
+      ],
+    };
     expect(JSON.parse(check.stdout)).toMatchObject({
       ok: true,
       rows: 18,
       purchases: 6,
       errors: [],
+      source: read,
     });
 
     const run = await cli(['import', file, '--sheet', 'Purchases', '--name', 'xlsx', ...base]);
     expect(run.code).toBe(0);
     const result = JSON.parse(run.stdout) as { batchId: string; importedPurchases: number };
+    expect(result).toMatchObject({ source: read });
     expect(result.importedPurchases).toBe(6);
     const expected = rows
       .map(
@@ -190,6 +200,38 @@ describe('purchase-import on an .xlsx workbook', () => {
       )
       .sort();
     expect(await importedItems(result.batchId)).toEqual(expected);
+  });
+
+  it('names the sheet it read when the command did not (the only visible one)', async () => {
+    const rows = buildRows(merchant, { purchases: 2, itemsPerPurchase: 1 });
+    const path = join(dir, 'one-visible.xlsx');
+    await writeFile(
+      path,
+      await workbookBuffer({
+        sheets: [
+          { name: 'Lookup', state: 'hidden', rows: [['code', 'name']] },
+          { name: 'Orders', rows: [HEADER, ...rows.map(cells)] },
+        ],
+      }),
+    );
+    const args = ['check', path, '--merchant', merchant.merchantId, '--db', url];
+    const json = await cli([...args, '--time-zone', 'UTC', '--json']);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      ok: true,
+      rows: 2,
+      source: {
+        format: 'xlsx',
+        sheet: 'Orders',
+        sheets: [
+          { name: 'Lookup', hidden: true },
+          { name: 'Orders', hidden: false },
+        ],
+      },
+    });
+    const text = await cli([...args, '--time-zone', 'UTC']);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^one-visible\.xlsx \(sheet "Orders"\): 2 rows/m);
   });
 
   it("names Excel's row and the column of a bad cell, and exits 1", async () => {

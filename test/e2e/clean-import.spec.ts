@@ -17,7 +17,7 @@ test('clean import: open, preview without errors, commit, see it in History', as
   const path = await app.writeFile('clean.csv', csv.csv);
 
   await page.getByRole('button', { name: 'Import', exact: true }).click();
-  await expect(page.getByRole('heading', { name: 'Open a purchase CSV' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Open a purchase file' })).toBeVisible();
   await app.shot('import-empty');
   await openFile(app, path);
 

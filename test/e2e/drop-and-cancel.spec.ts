@@ -36,10 +36,14 @@ test('a CSV dropped onto the window opens; an item with no file on disk is refus
   };
 
   await drag('dragenter', 'dropped.csv');
-  await expect(page.getByText('Drop the CSV file to open it')).toBeVisible();
+  await expect(
+    page.getByText('Drop the CSV file or Excel workbook (.xlsx) to open it'),
+  ).toBeVisible();
   await app.shot('drop-overlay');
   await drag('drop', 'dropped.csv');
-  await expect(page.getByText('Drop the CSV file to open it')).toBeHidden();
+  await expect(
+    page.getByText('Drop the CSV file or Excel workbook (.xlsx) to open it'),
+  ).toBeHidden();
   const grid = page.getByRole('grid');
   await expect(grid).toHaveAttribute('aria-rowcount', String(csv.rows + 1));
 

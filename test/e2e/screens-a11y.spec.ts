@@ -62,7 +62,7 @@ test('every screen: screenshots at three sizes, light and dark; no serious or cr
   await scanAndShoot(page, 'connection', findings);
 
   await page.getByRole('button', { name: 'Import', exact: true }).click();
-  await expect(page.getByRole('heading', { name: 'Open a purchase CSV' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Open a purchase file' })).toBeVisible();
   await scanAndShoot(page, 'import-open', findings);
 
   const tag = merchant.merchantId.slice(0, 6);

@@ -99,7 +99,9 @@ export function App(): React.JSX.Element {
         </main>
         {dragging && (
           <div className="drop-overlay" role="presentation">
-            <div className="drop-overlay-box">Drop the CSV file to open it</div>
+            <div className="drop-overlay-box">
+              Drop the CSV file or Excel workbook (.xlsx) to open it
+            </div>
           </div>
         )}
         <CommitProgressListener />

@@ -31,7 +31,10 @@ export function useFileDrop(): boolean {
       try {
         const ref = await api().fileDropped(file);
         if (!ref) {
-          notify('error', 'That item has no file on disk: drop a CSV file from a folder.');
+          notify(
+            'error',
+            'That item has no file on disk: drop a CSV file or Excel workbook (.xlsx) from a folder.',
+          );
           return;
         }
         useShellStore.getState().screenChosen('import');

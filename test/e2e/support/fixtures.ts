@@ -215,7 +215,7 @@ export async function openFile(app: ConsoleApp, path: string): Promise<void> {
   const { page } = app;
   await page.getByRole('button', { name: 'Import', exact: true }).click();
   await app.answerOpenDialog(path);
-  await page.getByRole('button', { name: 'Choose a CSV file…' }).click();
+  await page.getByRole('button', { name: 'Choose a CSV file or Excel workbook…' }).click();
 }
 
 export function fileUrl(path: string): string {

@@ -14,7 +14,9 @@ export type FileOrigin = 'dialog' | 'drop' | 'recent';
 export class UnknownFileError extends Error {
   readonly kind = 'unknown_file';
   constructor() {
-    super('That file was not chosen in this window: open it again with "Choose a CSV file…".');
+    super(
+      'That file was not chosen in this window: open it again with "Choose a CSV file or Excel workbook…".',
+    );
     this.name = 'UnknownFileError';
   }
 }

@@ -19,19 +19,20 @@ export function OpenPanel(): React.JSX.Element {
       )}
       <div className="drop-zone">
         <div className="drop-icon" aria-hidden="true">
-          CSV
+          <span>CSV</span>
+          <span>XLSX</span>
         </div>
-        <h1>Open a purchase CSV</h1>
+        <h1>Open a purchase file</h1>
         <p>
-          Drop the file anywhere on this window, or choose it. Nothing is written to the database
-          until you confirm the import.
+          A CSV file or an Excel workbook (.xlsx). Drop it anywhere on this window, or choose it.
+          Nothing is written to the database until you confirm the import.
         </p>
         <button
           type="button"
           className="button button--primary button--large"
           onClick={() => void openRequested()}
         >
-          Choose a CSV file…
+          Choose a CSV file or Excel workbook…
         </button>
         {recent.length > 0 && (
           <nav
