@@ -299,6 +299,34 @@ describe('committing keyed rows', () => {
     ]);
   });
 
+  it('resolves at commit, under the lock, a key the preview left unresolved', async () => {
+    const m = await seedMerchant(db.pool, { users: 1, skus: 1 });
+    const rows = keyedRows({
+      email: ' Late@Example.test',
+      userId: null,
+      codes: [
+        ['LATE-SKU', null],
+        ['SKU-1', m.skuIds[0] ?? null],
+      ],
+    });
+    const { batchId } = await beginAndStage(db.rpc, m, rows);
+    // Unknown when the file was checked (staged without ids), created before the commit.
+    const late = await addUser(m, 'late@example.test', 'Late Member');
+    const sku = await addSku(m, 'LATE-SKU', 'Late product');
+    const committed = await db.rpc.call('import_commit_batch', { p_batch_id: batchId });
+    expect(committed.status).toBe('completed');
+    const items = await db.pool.query(
+      `select p.user_id, i.sku_id from public.purchase_items i
+       join public.purchases p on p.id = i.purchase_id
+       where i.import_batch_id = $1 order by i.line_number`,
+      [batchId],
+    );
+    expect(items.rows).toEqual([
+      { user_id: late, sku_id: sku },
+      { user_id: late, sku_id: m.skuIds[0] },
+    ]);
+  });
+
   it("treats another merchant's e-mail as unknown at commit", async () => {
     const rows = keyedRows({
       email: 'only-b@example.test',
