@@ -9,9 +9,12 @@ import {
   packedRawRowsSchema,
   type PackedRawRows,
   unpackIssues,
-  unpackPurchases,
+  unpackPurchasesSteps,
   unpackRawRows,
+  unpackRawRowsSteps,
 } from '../../../shared/domain/packed-report';
+import { concatSteps, type Steps } from '../../../shared/domain/steps';
+import { runSliced } from '../run-sliced';
 import { importReportSchema } from '../../../shared/domain/report-schema';
 import type { ImportReport, ParseOptions, RawRow } from '../../../shared/domain/types';
 
@@ -271,13 +274,15 @@ async function unpackDone(
   };
   const errors = await step(() => unpackIssues(message.errors));
   const warnings = await step(() => unpackIssues(message.warnings));
+  // The big parts in slices (electron/core/run-sliced.ts): main serves its window in between.
+  const sliced = <T>(steps: Steps<T>): Promise<T> => runSliced(steps, signal ? { signal } : {});
   const strings =
-    parts.strings.length > 0 ? await step(() => parts.strings.flat()) : message.purchases.strings;
-  const purchases = await step(() => unpackPurchases({ ...message.purchases, strings }));
+    parts.strings.length > 0 ? await sliced(concatSteps(parts.strings)) : message.purchases.strings;
+  const purchases = await sliced(unpackPurchasesSteps({ ...message.purchases, strings }));
   let rawRows: RawRow[] | undefined;
   if (message.rawRows) rawRows = await step(() => unpackRawRows(message.rawRows as PackedRawRows));
   for (const part of parts.rows) {
-    const unpacked = await step(() => unpackRawRows(part));
+    const unpacked = await sliced(unpackRawRowsSteps(part));
     rawRows ??= [];
     for (const row of unpacked) rawRows.push(row);
   }
