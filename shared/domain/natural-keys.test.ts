@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { shopifyOrdersCsv, type ShopifyOrder } from '../../test/fixtures/shopify-orders';
 import { toStagedRows } from '../db/staging';
-import { analyseCsvTextWithRows, revalidateRows } from './analyse';
-import { revalidateRowsInSteps } from './revalidate-steps';
+import { analyseCsvTextWithRows } from './analyse';
+import { revalidateRows } from './revalidate-steps';
 import { SHOPIFY_ORDERS, findPreset } from './mapping-presets';
 import { keyLabels, keyModeOf, missingRequiredColumns, resolvedKeys } from './natural-keys';
 import { applyReferenceCheck, collectReferenceIds } from './reference-check';
@@ -114,7 +114,7 @@ describe('a Shopify orders export with the preset and fill-down', () => {
       { columnMapping: SHOPIFY_ORDERS.mapping },
       { fileName: 'orders_export.csv', keepRows: true },
     );
-    const edited = revalidateRowsInSteps({
+    const edited = revalidateRows({
       report,
       rawRows: rawRows ?? [],
       edits: [{ row: 4, cells: { sku_code: 'MUG-02' } }],
@@ -128,7 +128,7 @@ describe('a Shopify orders export with the preset and fill-down', () => {
       [3, 'user_email'],
     ]);
     expect(edited.report.errors[0]?.message).toContain('“Order fields on first row only”');
-    const editedFollowUp = revalidateRowsInSteps({
+    const editedFollowUp = revalidateRows({
       report,
       rawRows: rawRows ?? [],
       edits: [{ row: 3, cells: { quantity: '3' } }],

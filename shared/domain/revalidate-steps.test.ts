@@ -1,15 +1,16 @@
 import fc from 'fast-check';
 import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
-import { analyseCsvText, analyseCsvTextWithRows, revalidateRows, type RowEdit } from './analyse';
+import { revalidateRowsOracle } from '../../test/oracles/revalidate-rows';
+import { analyseCsvText, analyseCsvTextWithRows, type RowEdit } from './analyse';
 import { applyReferenceCheck } from './reference-check';
 import { applyReferenceCheckSteps } from './reference-check-steps';
-import { revalidateRowsInSteps } from './revalidate-steps';
+import { revalidateRows } from './revalidate-steps';
 import { runSteps } from './steps';
 import type { CanonicalColumn, ReferenceCheck, RawRow } from './types';
 
 // Issue 18: the edit path runs in steps on main. Property: for random small files with defects
-// and random edits, it gives exactly what the one-go revalidateRows gives, and (for cell edits)
+// and random edits, it gives exactly what the one-go oracle (test/oracles/revalidate-rows.ts) gives, and (for cell edits)
 // the same errors and purchases as analysing the edited file from scratch.
 
 const U1 = '0b7e4f7a-3c1d-4e8b-9a55-2f0d6c1e9b01';
@@ -71,8 +72,8 @@ function recordsOf(rows: readonly RawRow[]): string[][] {
   return rows.map((r) => COLUMNS.map((c) => r.cells[c]));
 }
 
-describe('revalidateRowsInSteps', () => {
-  it('gives exactly what revalidateRows gives, and what a full re-analysis gives', () => {
+describe('revalidateRows (in steps)', () => {
+  it('gives exactly what the one-go oracle gives, and what a full re-analysis gives', () => {
     fc.assert(
       fc.property(
         file.chain((records) =>
@@ -93,8 +94,8 @@ describe('revalidateRowsInSteps', () => {
             ? applyReferenceCheck(base.report, reference, { skipExisting })
             : base.report;
           const input = { report, rawRows: base.rawRows ?? [], edits };
-          const sliced = revalidateRowsInSteps(input);
-          expect(sliced).toEqual(revalidateRows(input));
+          const sliced = revalidateRows(input);
+          expect(sliced).toEqual(revalidateRowsOracle(input));
           if (edits.some((e) => e.delete)) return;
           // Cell edits keep row numbers: the edited file analysed from scratch agrees.
           const fresh = analyseCsvText(csv(recordsOf(sliced.rawRows)), {}, 'p.csv');

@@ -6,11 +6,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { checkFile, importFile } from '../../electron/core/use-cases';
 import { writeCsv } from '../../electron/core/files/csv-write';
 import { disposeParseWorkers, parseCsvFile } from '../../electron/core/parse/parse-file';
-import {
-  analyseCsvText,
-  analyseCsvTextWithRows,
-  revalidateRows,
-} from '../../shared/domain/analyse';
+import { analyseCsvText, analyseCsvTextWithRows } from '../../shared/domain/analyse';
+import { revalidateRows } from '../../shared/domain/revalidate-steps';
 import type { CanonicalColumn, ImportReport, RawRow } from '../../shared/domain/types';
 import { CSV_HEADER } from '../fixtures/generate-purchases';
 import { openTestDb, seedMerchant, type SeededMerchant, type TestDb } from '../support/seed';

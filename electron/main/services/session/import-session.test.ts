@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { revalidateRows } from '../../../../shared/domain/analyse';
+import { revalidateRows } from '../../../../shared/domain/revalidate-steps';
 import { openTestSession } from './session-fixture';
 import { ImportSession, mergeReference } from './import-session';
 
