@@ -1,16 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Papa from 'papaparse';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createMemorySecretStore } from '../../electron/core/auth/secret-store';
-import { createConnectionManager } from '../../electron/main/services/session/connection-manager';
-import {
-  createSessionService,
-  type SessionService,
-} from '../../electron/main/services/session/session-service';
-import { createSettingsStore } from '../../electron/main/services/settings/settings';
+import type { SessionService } from '../../electron/main/services/session/session-service';
+import { openAppServices, type AppServices } from '../support/app-services';
 import type { StagedRow } from '../../shared/db/rpc-contract';
 import {
   beginAndStage,
@@ -33,39 +27,21 @@ let db: TestDb;
 let merchant: SeededMerchant;
 let dir: string;
 let sessions: SessionService;
-let closeConnection: () => Promise<void>;
+let app: AppServices;
 
 beforeAll(async () => {
   db = openTestDb(inject('databaseUrl'));
   merchant = await seedMerchant(db.pool, { users: 3, skus: 3 });
-  dir = await mkdtemp(join(tmpdir(), 'export-errors-'));
-  const settings = createSettingsStore(dir, () => createMemorySecretStore());
-  const connection = createConnectionManager({
-    settings,
-    dataDir: dir,
-    environmentUrl: null,
-    sandboxTarget: () => ({ kind: 'postgres', url: inject('databaseUrl') }),
-    authStore: () => createMemorySecretStore(),
-    log: () => undefined,
-    onChange: () => undefined,
+  app = await openAppServices({
+    databaseUrl: inject('databaseUrl'),
+    merchantId: merchant.merchantId,
+    name: 'export-errors',
   });
-  await connection.connect('sandbox');
-  await connection.selectMerchant(merchant.merchantId);
-  sessions = createSessionService({
-    connection,
-    settings,
-    emitImportProgress: () => undefined,
-    emitCommitProgress: () => undefined,
-    notify: () => undefined,
-    log: () => undefined,
-  });
-  closeConnection = () => connection.close();
+  ({ sessions, dir } = app);
 });
 afterAll(async () => {
-  sessions?.close();
-  await closeConnection?.();
+  await app?.close();
   await db?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 function readCsv(text: string): string[][] {

@@ -1,17 +1,11 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { checkBundle } from '../../bin/cli-bundle.mjs';
 import { buildCli } from '../../build/build-cli.mjs';
-import { createMemorySecretStore } from '../../electron/core/auth/secret-store';
-import { createConnectionManager } from '../../electron/main/services/session/connection-manager';
-import {
-  createSessionService,
-  type SessionService,
-} from '../../electron/main/services/session/session-service';
-import { createSettingsStore } from '../../electron/main/services/settings/settings';
+import type { SessionService } from '../../electron/main/services/session/session-service';
+import { openAppServices, type AppServices } from '../support/app-services';
 import type { StagedRow } from '../../shared/db/rpc-contract';
 import { analyseCsvText } from '../../shared/domain/analyse';
 import { STYLE, workbookBuffer, type CellSpec } from '../fixtures/write-workbook';
@@ -47,7 +41,7 @@ let url: string;
 let merchant: SeededMerchant;
 let dir: string;
 let sessions: SessionService;
-let closeConnection: () => Promise<void>;
+let app: AppServices;
 
 const serial = (iso: string): number => (Date.parse(iso) - Date.UTC(1899, 11, 30)) / 86_400_000;
 
@@ -127,34 +121,16 @@ beforeAll(async () => {
   url = inject('databaseUrl');
   db = openTestDb(url);
   merchant = await seedMerchant(db.pool, { users: 5, skus: 5 });
-  dir = await mkdtemp(join(tmpdir(), 'xlsx-import-'));
-  const settings = createSettingsStore(dir, () => createMemorySecretStore());
-  const connection = createConnectionManager({
-    settings,
-    dataDir: dir,
-    environmentUrl: null,
-    sandboxTarget: () => ({ kind: 'postgres', url }),
-    authStore: () => createMemorySecretStore(),
-    log: () => undefined,
-    onChange: () => undefined,
+  app = await openAppServices({
+    databaseUrl: url,
+    merchantId: merchant.merchantId,
+    name: 'xlsx-import',
   });
-  await connection.connect('sandbox');
-  await connection.selectMerchant(merchant.merchantId);
-  sessions = createSessionService({
-    connection,
-    settings,
-    emitImportProgress: () => undefined,
-    emitCommitProgress: () => undefined,
-    notify: () => undefined,
-    log: () => undefined,
-  });
-  closeConnection = () => connection.close();
+  ({ sessions, dir } = app);
 });
 afterAll(async () => {
-  sessions?.close();
-  await closeConnection?.();
+  await app?.close();
   await db?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 describe('purchase-import on an .xlsx workbook', () => {
