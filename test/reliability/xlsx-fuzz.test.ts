@@ -186,6 +186,13 @@ describe('workbook fuzz', { timeout: 600_000 }, () => {
     );
   });
 
+  it('a part whose data lies past the end of the file is a sentence (found by this fuzz)', async () => {
+    const bytes = mutate(await workbookBuffer(base), { kind: 'flip', at: 100900412, byte: 63 });
+    const outcome = await read(bytes);
+    expectSound(outcome);
+    expect(outcome.kind).toBe('refused');
+  });
+
   it('mutated zip bytes: a report or a sentence', async () => {
     const zip = await workbookBuffer(base);
     await fc.assert(

@@ -115,11 +115,18 @@ function asRefusal(path: string, part: string, error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
 }
 
-function openEntry(zip: ZipFile, entry: Entry): Promise<Readable> {
+/** A part's stream; a part whose local header or data lies outside the file is a refusal. */
+function openEntry(path: string, zip: ZipFile, entry: Entry): Promise<Readable> {
   return new Promise((resolve, reject) => {
     zip.openReadStream(entry, (error, stream) => {
-      if (error || !stream) reject(error ?? new Error('no stream'));
-      else resolve(stream);
+      if (error || !stream) {
+        reject(
+          refuse(
+            path,
+            `its part ${entry.fileName} cannot be read (${error?.message ?? 'no data'})`,
+          ),
+        );
+      } else resolve(stream);
     });
   });
 }
@@ -138,7 +145,7 @@ async function streamPart(
   const entry = workbook.entries.get(name);
   if (!entry) throw refuse(path, `its part ${name} is missing`);
   checkEntry(path, entry, maxBytes);
-  const stream = await openEntry(workbook.zip, entry);
+  const stream = await openEntry(path, workbook.zip, entry);
   const decoder = new StringDecoder('utf8');
   let inflated = 0;
   await new Promise<void>((resolve, reject) => {
