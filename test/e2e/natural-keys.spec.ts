@@ -53,6 +53,9 @@ test('a Shopify orders export: pick the preset, see resolved names, commit', asy
   await expect(page.getByLabel('Header for total_amount')).toHaveValue('');
   await expect(page.getByTestId('preset-note')).toContainText('Total');
   await expect(page.getByLabel('Order fields on first row only')).toBeChecked();
+  // The preset chose every column: nothing is left "to check" or "not recognised".
+  await expect(page.getByText('Suggested — please check.')).toHaveCount(0);
+  await expect(page.getByText(/were not recognised/)).toHaveCount(0);
   await app.shot('natural-keys-mapping');
   await page.getByRole('button', { name: 'Continue' }).click();
 

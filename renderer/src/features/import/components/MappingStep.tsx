@@ -40,6 +40,8 @@ export function MappingStep(): React.JSX.Element | null {
   // Order fields on the first row only (issue 13): off unless ticked or a preset says so.
   const [fill, setFill] = useState(false);
   const [presetId, setPresetId] = useState<string | null>(null);
+  // Columns a template or the user set: an automatic guess's "please check" no longer applies.
+  const [confirmed, setConfirmed] = useState<ReadonlySet<CanonicalColumn>>(() => new Set());
   const [templateName, setTemplateName] = useState(
     () => pending?.fileName.replace(/\.[^.]+$/, '') ?? '',
   );
@@ -84,7 +86,10 @@ export function MappingStep(): React.JSX.Element | null {
 
   const applyTemplate = (id: string): void => {
     const template = pending.templates.find((t) => t.id === id);
-    if (template) setMapping({ ...template.mapping });
+    if (template) {
+      setMapping({ ...template.mapping });
+      setConfirmed(new Set(Object.keys(template.mapping) as CanonicalColumn[]));
+    }
     setPresetId(template?.preset ? template.id : null);
     if (template?.fillOrderFields !== undefined) setFill(template.fillOrderFields);
   };
@@ -109,8 +114,8 @@ export function MappingStep(): React.JSX.Element | null {
             Map the columns of {pending.fileName}
           </h1>
           <p className="muted">
-            {pending.missing.length > 0
-              ? `Some required columns were not recognised (${pending.missing.join(', ')}). Choose which header holds each one.`
+            {missing.length > 0
+              ? `Some required columns were not recognised (${missing.join(', ')}). Choose which header holds each one.`
               : 'Check which header holds each column.'}{' '}
             Matches found automatically are preselected.
             {pending.source?.format === 'xlsx' && pending.source.sheets.length > 1
@@ -168,7 +173,9 @@ export function MappingStep(): React.JSX.Element | null {
               (s) => s.header === header && s.column === column,
             );
             const weak =
-              suggestion && (suggestion.kind === 'partial' || suggestion.kind === 'ambiguous');
+              !confirmed.has(column) &&
+              suggestion &&
+              (suggestion.kind === 'partial' || suggestion.kind === 'ambiguous');
             return (
               <tr key={column} className={!header && required ? 'row--missing' : ''}>
                 <th scope="row">
@@ -190,6 +197,7 @@ export function MappingStep(): React.JSX.Element | null {
                     aria-invalid={(!header && required) || clash}
                     onChange={(e) => {
                       const value = e.target.value;
+                      setConfirmed((c) => new Set(c).add(column));
                       setMapping((m) => {
                         const next = { ...m };
                         if (value) next[column] = value;

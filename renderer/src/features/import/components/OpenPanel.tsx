@@ -61,9 +61,10 @@ export function OpenPanel(): React.JSX.Element {
           </nav>
         )}
         <p className="muted small">
-          One row per line item: transaction_number, user_id, purchased_at, sku_id, quantity,
-          unit_price (currency, total_amount, store_code and notes are optional). Other header
-          spellings are mapped in the next step.
+          One row per line item: transaction_number, user_id (or the member&rsquo;s user_email),
+          purchased_at, sku_id (or the sku_code), quantity, unit_price (currency, total_amount,
+          store_code and notes are optional). Other header spellings, and shop exports such as
+          Shopify&rsquo;s, are mapped in the next step.
         </p>
       </div>
     </div>
