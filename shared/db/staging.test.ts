@@ -1,22 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { analyseCsvText } from '../domain/analyse';
+import { U1, S1, AT, fourItemsReport } from '../domain/four-items.fixture';
 import type { Purchase } from '../domain/types';
 import { chunkPurchases, toStagedRows } from './staging';
 
-const U1 = '0b7e4f7a-3c1d-4e8b-9a55-2f0d6c1e9b01';
-const U2 = '1b7e4f7a-3c1d-4e8b-9a55-2f0d6c1e9b02';
-const S1 = '6f1c2d3e-4a5b-4c6d-8e7f-90a1b2c3d4e5';
-const S2 = '7f1c2d3e-4a5b-4c6d-8e7f-90a1b2c3d4e6';
-const AT = '2026-03-04T10:15:00Z';
-
-const csv = [
-  'transaction_number,user_id,purchased_at,sku_id,quantity,unit_price,currency,total_amount,store_code,notes',
-  `T1,${U1},${AT},${S1},2,12.50,EUR,35.00,S1,gift`,
-  `T1,${U1},${AT},${S2},1,10,EUR,35.00,S1,`,
-  `T2,${U2},${AT},${S1},1,1.99,,,S1,`,
-  `T3,${U1},${AT},${S2},3,0.10,EUR,,S2,`,
-].join('\n');
-const report = analyseCsvText(csv, {}, 'r.csv');
+const report = fourItemsReport;
 
 describe('toStagedRows', () => {
   it('writes one row per item with exact decimal money', () => {
