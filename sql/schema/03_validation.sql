@@ -209,27 +209,17 @@ begin
   -- SKUs or purchases): the cost follows the size of the batch, not the size of the CRM.
   return query
   with vals as materialized (
-    -- The batch's distinct values: recorded for a refused batch (a re-check reads no staged
-    -- row for them), else counted in one pass over its rows (import_private.batch_values).
-    select v.* from import_private.batch_values(p_batch_id) as v
-  ),
-  keyed as materialized (
-    -- One read of the keyed rows for both keys, grouped on the values as the file gave them (an
-    -- e-mail's lower(btrim()) is then taken per distinct spelling, not per row); and only when
-    -- the batch's values hold keys: a file of UUIDs reads no row here (a one-time filter).
-    select
-      grouping(s.user_email, s.user_id) = 0 as is_user,
-      s.user_email, s.user_id, s.sku_code, s.sku_id
-    from public.bulk_import_staged_rows s
-    where s.batch_id = p_batch_id
-      and (s.user_email is not null or s.sku_code is not null)
-      and exists (select 1 from vals v where v.column_name in ('user_email', 'sku_code'))
-    group by grouping sets ((s.user_email, s.user_id), (s.sku_code, s.sku_id))
+    -- The batch's distinct values as staged (import_private.batch_value_pairs): recorded for a
+    -- refused batch (a re-check reads no staged row for them), else counted in one pass over its
+    -- rows, which also gives each key as spelled with the id the preview resolved it to (the
+    -- keyed rows are not read a second time; an e-mail's lower(btrim()) is taken per spelling).
+    select v.column_name, v.value, v.resolved_id
+    from import_private.batch_value_pairs(p_batch_id) as v
   ),
   user_keys as materialized (
-    select distinct lower(btrim(k.user_email)) as key, k.user_id
-    from keyed k
-    where k.is_user and k.user_email is not null
+    select distinct lower(btrim(v.value)) as key, v.resolved_id as user_id
+    from vals v
+    where v.column_name = 'user_email'
   ),
   user_res as materialized (
     select r.* from import_private.resolve_user_emails(
@@ -237,9 +227,9 @@ begin
     ) as r
   ),
   sku_keys as materialized (
-    select k.sku_code as key, k.sku_id
-    from keyed k
-    where not k.is_user and k.sku_code is not null
+    select v.value as key, v.resolved_id as sku_id
+    from vals v
+    where v.column_name = 'sku_code'
   ),
   sku_res as materialized (
     select r.* from import_private.resolve_sku_codes(

@@ -298,17 +298,84 @@ end;
 $$;
 call import_private.expose('import_private.stage_chunk(uuid, integer, jsonb)');
 
--- The distinct values of a batch's staged rows (user and SKU ids, transaction numbers), each with
--- its row count, first row and purchase-carrying lines: recorded for a refused batch
+-- The distinct values of a batch's staged rows as they were staged, in one pass over them: user and
+-- SKU ids of rows that gave ids, transaction numbers, and for rows that named the member or SKU by
+-- a natural key (migration 0006) each key as the file spelled it with the id the preview resolved
+-- it to (resolved_id, null when unresolved then), each with its row count, first row and
+-- purchase-carrying lines. failing_values reads its keys and their preview answers from here, so
+-- a commit reads the keyed rows once, not once for the values and again for the keys; grouping on
+-- the spelling leaves an e-mail's lower(btrim()) to one call per spelling instead of one per row.
+-- A refused batch answers from its recorded values (e-mails as compared, no resolved_id).
+create or replace function import_private.batch_value_pairs(p_batch_id uuid)
+returns table (
+  column_name text, value text, resolved_id uuid, row_count int, first_row int, first_lines int
+)
+language plpgsql
+stable
+set search_path = ''
+-- One hash table per column over one scan; the transactions' holds one entry per purchase.
+set work_mem = '64MB'
+as $$
+#variable_conflict use_column
+begin
+  if exists (select 1 from public.bulk_import_batch_values v where v.batch_id = p_batch_id) then
+    return query
+    select v.column_name::text, u.value::text, null::uuid, u.row_count, u.first_row, u.first_lines
+    from public.bulk_import_batch_values v
+    cross join lateral unnest(v.distinct_values, v.row_counts, v.first_rows, v.first_lines)
+      as u(value, row_count, first_row, first_lines)
+    where v.batch_id = p_batch_id;
+    return;
+  end if;
+  return query
+  select g.* from (
+    select
+      case
+        when grouping(s.user_id) = 0 then 'user_id'
+        when grouping(s.sku_id) = 0 then 'sku_id'
+        when grouping(s.user_email, s.key_user_id) = 0 then 'user_email'
+        when grouping(s.sku_code, s.key_sku_id) = 0 then 'sku_code'
+        else 'transaction_number'
+      end,
+      coalesce(s.user_id::text, s.sku_id::text, s.user_email, s.sku_code, s.transaction_number)
+        as value,
+      coalesce(s.key_user_id, s.key_sku_id),
+      count(*)::int,
+      min(s.row_number),
+      (count(*) filter (where s.line_number = 1))::int
+    from (
+      -- A row counts under its id or under its key, never both.
+      select
+        r.row_number, r.line_number, r.transaction_number,
+        case when r.user_email is null then r.user_id end as user_id,
+        case when r.sku_code is null then r.sku_id end as sku_id,
+        r.user_email,
+        case when r.user_email is not null then r.user_id end as key_user_id,
+        r.sku_code,
+        case when r.sku_code is not null then r.sku_id end as key_sku_id
+      from public.bulk_import_staged_rows r
+      where r.batch_id = p_batch_id
+    ) as s
+    group by grouping sets (
+      (s.user_id), (s.sku_id), (s.transaction_number), (s.user_email, s.key_user_id),
+      (s.sku_code, s.key_sku_id)
+    )
+  ) as g
+  where g.value is not null;
+end;
+$$;
+revoke all on function import_private.batch_value_pairs(uuid) from public, anon, authenticated;
+
+-- The distinct values of a batch's staged rows (user and SKU ids, transaction numbers, keys), each
+-- with its row count, first row and purchase-carrying lines: recorded for a refused batch
 -- (bulk_import_batch_values, migrations/0007 and 0008), else counted from the staged rows in one
--- pass.
+-- pass (batch_value_pairs).
 -- What the reference check of failing_values and a re-check start from.
 create or replace function import_private.batch_values(p_batch_id uuid)
 returns table (column_name text, value text, row_count int, first_row int, first_lines int)
 language plpgsql
 stable
 set search_path = ''
--- One hash table per column over one scan; the transactions' holds one entry per purchase.
 set work_mem = '64MB'
 as $$
 #variable_conflict use_column
@@ -322,39 +389,28 @@ begin
     where v.batch_id = p_batch_id;
     return;
   end if;
-  -- Natural keys (migration 0006): a row that named the member or SKU by its key counts under
-  -- its key (e-mails as compared: trimmed, lower case), not under the id it resolved to, which
-  -- may be null (unresolved at preview): what failing_values and staged_errors check per row.
+  -- Natural keys: a row that named the member or SKU by its key counts under its key (e-mails as
+  -- compared: trimmed, lower case), not under the id it resolved to, which may be null
+  -- (unresolved at preview): what failing_values and staged_errors check per row. The spellings
+  -- and preview answers of one key fold into one value here.
   return query
-  select g.* from (
-    select
-      case
-        when grouping(s.user_id) = 0 then 'user_id'
-        when grouping(s.sku_id) = 0 then 'sku_id'
-        when grouping(s.user_email) = 0 then 'user_email'
-        when grouping(s.sku_code) = 0 then 'sku_code'
-        else 'transaction_number'
-      end,
-      coalesce(s.user_id::text, s.sku_id::text, s.user_email, s.sku_code, s.transaction_number)
-        as value,
-      count(*)::int,
-      min(s.row_number),
-      (count(*) filter (where s.line_number = 1))::int
-    from (
-      select
-        r.row_number, r.line_number, r.transaction_number,
-        case when r.user_email is null then r.user_id end as user_id,
-        case when r.sku_code is null then r.sku_id end as sku_id,
-        lower(btrim(r.user_email)) as user_email,
-        r.sku_code
-      from public.bulk_import_staged_rows r
-      where r.batch_id = p_batch_id
-    ) as s
-    group by grouping sets (
-      (s.user_id), (s.sku_id), (s.transaction_number), (s.user_email), (s.sku_code)
-    )
-  ) as g
-  where g.value is not null;
+  with p as materialized (
+    select bp.* from import_private.batch_value_pairs(p_batch_id) as bp
+  )
+  select p.column_name, p.value, p.row_count, p.first_row, p.first_lines
+  from p
+  where p.column_name not in ('user_email', 'sku_code')
+  union all
+  select k.column_name, k.value, sum(k.row_count)::int, min(k.first_row),
+    sum(k.first_lines)::int
+  from (
+    select p.column_name,
+      case when p.column_name = 'user_email' then lower(btrim(p.value)) else p.value end as value,
+      p.row_count, p.first_row, p.first_lines
+    from p
+    where p.column_name in ('user_email', 'sku_code')
+  ) as k
+  group by k.column_name, k.value;
 end;
 $$;
 revoke all on function import_private.batch_values(uuid) from public, anon, authenticated;

@@ -327,6 +327,76 @@ describe('committing keyed rows', () => {
     ]);
   });
 
+  it('counts the spellings of one e-mail as one key, before and after the refusal is recorded', async () => {
+    // The commit reads keys as the file spelled them (one pass: batch_value_pairs) and folds the
+    // spellings of an e-mail into one value: the refusal, its recorded values and a re-check must
+    // all count 3 rows of one unknown e-mail, whichever spelling each row used.
+    const m = await seedMerchant(db.pool, { users: 1, skus: 1 });
+    const sku = m.skuIds[0] ?? null;
+    const rows = [' Ghost@Example.test', 'ghost@example.test', 'GHOST@EXAMPLE.TEST '].flatMap(
+      (email, i) =>
+        keyedRows({ email, userId: null, codes: [['SKU-1', sku]] }).map((r) => ({
+          ...r,
+          row: 2 + i,
+        })),
+    );
+    const { batchId } = await beginAndStage(db.rpc, m, rows);
+    const pending = await db.rpc.call('import_recheck_batch', { p_batch_id: batchId });
+    expect(pending.causes).toEqual([
+      expect.objectContaining({
+        code: 'unknown_user',
+        column: 'user_email',
+        rows: 3,
+        distinctValues: 1,
+      }),
+    ]);
+    const failed = await db.rpc.call('import_commit_batch', { p_batch_id: batchId });
+    expect(failed.errorMessage).toBe('3 rows refused: 1 unknown user e-mail');
+    expect(failed.errors.map((e) => [e.row, e.value])).toEqual([
+      [2, 'ghost@example.test'],
+      [3, 'ghost@example.test'],
+      [4, 'ghost@example.test'],
+    ]);
+    const recorded = await db.pool.query(
+      `select distinct_values, row_counts, first_rows from public.bulk_import_batch_values
+       where batch_id = $1 and column_name = 'user_email'`,
+      [batchId],
+    );
+    expect(recorded.rows).toEqual([
+      { distinct_values: ['ghost@example.test'], row_counts: [3], first_rows: [2] },
+    ]);
+    const recheck = await db.rpc.call('import_recheck_batch', { p_batch_id: batchId });
+    expect(recheck.causes).toEqual([
+      expect.objectContaining({ code: 'unknown_user', rows: 3, distinctValues: 1 }),
+    ]);
+  });
+
+  it('catches a re-pointed key whichever spelling the rows used', async () => {
+    const m = await seedMerchant(db.pool, { users: 2, skus: 1 });
+    const [before, after] = m.userIds;
+    const sku = m.skuIds[0] ?? null;
+    const rows = ['user1@example.test', ' USER1@example.test'].flatMap((email, i) =>
+      keyedRows({ email, userId: before ?? null, codes: [['SKU-1', sku]] }).map((r) => ({
+        ...r,
+        row: 2 + i,
+      })),
+    );
+    const { batchId } = await beginAndStage(db.rpc, m, rows);
+    await db.pool.query(`update public.user_accounts set email = 'old-' || email where id = $1`, [
+      before,
+    ]);
+    await db.pool.query(
+      `update public.user_accounts set email = 'user1@example.test' where id = $1`,
+      [after],
+    );
+    const failed = await db.rpc.call('import_commit_batch', { p_batch_id: batchId });
+    expect(failed.errorMessage).toBe('2 rows refused: 1 key re-pointed since the check');
+    expect(failed.errors.map((e) => [e.row, e.code, e.value])).toEqual([
+      [2, 'key_changed', 'user1@example.test'],
+      [3, 'key_changed', 'user1@example.test'],
+    ]);
+  });
+
   it("treats another merchant's e-mail as unknown at commit", async () => {
     const rows = keyedRows({
       email: 'only-b@example.test',
