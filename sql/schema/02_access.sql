@@ -147,6 +147,21 @@ end;
 $$;
 revoke all on function import_private.find_batch(uuid) from public, anon, authenticated;
 
+-- How many rows a batch has staged: the sum of its chunk records. Staging writes no count to the
+-- batch row (chunks of one batch stage side by side, holding it in share mode: see stage_chunk in
+-- 05_batch_lifecycle.sql); the commit and the cancel write it there when the batch leaves pending.
+create or replace function import_private.staged_row_count(p_batch_id uuid)
+returns integer
+language sql
+stable
+set search_path = ''
+as $$
+  select coalesce(sum(c.row_count), 0)::int
+  from public.bulk_import_staged_chunks c
+  where c.batch_id = p_batch_id
+$$;
+revoke all on function import_private.staged_row_count(uuid) from public, anon, authenticated;
+
 -- How a batch reads as JSON: the shape of BatchSummary / BatchDetail in shared/db/rpc-contract.ts.
 -- With p_errors_limit (BatchDetail): the summary of its errors by cause and one page of them in
 -- row order (bulk_import_batch_errors' key is that order: a page is an index range).
@@ -168,7 +183,10 @@ as $$
     'fileName', p_batch.file_name,
     'fileSha256', p_batch.file_sha256,
     'totalRows', p_batch.total_rows,
-    'stagedRows', p_batch.staged_rows,
+    'stagedRows', case
+      when p_batch.status = 'pending' then import_private.staged_row_count(p_batch.id)
+      else p_batch.staged_rows
+    end,
     'importedPurchases', p_batch.imported_purchases,
     'importedItems', p_batch.imported_items,
     'errorMessage', p_batch.error_message,

@@ -106,6 +106,8 @@ declare
   v_batch public.bulk_import_batches;
   v_chunk public.bulk_import_staged_chunks;
   v_count int;
+  v_staged int;
+  v_errors jsonb;
   v_hash text;
   v_detail text;
   v_first_row int;
@@ -130,8 +132,18 @@ begin
   -- jsonb's text form is canonical (key order, spacing), so an identical resend hashes the same.
   v_hash := encode(sha256(convert_to(p_rows::text, 'UTF8')), 'hex');
 
-  -- Serialises with the commit (which locks the same row): no rows arrive mid-commit.
-  select b.* into v_batch from public.bulk_import_batches b where b.id = p_batch_id for update;
+  -- A resend of this chunk (after a lost answer, possibly while the first call still runs on the
+  -- server) waits here for the first, then finds its record below and answers duplicate.
+  perform pg_advisory_xact_lock(
+    hashtextextended('public.import_stage_chunk:' || p_batch_id::text || ':' || p_chunk_no, 0)
+  );
+  -- Serialises with the commit and the cancel (which lock the same row for update): no rows
+  -- arrive mid-commit, none after a cancel. A share lock, so the chunks of one batch stage side by
+  -- side (for update made the two chunks in flight wait for each other: one server core idled).
+  -- Hence nothing here updates the batch row (two share holders upgrading would deadlock): its
+  -- staged rows are the sum of its chunk records (batch_json), written to the row when the batch
+  -- leaves pending.
+  select b.* into v_batch from public.bulk_import_batches b where b.id = p_batch_id for share;
 
   select c.* into v_chunk
   from public.bulk_import_staged_chunks c
@@ -140,7 +152,7 @@ begin
     if v_chunk.payload_sha256 = v_hash then
       return jsonb_build_object(
         'batchId', v_batch.id, 'chunkNo', p_chunk_no, 'rowCount', v_chunk.row_count,
-        'duplicate', true, 'stagedRows', v_batch.staged_rows
+        'duplicate', true, 'stagedRows', import_private.staged_row_count(p_batch_id)
       );
     end if;
     raise exception using
@@ -168,9 +180,11 @@ begin
   if v_count = 0 then
     raise exception 'Chunk % has no rows.', p_chunk_no;
   end if;
-  if v_batch.staged_rows + v_count > v_batch.total_rows then
+  -- Asked again below, where it is exact; here it spares the insert of a chunk refused anyway.
+  v_staged := import_private.staged_row_count(p_batch_id);
+  if v_staged + v_count > v_batch.total_rows then
     raise exception 'Chunk % would bring batch % to % rows, more than the % it was begun with.',
-      p_chunk_no, p_batch_id, v_batch.staged_rows + v_count, v_batch.total_rows;
+      p_chunk_no, p_batch_id, v_staged + v_count, v_batch.total_rows;
   end if;
 
   begin
@@ -273,26 +287,29 @@ begin
   end if;
 
   -- The chunk's own rule violations (whole purchases per chunk: its rows are all there is).
+  v_errors := case
+    when v_suspect
+      then import_private.check_staged_rows(p_batch_id, p_chunk_no, v_first_row, v_last_row)
+    else '[]'::jsonb
+  end;
+
+  -- The bound on the batch's rows, exact: chunks staging side by side take this lock in turn
+  -- for their last two statements, so each counts every chunk staged before it (held until the
+  -- commit of its transaction; a statement's snapshot is taken after the lock is granted).
+  perform pg_advisory_xact_lock(hashtextextended('public.import_stage_chunk:' || p_batch_id::text, 0));
+  v_staged := import_private.staged_row_count(p_batch_id);
+  if v_staged + v_count > v_batch.total_rows then
+    raise exception 'Chunk % would bring batch % to % rows, more than the % it was begun with.',
+      p_chunk_no, p_batch_id, v_staged + v_count, v_batch.total_rows;
+  end if;
   insert into public.bulk_import_staged_chunks (
     batch_id, chunk_no, row_count, payload_sha256, errors
   )
-  values (
-    p_batch_id, p_chunk_no, v_count, v_hash,
-    case
-      when v_suspect
-        then import_private.check_staged_rows(p_batch_id, p_chunk_no, v_first_row, v_last_row)
-      else '[]'::jsonb
-    end
-  );
-
-  update public.bulk_import_batches b
-  set staged_rows = b.staged_rows + v_count
-  where b.id = p_batch_id
-  returning b.* into v_batch;
+  values (p_batch_id, p_chunk_no, v_count, v_hash, v_errors);
 
   return jsonb_build_object(
     'batchId', v_batch.id, 'chunkNo', p_chunk_no, 'rowCount', v_count,
-    'duplicate', false, 'stagedRows', v_batch.staged_rows
+    'duplicate', false, 'stagedRows', v_staged + v_count
   );
 end;
 $$;
@@ -481,10 +498,10 @@ begin
       hint = 'Open the file again and start a new import.';
   end if;
 
-  -- Every chunk's record is written with its rows, in one transaction.
-  select coalesce(sum(c.row_count), 0)::int into v_staged
-  from public.bulk_import_staged_chunks c
-  where c.batch_id = p_batch_id;
+  -- Every chunk's record is written with its rows, in one transaction. Staging counts into the
+  -- chunk records only (it holds the batch row in share mode): the count is written to the batch
+  -- row with the verdict below.
+  v_staged := import_private.staged_row_count(p_batch_id);
   if v_staged <> v_batch.total_rows then
     raise exception using
       message = format('batch incomplete: %s of %s rows staged', v_staged, v_batch.total_rows),
@@ -521,6 +538,7 @@ begin
     v_report := import_private.error_report(p_batch_id, false, 0, 0);
     update public.bulk_import_batches b
     set status = 'failed',
+        staged_rows = v_staged,
         error_message = v_report ->> 'summary',
         error_summary = v_report -> 'causes',
         error_count = v_errors,
@@ -622,6 +640,7 @@ begin
     perform import_private.record_batch_values(p_batch_id);
     update public.bulk_import_batches b
     set status = 'failed',
+        staged_rows = v_staged,
         error_message = format('%s (SQLSTATE %s)', v_message, v_state),
         error_summary = import_private.error_report(p_batch_id, false, 0, 0) -> 'causes',
         error_count = 1,
@@ -635,6 +654,7 @@ begin
 
   update public.bulk_import_batches b
   set status = 'completed',
+      staged_rows = v_staged,
       error_message = null,
       error_summary = '[]'::jsonb,
       error_count = 0,
@@ -664,6 +684,7 @@ set search_path = ''
 as $$
 declare
   v_batch public.bulk_import_batches;
+  v_staged int;
 begin
   v_batch := import_private.find_batch(p_batch_id);
   -- Whoever may start an import may abandon one; support retries failed batches but starts none.
@@ -676,15 +697,17 @@ begin
     return import_private.batch_json(v_batch, null, null);
   end if;
 
-  -- The chunks' delete trigger removes their rows.
+  -- What was staged, counted before the chunks' delete trigger removes their rows.
+  v_staged := import_private.staged_row_count(p_batch_id);
   delete from public.bulk_import_staged_chunks c where c.batch_id = p_batch_id;
   update public.bulk_import_batches b
   set status = 'cancelled',
+      staged_rows = v_staged,
       completed_at = clock_timestamp(),
       error_message = format(
         'Cancelled by %s before the commit step (%s of %s rows staged); nothing was imported.',
         coalesce(import_private.current_actor(), 'the importer'),
-        to_char(v_batch.staged_rows, 'FM999,999,999,990'),
+        to_char(v_staged, 'FM999,999,999,990'),
         to_char(v_batch.total_rows, 'FM999,999,999,990')
       )
   where b.id = p_batch_id

@@ -36,6 +36,7 @@ const INTERNAL = [
   'import_private.caller_is_trusted()',
   'import_private.batch_json(public.bulk_import_batches, integer, integer)',
   'import_private.find_batch(uuid)',
+  'import_private.staged_row_count(uuid)',
   'import_private.staged_errors(uuid, boolean)',
   'import_private.error_report(uuid, boolean, integer, integer)',
   'import_private.batch_values(uuid)',

@@ -411,10 +411,10 @@ export class LogicalSlot {
 
   /**
    * Consumes everything decoded so far and keeps the complete transactions (every row, BEGIN
-   * and COMMIT included) in which some change of purchases, purchase_items or
-   * bulk_import_batches mentions one of `watched` (merchant, SKU or batch ids): the slot sees the
-   * whole server, and other files import in parallel. The filter picks transactions, never rows,
-   * so a kept transaction is seen whole.
+   * and COMMIT included) in which some change of purchases, purchase_items, bulk_import_batches
+   * or bulk_import_staged_chunks (a staging call writes no batch row) mentions one of `watched`
+   * (merchant, SKU or batch ids): the slot sees the whole server, and other files import in
+   * parallel. The filter picks transactions, never rows, so a kept transaction is seen whole.
    */
   async consume(watched: readonly string[]): Promise<Consumed> {
     const started = performance.now();
@@ -429,7 +429,8 @@ export class LogicalSlot {
            select distinct xid from c
            where (data like 'table public.purchases: %'
                   or data like 'table public.purchase\\_items: %'
-                  or data like 'table public.bulk\\_import\\_batches: %')
+                  or data like 'table public.bulk\\_import\\_batches: %'
+                  or data like 'table public.bulk\\_import\\_staged\\_chunks: %')
              and exists (select 1 from unnest($2::text[]) w where strpos(c.data, w) > 0)
          )
          select (select count(*) from c)::int as decoded,

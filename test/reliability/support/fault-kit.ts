@@ -168,7 +168,12 @@ export async function readImportState(
 ): Promise<ImportState> {
   const batch = await admin.query(
     `select b.id::text, b.status, b.imported_purchases, b.imported_items, b.total_rows,
-            b.staged_rows,
+            -- Staging counts a pending batch's rows in its chunk records only (05: stage_chunk).
+            case when b.status = 'pending'
+              then (select coalesce(sum(c.row_count), 0)::int
+                    from public.bulk_import_staged_chunks c where c.batch_id = b.id)
+              else b.staged_rows
+            end as staged_rows,
             (select count(*)::int from public.bulk_import_staged_rows s
               where s.batch_id = b.id) as staged_row_records,
             (select count(*)::int from public.purchases p
