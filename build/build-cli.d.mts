@@ -12,3 +12,9 @@ export declare function buildCli(options?: {
   root?: string;
   log?: (line: string) => void;
 }): Promise<BuildCliResult>;
+
+/** esbuild's options for the command's two bundles (main with its chunks, the parse worker). */
+export declare function cliBuildOptions(
+  root: string,
+  outDir: string,
+): import('esbuild').BuildOptions[];

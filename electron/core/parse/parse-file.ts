@@ -15,6 +15,7 @@ import {
 } from '../../../shared/domain/packed-report';
 import { concatSteps, type Steps } from '../../../shared/domain/steps';
 import { runSliced } from '../run-sliced';
+import { PARSE_WORKER_LIMITS } from './worker-limits';
 import { importReportSchema } from '../../../shared/domain/report-schema';
 import type { ImportReport, ParseOptions, RawRow } from '../../../shared/domain/types';
 
@@ -149,13 +150,6 @@ export const defaultWorkerUrl = new URL(
  * not active for the worker's entry module). A tiny JS entry that registers tsx through its API
  * and then imports the .ts file works on Node 20 and later.
  */
-/**
- * Parsing allocates millions of short-lived strings and arrays; with V8's default young
- * generation most of the worker's time went to scavenges. 64 MB measured ~2x faster at 100k rows
- * (warm worker: ~900 ms -> ~500 ms on the 2-CPU dev box); more brought nothing.
- */
-const WORKER_LIMITS = { maxYoungGenerationSizeMb: 64 };
-
 function spawnWorker(url: URL): Worker {
   let worker: Worker;
   if (url.pathname.endsWith('.ts')) {
@@ -163,10 +157,15 @@ function spawnWorker(url: URL): Worker {
     const entry =
       `import(${JSON.stringify(tsxApi)})` +
       `.then((tsx) => { (tsx.register ?? tsx.default.register)(); return import(${JSON.stringify(url.href)}); })`;
-    worker = new Worker(entry, { eval: true, resourceLimits: WORKER_LIMITS });
+    worker = new Worker(entry, { eval: true, resourceLimits: PARSE_WORKER_LIMITS });
   } else {
-    worker = new Worker(url, { resourceLimits: WORKER_LIMITS });
+    worker = new Worker(url, { resourceLimits: PARSE_WORKER_LIMITS });
   }
+  return watchWorker(worker);
+}
+
+/** Forgets the idle worker when it ends. */
+function watchWorker(worker: Worker): Worker {
   worker.once('exit', () => {
     if (idle?.worker === worker) {
       clearTimeout(idle.timer);
@@ -219,11 +218,16 @@ function releaseWorker(worker: Worker, url: URL): void {
 
 /**
  * Starts the idle worker ahead of the first file (e.g. when the open dialog is shown), so
- * its module loading (~0.3 s) is not on the user's wait.
+ * its module loading (~0.3 s) is not on the user's wait. `started`: a worker of workerUrl the
+ * caller already started with PARSE_WORKER_LIMITS (the CLI starts one before loading this
+ * module), kept as the idle one instead of starting another.
  */
-export function prewarmParseWorker(workerUrl: URL = defaultWorkerUrl): void {
-  if (idle?.url === workerUrl.href) return;
-  releaseWorker(spawnWorker(workerUrl), workerUrl);
+export function prewarmParseWorker(workerUrl: URL = defaultWorkerUrl, started?: Worker): void {
+  if (idle?.url === workerUrl.href) {
+    if (started) void started.terminate();
+    return;
+  }
+  releaseWorker(started ? watchWorker(started) : spawnWorker(workerUrl), workerUrl);
 }
 
 /** Ends the idle worker now (tests, app shutdown). */
