@@ -11,28 +11,28 @@ import { describeForeignIds } from '../../shared/domain/wrong-merchant';
 import { presetForHeaders } from '../../shared/domain/mapping-presets';
 import type { RowError } from '../../shared/domain/types';
 import { defaultDataDir } from '../core/app-paths';
-import { AuthFailure } from '../core/auth/supabase-auth';
-import { openDatabase, type DatabaseTarget, type OpenDatabase } from '../core/connection';
-import { migrate } from '../core/db/migrate';
-import { UnreadableFileError } from '../core/parse/parse-file';
+import type { DatabaseTarget, OpenDatabase } from '../core/connection';
 import {
-  checkFile,
-  describeBatch,
-  exportBatchErrors,
-  getBatch,
-  importFile,
-  listBatches,
-  recheckBatch,
-  retryBatch,
-  type CheckedFile,
-  type ParseProgress,
-} from '../core/use-cases';
+  parseCsvFile,
+  UnreadableFileError,
+  type ParseFileResult,
+  type ParseProgress as FileParseProgress,
+} from '../core/parse/parse-file';
+import type { CheckedFile, ParseProgress } from '../core/use-cases';
+import { describeBatch } from '../core/use-cases/describe-batch';
 import { parseCliArgs, parseOptionsOf, USAGE, UsageError, type CommandArgs } from './cli-args';
 import { templateOptions } from './cli-template';
 import { amount, count, plural, table, when } from './cli-format';
 import { createProgressLine } from './progress-line';
 
 export const EXIT = { ok: 0, refused: 1, usage: 2, system: 3 } as const;
+
+let engine: Promise<typeof import('./cli-engine')> | null = null;
+/** The connection, migrations and use cases: loaded once a command needs them (cli-engine.ts). */
+function loadEngine(): Promise<typeof import('./cli-engine')> {
+  engine ??= import('./cli-engine');
+  return engine;
+}
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -70,6 +70,7 @@ async function runCommand(args: CommandArgs, io: CliIo): Promise<number> {
     const target = resolveTarget(args.db, io.env);
     if (target.kind === 'sandbox') {
       // The sandbox migrates itself on open; opening it is the migration.
+      const { openDatabase } = await loadEngine();
       const db = await openDatabase(target, { log: (line) => io.stderr(`${line}\n`) });
       await db.close();
       return printResult(
@@ -79,6 +80,7 @@ async function runCommand(args: CommandArgs, io: CliIo): Promise<number> {
         'Sandbox database is up to date.',
       );
     }
+    const { migrate } = await loadEngine();
     const { applied } = await migrate(target.url, {
       withReferenceSchema: args['with-reference-schema'],
       log: (line) => io.stderr(`${line}\n`),
@@ -95,14 +97,23 @@ async function runCommand(args: CommandArgs, io: CliIo): Promise<number> {
   if (args.command === 'check' || args.command === 'import') {
     await assertReadableFile(args.file);
   }
-  const db = await openDatabaseOrFail(target, io);
+  // A check reads its file while this thread connects and asks about the merchant (the parse
+  // runs in the worker); its result, or its error, is taken only where the check would have
+  // started it, so what is printed, and in which order, stays the same.
+  const early = args.command === 'check' ? startParse(args) : null;
+  // A command that fails before its check took the parse stops it (a no-op once it is done).
+  const stopEarly = (): void => early?.cancel();
+  const db = await openDatabaseOrFail(target, io).catch((error: unknown) => {
+    stopEarly();
+    throw error;
+  });
   try {
     if ('merchant' in args && typeof args.merchant === 'string') {
       await assertMerchant(db, args.merchant);
     }
     switch (args.command) {
       case 'check':
-        return await runCheck(db, args, io);
+        return await runCheck(db, args, io, early);
       case 'import':
         return await runImport(db, args, io);
       case 'batches':
@@ -115,8 +126,42 @@ async function runCommand(args: CommandArgs, io: CliIo): Promise<number> {
         return await runRetry(db, args, io);
     }
   } finally {
+    stopEarly();
     await db.close();
   }
+}
+
+/** A parse started before the check needs it; its progress is held until the check takes it. */
+interface EarlyParse {
+  result: Promise<ParseFileResult>;
+  /** Where progress goes from now on; the latest one held so far is passed on at once. */
+  follow(onProgress: (progress: FileParseProgress) => void): void;
+  /** Stops the parse if it is still running (the command failed before the check). */
+  cancel(): void;
+}
+
+function startParse(args: FileArgs): EarlyParse {
+  const controller = new AbortController();
+  let latest: FileParseProgress | null = null;
+  let listener: ((progress: FileParseProgress) => void) | null = null;
+  const result = parseCsvFile(args.file, fileInput(args).parseOptions, {
+    signal: controller.signal,
+    onProgress: (progress) => {
+      if (listener) listener(progress);
+      else latest = progress;
+    },
+  });
+  // Awaited by the check; until then a failure must not count as unhandled.
+  result.catch(() => undefined);
+  return {
+    result,
+    follow(onProgress) {
+      listener = onProgress;
+      if (latest) onProgress(latest);
+      latest = null;
+    },
+    cancel: () => controller.abort(),
+  };
 }
 
 type FileArgs = Extract<CommandArgs, { command: 'check' | 'import' }>;
@@ -125,10 +170,16 @@ async function runCheck(
   db: OpenDatabase,
   args: Extract<CommandArgs, { command: 'check' }>,
   io: CliIo,
+  early: EarlyParse | null,
 ): Promise<number> {
+  const { checkFile } = await loadEngine();
   const progress = createProgressLine(io);
+  const onParseProgress = (p: ParseProgress): void =>
+    progress.update(parseLabel(p), p.bytesRead / Math.max(p.totalBytes, 1));
+  early?.follow(onParseProgress);
   const checked = await checkFile(db.rpc, fileInput(args), {
-    onParseProgress: (p) => progress.update(parseLabel(p), p.bytesRead / Math.max(p.totalBytes, 1)),
+    onParseProgress,
+    ...(early ? { parsed: early.result } : {}),
   });
   progress.done();
   const body = checkBody(checked);
@@ -142,6 +193,7 @@ async function runImport(
   args: Extract<CommandArgs, { command: 'import' }>,
   io: CliIo,
 ): Promise<number> {
+  const { importFile } = await loadEngine();
   const progress = createProgressLine(io);
   const outcome = await importFile(
     db.rpc,
@@ -245,6 +297,7 @@ async function runBatches(
   args: Extract<CommandArgs, { command: 'batches' }>,
   io: CliIo,
 ): Promise<number> {
+  const { listBatches } = await loadEngine();
   const page = await listBatches(db.rpc, {
     merchantId: args.merchant,
     status: args.status ?? null,
@@ -279,6 +332,7 @@ async function runBatch(
   args: Extract<CommandArgs, { command: 'batch' }>,
   io: CliIo,
 ): Promise<number> {
+  const { exportBatchErrors, getBatch } = await loadEngine();
   const batch = await getBatch(db.rpc, args.id, {
     errorsLimit: args['errors-limit'],
     errorsOffset: args['errors-offset'],
@@ -306,6 +360,7 @@ async function runRecheck(
   args: Extract<CommandArgs, { command: 'recheck' }>,
   io: CliIo,
 ): Promise<number> {
+  const { recheckBatch } = await loadEngine();
   const result = await recheckBatch(db.rpc, args.id, {
     limit: args['errors-limit'],
     offset: args['errors-offset'],
@@ -321,6 +376,7 @@ async function runRetry(
   args: Extract<CommandArgs, { command: 'retry' }>,
   io: CliIo,
 ): Promise<number> {
+  const { retryBatch } = await loadEngine();
   const batch = await retryBatch(db.rpc, args.id);
   const ok = batch.status === 'completed';
   if (args.json) {
@@ -685,13 +741,18 @@ function resolveApiTarget(
 }
 
 async function openDatabaseOrFail(target: DatabaseTarget, io: CliIo): Promise<OpenDatabase> {
+  const { openDatabase } = await loadEngine();
   try {
     return await openDatabase(target, { log: (line) => io.stderr(`${line}\n`) });
   } catch (error) {
-    if (error instanceof AuthFailure && error.kind !== 'unreachable') {
-      throw new RpcError('permission', `Supabase sign-in failed: ${error.message}`, {
-        cause: error,
-      });
+    if (target.kind === 'supabase') {
+      // Only a Supabase sign-in fails this way (its module is loaded by then).
+      const { AuthFailure } = await import('../core/auth/supabase-auth');
+      if (error instanceof AuthFailure && error.kind !== 'unreachable') {
+        throw new RpcError('permission', `Supabase sign-in failed: ${error.message}`, {
+          cause: error,
+        });
+      }
     }
     throw new RpcError('unreachable', `Could not open the database: ${messageOf(error)}`, {
       cause: error,

