@@ -1,4 +1,5 @@
 import { createInterface } from 'node:readline';
+import { z } from 'zod';
 import { runCli } from '../../electron/cli/run-cli';
 import { disposeParseWorkers } from '../../electron/core/parse/parse-file';
 
@@ -7,7 +8,8 @@ import { disposeParseWorkers } from '../../electron/core/parse/parse-file';
 // bundled parse worker). Per "go" line on stdin it runs `check` through runCli in this
 // long-lived process twice and answers with the times: first with a fresh parse worker, as the
 // CLI's single run has (the figure the CLI's start-up is added to), then again on the worker
-// the first run left idle and warm (what the app has when it prewarmed one).
+// the first run left idle and warm (what the app has when it prewarmed one). Per "run <JSON
+// array of arguments>" line it runs that command once on a fresh worker (an import).
 
 const MARKER = 'PROBE_RUN ';
 const argv = process.argv.slice(2);
@@ -23,12 +25,13 @@ const io = {
 
 async function once(
   freshWorker = true,
+  args: readonly string[] = argv,
 ): Promise<{ ms: number; cpuMs: number; code: number; stdout: string }> {
   if (freshWorker) await disposeParseWorkers();
   lastStdout = '';
   const started = performance.now();
   const cpu = process.cpuUsage(); // the whole process, the parse worker's thread included
-  const code = await runCli(argv, io);
+  const code = await runCli(args, io);
   const used = process.cpuUsage(cpu);
   const ms = performance.now() - started;
   return { ms, cpuMs: (used.user + used.system) / 1000, code, stdout: lastStdout };
@@ -37,6 +40,13 @@ async function once(
 await once(); // warm the JIT and the connection code once, as a running app would be
 process.stdout.write('PROBE_READY\n');
 for await (const line of createInterface({ input: process.stdin })) {
+  if (line.startsWith('run ')) {
+    // Any other command once, on a fresh worker (the import of a file into its own merchant).
+    const args = z.array(z.string()).parse(JSON.parse(line.slice('run '.length)));
+    const run = await once(true, args);
+    process.stdout.write(`${MARKER}${JSON.stringify({ fresh: run, warm: run })}\n`);
+    continue;
+  }
   if (line.trim() !== 'go') break;
   const fresh = await once(true);
   const warm = await once(false);

@@ -8,7 +8,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { z } from 'zod';
 import { checkBundle, FROM_SOURCE_ENV, MANIFEST_PATH } from '../../bin/cli-bundle.mjs';
+import { cliBuildOptions } from '../../build/build-cli.mjs';
 import { migrate } from '../../electron/core/db/migrate';
+import { copyBatchBaseline } from './copy-baseline';
 import { writePurchasesCsv } from '../fixtures/generate-purchases';
 import { startTestPostgres } from '../support/postgres-server';
 import { seedMerchant } from '../support/seed';
@@ -25,6 +27,9 @@ import { seedMerchant } from '../support/seed';
  *   with PURCHASE_IMPORT_FROM_SOURCE=1) and after (the bundle), next to the bundle run without
  *   the bin (`node out/cli/main.js --help`) and a bare `node -e 0`; and the freshness check the
  *   bin makes on every start, timed in this process.
+ * - import (with importRows): the import of a generated file through the CLI against the same
+ *   through runCli in the probe's process, two rounds, and psql COPY of the rows the CLI landed;
+ *   the CLI's progress lines say how long after its spawn it began reading.
  */
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -57,6 +62,20 @@ export interface StartupFigures {
   binSourceMs: number;
 }
 
+export interface CliImportFigures {
+  rows: number;
+  /** `purchase-import import FILE --json`, spawn to exit, median. */
+  cliMs: number;
+  /** The same import through runCli in the probe's running process, median. */
+  inProcessMs: number;
+  /** When the CLI's first progress line ("reading…") reached its stderr, ms after spawn. */
+  firstProgressMs: number;
+  /** When each phase's line reached stderr, ms after spawn (the faster CLI run). */
+  phaseAt: Record<string, number>;
+  /** psql COPY of the purchases and items the faster CLI run imported (copy-baseline.ts). */
+  copyMs: number;
+}
+
 export interface CliBenchResult {
   rows: number;
   purchases: number;
@@ -80,6 +99,8 @@ export interface CliBenchResult {
   freshnessFiles: number;
   /** `node build/build-cli.mjs`, spawn to exit. */
   buildMs: number;
+  /** The import of a 100k-row file through the CLI, in process and by COPY (one per merchant). */
+  importRun: CliImportFigures | null;
   /** os.loadavg() at the end: on the shared 2-core machine every figure scales with it. */
   loadAverage: number[];
 }
@@ -93,6 +114,7 @@ const median = (values: readonly number[]): number => {
 function timedRun(
   args: readonly string[],
   env: NodeJS.ProcessEnv = {},
+  onStderrLine?: (line: string, atMs: number) => void,
 ): Promise<{ ms: number; code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
@@ -104,9 +126,14 @@ function timedRun(
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
-    child.stderr
-      .setEncoding('utf8')
-      .on('data', (text: string) => (stderr = (stderr + text).slice(-4000)));
+    let partial = '';
+    child.stderr.setEncoding('utf8').on('data', (text: string) => {
+      stderr = (stderr + text).slice(-4000);
+      if (!onStderrLine) return;
+      const lines = (partial + text).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) onStderrLine(line, performance.now() - started);
+    });
     child.on('error', reject);
     child.on('close', (code) => resolve({ ms: performance.now() - started, code, stdout, stderr }));
   });
@@ -127,25 +154,21 @@ function buildBundle(): number {
 /** The probe bundled like the CLI, into a folder inside the repository (node_modules resolve). */
 async function buildProbe(dir: string): Promise<string> {
   const { build } = await import('esbuild');
+  const [main, worker] = cliBuildOptions(repoRoot, dir);
+  if (!main || !worker) throw new Error('build-cli.mjs gave no options for its two bundles');
   await build({
-    absWorkingDir: repoRoot,
-    entryPoints: {
-      probe: join(repoRoot, 'test/bench/cli-bench-probe.ts'),
-      'parse-worker': join(repoRoot, 'electron/core/parse/parse-worker.ts'),
-    },
-    outdir: dir,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
+    ...main,
+    entryPoints: { probe: join(repoRoot, 'test/bench/cli-bench-probe.ts') },
     logLevel: 'warning',
   });
+  await build({ ...worker, logLevel: 'warning' });
   return join(dir, 'probe.js');
 }
 
 interface Probe {
   run(): Promise<z.infer<typeof probeRunSchema>>;
+  /** Any command once, in the probe's process, on a fresh worker. */
+  runOnce(args: readonly string[]): Promise<z.infer<typeof probeCheckSchema>>;
   close(): Promise<void>;
 }
 
@@ -165,15 +188,22 @@ async function startProbe(script: string, args: readonly string[]): Promise<Prob
     return line.value;
   };
   if ((await next()) !== 'PROBE_READY') throw new Error(`the probe did not start: ${stderr}`);
+  const answer = async (): Promise<z.infer<typeof probeRunSchema>> => {
+    for (;;) {
+      const line = await next();
+      if (line.startsWith(PROBE_MARKER)) {
+        return probeRunSchema.parse(JSON.parse(line.slice(PROBE_MARKER.length)));
+      }
+    }
+  };
   return {
     async run() {
       child.stdin.write('go\n');
-      for (;;) {
-        const line = await next();
-        if (line.startsWith(PROBE_MARKER)) {
-          return probeRunSchema.parse(JSON.parse(line.slice(PROBE_MARKER.length)));
-        }
-      }
+      return answer();
+    },
+    async runOnce(args) {
+      child.stdin.write(`run ${JSON.stringify(args)}\n`);
+      return (await answer()).fresh;
     },
     async close() {
       child.stdin.end('stop\n');
@@ -241,9 +271,84 @@ function measureFreshnessCheck(): { ms: number; files: number } {
   return { ms: median(times), files: manifest.files.length };
 }
 
+const importOutputSchema = z.object({
+  ok: z.boolean(),
+  batchId: z.string().nullable(),
+  status: z.string().nullable(),
+});
+
+/**
+ * A 100k-row import, two rounds of: in the probe's process, then through the CLI (each into a
+ * merchant of its own, interleaved), and psql COPY of what the CLI landed. The CLI's progress
+ * lines say when it began reading and each later phase, counted from its spawn.
+ */
+async function measureImport(
+  url: string,
+  pool: pg.Pool,
+  dir: string,
+  probe: Probe,
+  rows: number,
+  log: (line: string) => void,
+): Promise<CliImportFigures> {
+  const prepare = async (name: string): Promise<string[]> => {
+    const merchant = await seedMerchant(pool, { users: 5_000, skus: 500 });
+    const file = join(dir, `${name}.csv`);
+    await writePurchasesCsv(file, {
+      rows,
+      userIds: merchant.userIds,
+      skuIds: merchant.skuIds,
+      seed: 11,
+    });
+    return ['import', file, '--merchant', merchant.merchantId, '--db', url, '--json'];
+  };
+  const expectImported = (stdout: string, label: string): string => {
+    const output = importOutputSchema.parse(JSON.parse(stdout.trim().split('\n').at(-1) ?? ''));
+    if (!output.ok || output.status !== 'completed' || !output.batchId) {
+      throw new Error(`${label}: the import did not complete: ${stdout.slice(0, 500)}`);
+    }
+    return output.batchId;
+  };
+  const inProcess: number[] = [];
+  const cliRuns: { ms: number; batchId: string; phaseAt: Record<string, number> }[] = [];
+  for (let round = 0; round < 2; round++) {
+    const here = await probe.runOnce(await prepare(`import-here-${round}`));
+    expectImported(here.stdout, 'in process');
+    inProcess.push(here.ms);
+    const args = await prepare(`import-cli-${round}`);
+    if (!checkBundle(repoRoot).fresh) buildBundle();
+    const phaseAt: Record<string, number> = {};
+    const there = await timedRun([BIN, ...args], {}, (line, at) => {
+      // Off a terminal the CLI prints one "<phase>… (<time> elapsed)" line per phase.
+      const phase = /^(\w+)…/.exec(line.trim())?.[1];
+      if (phase && phaseAt[phase] === undefined) phaseAt[phase] = at;
+    });
+    if (there.code !== 0) throw new Error(`the CLI import exited ${there.code}: ${there.stderr}`);
+    cliRuns.push({ ms: there.ms, batchId: expectImported(there.stdout, 'CLI'), phaseAt });
+    log(
+      `cli: import ${rows} rows: in process ${Math.round(here.ms)} ms, CLI ${Math.round(there.ms)} ms (phases at ${Object.entries(
+        phaseAt,
+      )
+        .map(([phase, at]) => `${phase} ${Math.round(at)} ms`)
+        .join(', ')})`,
+    );
+  }
+  const cliMs = median(cliRuns.map((run) => run.ms));
+  const typical = [...cliRuns].sort((a, b) => a.ms - b.ms)[0] ?? cliRuns[0];
+  if (!typical) throw new Error('no CLI import ran');
+  const copy = await copyBatchBaseline(url, pool, dir, typical.batchId);
+  return {
+    rows,
+    cliMs,
+    inProcessMs: median(inProcess),
+    firstProgressMs: median(cliRuns.map((run) => run.phaseAt['reading'] ?? Number.NaN)),
+    phaseAt: typical.phaseAt,
+    copyMs: copy.ms,
+  };
+}
+
 export async function runCliBench(
   rows = 100_000,
-  options: { repetitions?: number; log?: (line: string) => void } = {},
+  options: { repetitions?: number; importRows?: number; log?: (line: string) => void } = {},
 ): Promise<CliBenchResult> {
   const repetitions = options.repetitions ?? 5;
   const log = options.log ?? ((line: string) => console.log(line));
@@ -311,6 +416,9 @@ export async function runCliBench(
         `cli: check ${rows} rows: in process ${Math.round(here.fresh.ms)} ms (warm worker ${Math.round(here.warm.ms)} ms), CLI ${Math.round(there.ms)} ms`,
       );
     }
+    const importRun = options.importRows
+      ? await measureImport(server.url, pool, dir, probe, options.importRows, log)
+      : null;
     const startup = await measureStartup(repetitions + 2);
     const freshness = measureFreshnessCheck();
     const inProcessMs = median(inProcess);
@@ -329,6 +437,7 @@ export async function runCliBench(
       freshnessCheckMs: freshness.ms,
       freshnessFiles: freshness.files,
       buildMs,
+      importRun,
       loadAverage: loadavg(),
     };
   } finally {
