@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import Papa from 'papaparse';
 import pg from 'pg';
 import { createImportRpc } from '../../shared/db/import-rpc';
@@ -25,6 +26,9 @@ import { seedMerchant, type SeededMerchant } from '../support/seed';
 //   members and SKUs by UUID, and the same rows naming them by e-mail and code, into two merchants
 //   with the same members and SKUs (target: the keys' import within 10 % of the UUIDs'); twice,
 //   UUIDs-keys-keys-UUIDs, the means compared.
+//
+// To iterate at a smaller size: `flock /tmp/bench.lock node --import tsx test/bench/keys-bench.ts
+// 200000` runs keys-1m's comparison on that many rows and prints each import's phases.
 
 const REPEATS = 5;
 
@@ -262,4 +266,15 @@ export function keysRows(
     ]);
   }
   return rows;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const rows = Number(process.argv[2] ?? 200_000);
+  if (!Number.isInteger(rows) || rows < 1) {
+    console.error('usage: node --import tsx test/bench/keys-bench.ts [rows]');
+    process.exit(2);
+  }
+  const log = (line: string): void => console.log(line);
+  const result = await runKeysEndToEndBench(rows, { log });
+  for (const row of keysRows(undefined, result)) log(row.join('  '));
 }
