@@ -97,11 +97,11 @@ async function runCommand(args: CommandArgs, io: CliIo): Promise<number> {
   if (args.command === 'check' || args.command === 'import') {
     await assertReadableFile(args.file);
   }
-  // A check reads its file while this thread connects and asks about the merchant (the parse
-  // runs in the worker); its result, or its error, is taken only where the check would have
-  // started it, so what is printed, and in which order, stays the same.
-  const early = args.command === 'check' ? startParse(args) : null;
-  // A command that fails before its check took the parse stops it (a no-op once it is done).
+  // A check or an import reads its file while this thread connects and asks about the merchant
+  // (the parse runs in the worker); its result, or its error, is taken only where the use case
+  // would have started it, so what is printed, and in which order, stays the same.
+  const early = args.command === 'check' || args.command === 'import' ? startParse(args) : null;
+  // A command that fails before its use case took the parse stops it (a no-op once it is done).
   const stopEarly = (): void => early?.cancel();
   const db = await openDatabaseOrFail(target, io).catch((error: unknown) => {
     stopEarly();
@@ -115,7 +115,7 @@ async function runCommand(args: CommandArgs, io: CliIo): Promise<number> {
       case 'check':
         return await runCheck(db, args, io, early);
       case 'import':
-        return await runImport(db, args, io);
+        return await runImport(db, args, io, early);
       case 'batches':
         return await runBatches(db, args, io);
       case 'batch':
@@ -131,7 +131,7 @@ async function runCommand(args: CommandArgs, io: CliIo): Promise<number> {
   }
 }
 
-/** A parse started before the check needs it; its progress is held until the check takes it. */
+/** A parse started before the use case needs it; its progress is held until it is taken. */
 interface EarlyParse {
   result: Promise<ParseFileResult>;
   /** Where progress goes from now on; the latest one held so far is passed on at once. */
@@ -192,9 +192,13 @@ async function runImport(
   db: OpenDatabase,
   args: Extract<CommandArgs, { command: 'import' }>,
   io: CliIo,
+  early: EarlyParse | null,
 ): Promise<number> {
   const { importFile } = await loadEngine();
   const progress = createProgressLine(io);
+  const onParseProgress = (p: ParseProgress): void =>
+    progress.update(parseLabel(p), p.bytesRead / Math.max(p.totalBytes, 1));
+  early?.follow(onParseProgress);
   const outcome = await importFile(
     db.rpc,
     {
@@ -204,9 +208,9 @@ async function runImport(
       ...chunkRowsOf(args),
     },
     {
-      onParseProgress: (p) =>
-        progress.update(parseLabel(p), p.bytesRead / Math.max(p.totalBytes, 1)),
+      onParseProgress,
       onCommitProgress: (p) => progress.update(commitLabel(p), commitFraction(p)),
+      ...(early ? { parsed: early.result } : {}),
     },
   );
   progress.done();
