@@ -295,7 +295,8 @@ export type StagedRow = z.infer<typeof stagedRowSchema>;
 // test/db/rpc-contract.test.ts checks names, order, types and defaults against pg_proc.
 
 /** The SQL types the functions' arguments are declared with, spelled as format_type spells them. */
-export type SqlType = 'uuid' | 'uuid[]' | 'text' | 'text[]' | 'integer' | 'boolean' | 'jsonb';
+export type SqlType =
+  'uuid' | 'uuid[]' | 'text' | 'text[]' | 'integer' | 'boolean' | 'json' | 'jsonb';
 
 export interface RpcArgSpec<S extends z.ZodType = z.ZodType, D extends boolean = boolean> {
   readonly sql: SqlType;
@@ -368,7 +369,8 @@ export const rpcContract = {
     {
       p_batch_id: batchId,
       p_chunk_no: arg('integer', int),
-      p_rows: arg('jsonb', z.array(stagedRowSchema)),
+      /** json, not jsonb: hashed as sent and read once (sql/schema/05_batch_lifecycle.sql). */
+      p_rows: arg('json', z.array(stagedRowSchema)),
     },
     stageResultSchema,
   ),

@@ -12,7 +12,7 @@ const API: Record<RpcFunctionName, string> = {
     'public.import_check_references(uuid, uuid[], uuid[], text[], text[], text[], boolean)',
   import_begin_batch:
     'public.import_begin_batch(uuid, text, text, text, text, integer, integer, jsonb)',
-  import_stage_chunk: 'public.import_stage_chunk(uuid, integer, jsonb)',
+  import_stage_chunk: 'public.import_stage_chunk(uuid, integer, json)',
   import_commit_batch: 'public.import_commit_batch(uuid)',
   import_cancel_batch: 'public.import_cancel_batch(uuid)',
   import_list_batches: 'public.import_list_batches(uuid, text, text, integer, integer)',
@@ -37,6 +37,7 @@ const INTERNAL = [
   'import_private.batch_json(public.bulk_import_batches, integer, integer)',
   'import_private.find_batch(uuid)',
   'import_private.staged_row_count(uuid)',
+  'import_private.same_staged_rows(uuid, integer, json)',
   'import_private.staged_errors(uuid, boolean)',
   'import_private.error_report(uuid, boolean, integer, integer)',
   'import_private.batch_values(uuid)',

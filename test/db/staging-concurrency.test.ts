@@ -42,7 +42,7 @@ async function begin(rows: number, chunks: number): Promise<string> {
 }
 
 const STAGE =
-  'select public.import_stage_chunk(p_batch_id => $1, p_chunk_no => $2, p_rows => $3::jsonb) as result';
+  'select public.import_stage_chunk(p_batch_id => $1, p_chunk_no => $2, p_rows => $3::json) as result';
 
 /** Stages a chunk in a transaction left open on its own connection (commit or roll it back). */
 async function stageOpen(
@@ -159,6 +159,37 @@ describe('staging chunks of one batch side by side', () => {
       [batchId],
     );
     expect(staged.rows[0]?.n).toBe(8);
+  });
+});
+
+describe('a resent chunk spelled differently', () => {
+  it('answers duplicate for the same rows in another key order and spelling, refuses other rows', async () => {
+    const rows = buildRows(merchant, { purchases: 2, itemsPerPurchase: 2 });
+    const batchId = await begin(rows.length, 1);
+    await db.rpc.call('import_stage_chunk', { p_batch_id: batchId, p_chunk_no: 0, p_rows: rows });
+    // The hash is of the text as sent: keys reversed, spaces and "12.5" for "12.50" hash
+    // differently, and the rows themselves are compared.
+    const respelled = `[ ${rows
+      .map((row) =>
+        JSON.stringify(
+          Object.fromEntries(
+            Object.entries({ ...row, unit_price: String(Number(row.unit_price)) }).reverse(),
+          ),
+        ),
+      )
+      .join(' , ')} ]`;
+    const again = await db.pool.query<{ result: unknown }>(STAGE, [batchId, 0, respelled]);
+    expect(again.rows[0]?.result).toEqual({
+      batchId,
+      chunkNo: 0,
+      rowCount: 4,
+      duplicate: true,
+      stagedRows: 4,
+    });
+    const changed = rows.map((row, i) => (i === 3 ? { ...row, quantity: row.quantity + 1 } : row));
+    await expect(db.pool.query(STAGE, [batchId, 0, JSON.stringify(changed)])).rejects.toThrow(
+      'already staged with different rows',
+    );
   });
 });
 
