@@ -280,9 +280,9 @@ const importOutputSchema = z.object({
 });
 
 /**
- * A 100k-row import, IMPORT_ROUNDS rounds of: in the probe's process, then through the CLI (each into a
- * merchant of its own, interleaved), and psql COPY of what the CLI landed. The CLI's progress
- * lines say when it began reading and each later phase, counted from its spawn.
+ * A 100k-row import, IMPORT_ROUNDS rounds of: in the probe's process, then through the CLI (each
+ * into a merchant of its own, interleaved), and psql COPY of what the CLI landed. The CLI's
+ * progress lines say when it began reading and each later phase, counted from its spawn.
  */
 async function measureImport(
   url: string,
