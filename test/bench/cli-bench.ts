@@ -68,6 +68,9 @@ export interface CliImportFigures {
   cliMs: number;
   /** The same import through runCli in the probe's running process, median. */
   inProcessMs: number;
+  /** Median of each round's CLI minus in-process time: the database's share of an import varies
+   *  by tenths of a second from run to run, and a round's two imports see the same moment. */
+  addedMs: number;
   /** When the CLI's first progress line ("reading…") reached its stderr, ms after spawn. */
   firstProgressMs: number;
   /** When each phase's line reached stderr, ms after spawn (the CLI run of median time). */
@@ -342,6 +345,7 @@ async function measureImport(
     rows,
     cliMs,
     inProcessMs: median(inProcess),
+    addedMs: median(cliRuns.map((run, i) => run.ms - (inProcess[i] ?? Number.NaN))),
     firstProgressMs: median(cliRuns.map((run) => run.phaseAt['reading'] ?? Number.NaN)),
     phaseAt: typical.phaseAt,
     copyMs: copy.ms,

@@ -258,10 +258,10 @@ function cliImportRows(run: CliBenchResult['importRun']): Row[] {
     .join(', ');
   return [
     [
-      verdict(run.cliMs - run.inProcessMs < 300),
+      verdict(run.addedMs < 300),
       `purchase-import import ${run.rows} rows, spawn → exit vs the same import in process`,
       `${s(run.cliMs)} vs ${s(run.inProcessMs)}`,
-      `adds ${s(run.cliMs - run.inProcessMs)} (target < 0.3 s); first progress ${s(run.firstProgressMs)} after spawn; phases at ${phases}`,
+      `adds ${s(run.addedMs)} (median of the rounds' differences; target < 0.3 s); first progress ${s(run.firstProgressMs)} after spawn; phases at ${phases}`,
     ],
     [
       verdict(run.cliMs <= 1.5 * run.copyMs && run.cliMs < 4000),
