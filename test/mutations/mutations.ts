@@ -125,11 +125,12 @@ export const MUTATIONS: Mutation[] = [
     title:
       'Idempotent chunks: a resent identical chunk is no longer recognised (refused as different rows)',
     file: 'sql/schema/05_batch_lifecycle.sql',
-    find: '    if v_chunk.payload_sha256 = v_hash then',
+    find: '    if v_chunk.payload_sha256 = v_hash\n      or import_private.same_staged_rows(p_batch_id, p_chunk_no, p_rows) then',
     replace: '    if false then',
     unit: [],
     db: [
       'test/db/batch-lifecycle.test.ts',
+      'test/db/staging-concurrency.test.ts',
       'test/db/commit-import.test.ts',
       'test/db/supabase-large.test.ts',
       'test/reliability/cdc.test.ts',
