@@ -231,12 +231,14 @@ async function whileBlocked(
   lockSql: string,
   params: unknown[],
   then: () => Promise<KillReport>,
+  locked: () => void = () => undefined,
 ): Promise<KillReport | null> {
   const holder = new pg.Client({ connectionString: url, application_name: `${appName}-holder` });
-  await holder.connect();
   try {
+    await holder.connect();
     await holder.query('begin');
     await holder.query(lockSql, params);
+    locked();
     const holderPid = z
       .number()
       .parse((await holder.query('select pg_backend_pid() as pid')).rows[0]?.pid);
@@ -251,6 +253,7 @@ async function whileBlocked(
     }
     return null; // never blocked: the run's assertions report it
   } finally {
+    locked();
     await holder.query('rollback').catch(() => undefined);
     await holder.end();
   }
@@ -292,20 +295,26 @@ async function runWithKill(
   const arm = (kill: () => Promise<KillReport | null>): void => {
     killer.fired ??= kill();
   };
+  if (pinned && kind === 'staging') {
+    // Locked before the import starts, so the first chunk is certain to block inside its call,
+    // after writing its rows, where it records the chunk (staging's only write to that table).
+    // A lock taken once staging had begun lost the race to chunks staged side by side (0cda40c)
+    // and caught the commit instead.
+    await new Promise<void>((resolve) => {
+      arm(() =>
+        whileBlocked(
+          appName,
+          'lock table public.bulk_import_staged_chunks in share row exclusive mode',
+          [],
+          () => terminateImporter(admin, appName),
+          resolve,
+        ),
+      );
+    });
+  }
   const attempt = commitImport(importer.rpc, input, {
     retry: NO_RETRY,
     onProgress: (progress) => {
-      if (pinned && kind === 'staging' && progress.phase === 'staging') {
-        arm(() =>
-          whileBlocked(
-            appName,
-            `select 1 from public.bulk_import_batches
-             where merchant_id = $1 and idempotency_key = $2 for update`,
-            [merchant.merchantId, input.idempotencyKey],
-            () => terminateImporter(admin, appName),
-          ),
-        );
-      }
       if (pinned && kind === 'commit' && progress.phase === 'committing') {
         const lastSku = purchases.at(-1)?.items.at(-1)?.skuId;
         arm(() =>
