@@ -430,27 +430,16 @@ revoke all on function import_private.batch_value_pairs(uuid) from public, anon,
 -- What the reference check of failing_values and a re-check start from.
 create or replace function import_private.batch_values(p_batch_id uuid)
 returns table (column_name text, value text, row_count int, first_row int, first_lines int)
-language plpgsql
+language sql
 stable
 set search_path = ''
 set work_mem = '64MB'
 as $$
-#variable_conflict use_column
-begin
-  if exists (select 1 from public.bulk_import_batch_values v where v.batch_id = p_batch_id) then
-    return query
-    select v.column_name::text, u.value::text, u.row_count, u.first_row, u.first_lines
-    from public.bulk_import_batch_values v
-    cross join lateral unnest(v.distinct_values, v.row_counts, v.first_rows, v.first_lines)
-      as u(value, row_count, first_row, first_lines)
-    where v.batch_id = p_batch_id;
-    return;
-  end if;
   -- Natural keys: a row that named the member or SKU by its key counts under its key (e-mails as
   -- compared: trimmed, lower case), not under the id it resolved to, which may be null
   -- (unresolved at preview): what failing_values and staged_errors check per row. The spellings
-  -- and preview answers of one key fold into one value here.
-  return query
+  -- and preview answers of one key fold into one value here (recorded values are folded already:
+  -- folding them again changes nothing).
   with p as materialized (
     select bp.* from import_private.batch_value_pairs(p_batch_id) as bp
   )
@@ -467,8 +456,7 @@ begin
     from p
     where p.column_name in ('user_email', 'sku_code')
   ) as k
-  group by k.column_name, k.value;
-end;
+  group by k.column_name, k.value
 $$;
 revoke all on function import_private.batch_values(uuid) from public, anon, authenticated;
 
