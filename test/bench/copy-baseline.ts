@@ -14,16 +14,11 @@ export interface CopyBaseline {
   items: number;
 }
 
-export async function copyBatchBaseline(
-  url: string,
-  pool: pg.Pool,
-  dir: string,
-  batchId: string,
-): Promise<CopyBaseline> {
-  const psql = spawnSync('psql', ['--version'], { encoding: 'utf8' });
-  if (psql.status !== 0) {
-    throw new Error('The COPY baseline needs psql: apt-get install -y postgresql-client');
-  }
+/**
+ * Empty copies of purchases and purchase_items with the same columns, indexes, checks and foreign
+ * keys (LIKE … INCLUDING ALL copies no foreign key: they are added by hand), for COPY to fill.
+ */
+export async function createCopyTables(pool: pg.Pool): Promise<void> {
   await pool.query(`
     create schema if not exists bench_copy;
     drop table if exists bench_copy.purchase_items;
@@ -37,6 +32,19 @@ export async function copyBatchBaseline(
       add foreign key (purchase_id) references bench_copy.purchases (id),
       add foreign key (sku_id) references public.skus (id);
   `);
+}
+
+export async function copyBatchBaseline(
+  url: string,
+  pool: pg.Pool,
+  dir: string,
+  batchId: string,
+): Promise<CopyBaseline> {
+  const psql = spawnSync('psql', ['--version'], { encoding: 'utf8' });
+  if (psql.status !== 0) {
+    throw new Error('The COPY baseline needs psql: apt-get install -y postgresql-client');
+  }
+  await createCopyTables(pool);
   const purchasesCsv = join(dir, `copy-purchases-${batchId}.csv`);
   const itemsCsv = join(dir, `copy-items-${batchId}.csv`);
   const purchaseColumns =

@@ -16,6 +16,7 @@ import { parseCsvFile } from '../../electron/core/parse/parse-file';
 import { writePurchasesCsv } from '../fixtures/generate-purchases';
 import { startTestPostgres } from '../support/postgres-server';
 import { seedMerchant } from '../support/seed';
+import { createCopyTables } from './copy-baseline';
 
 // Database half of `npm run bench`: the same 100k-row file (30k purchases) loaded by psql COPY
 // into equally constrained tables (the baseline) and through our commit path, in the same run on
@@ -111,19 +112,7 @@ async function copyBaseline(
   merchantId: string,
   purchases: readonly Purchase[],
 ): Promise<number> {
-  await pool.query(`
-    create schema if not exists bench_copy;
-    drop table if exists bench_copy.purchase_items;
-    drop table if exists bench_copy.purchases;
-    create table bench_copy.purchases (like public.purchases including all);
-    alter table bench_copy.purchases
-      add foreign key (merchant_id) references public.merchants (id),
-      add foreign key (user_id) references public.user_accounts (id);
-    create table bench_copy.purchase_items (like public.purchase_items including all);
-    alter table bench_copy.purchase_items
-      add foreign key (purchase_id) references bench_copy.purchases (id),
-      add foreign key (sku_id) references public.skus (id);
-  `);
+  await createCopyTables(pool);
   const purchaseLines: string[] = [];
   const itemLines: string[] = [];
   for (const purchase of purchases) {
