@@ -222,8 +222,8 @@ begin
     where v.column_name = 'user_email'
   ),
   user_res as materialized (
-    select r.* from import_private.resolve_user_emails(
-      v_merchant_id, array(select distinct k.key from user_keys k)
+    select r.* from import_private.resolve_keys(
+      v_merchant_id, 'user_email', array(select distinct k.key from user_keys k)
     ) as r
   ),
   sku_keys as materialized (
@@ -232,8 +232,8 @@ begin
     where v.column_name = 'sku_code'
   ),
   sku_res as materialized (
-    select r.* from import_private.resolve_sku_codes(
-      v_merchant_id, array(select distinct k.key from sku_keys k)
+    select r.* from import_private.resolve_keys(
+      v_merchant_id, 'sku_code', array(select distinct k.key from sku_keys k)
     ) as r
   )
   select 'unknown_user', 'user_id', d.user_id::text,
@@ -654,7 +654,7 @@ begin
     -- its keyed rows).
     update public.bulk_import_staged_rows s
     set user_id = r.id
-    from import_private.resolve_user_emails(p_merchant_id, array(
+    from import_private.resolve_keys(p_merchant_id, 'user_email', array(
       select distinct k.user_email
       from public.bulk_import_staged_rows k
       where k.batch_id = p_batch_id and k.user_email is not null and k.user_id is null
@@ -667,7 +667,7 @@ begin
 
     update public.bulk_import_staged_rows s
     set sku_id = r.id
-    from import_private.resolve_sku_codes(p_merchant_id, array(
+    from import_private.resolve_keys(p_merchant_id, 'sku_code', array(
       select distinct k.sku_code
       from public.bulk_import_staged_rows k
       where k.batch_id = p_batch_id and k.sku_code is not null and k.sku_id is null
@@ -682,7 +682,7 @@ begin
 
   update public.bulk_import_staged_rows s
   set user_id = r.id
-  from import_private.resolve_user_emails(p_merchant_id, array(
+  from import_private.resolve_keys(p_merchant_id, 'user_email', array(
     select distinct k.user_email
     from public.bulk_import_staged_rows k
     where k.batch_id = p_batch_id and k.user_email is not null
@@ -695,7 +695,7 @@ begin
 
   update public.bulk_import_staged_rows s
   set sku_id = r.id
-  from import_private.resolve_sku_codes(p_merchant_id, array(
+  from import_private.resolve_keys(p_merchant_id, 'sku_code', array(
     select distinct k.sku_code
     from public.bulk_import_staged_rows k
     where k.batch_id = p_batch_id and k.sku_code is not null

@@ -3,11 +3,17 @@
 -- what each natural key (a member's e-mail, a SKU's code) names for this merchant.
 -- Set-based so 30k ids and 30k keys of each kind answer in well under a second.
 
--- What each e-mail names among the merchant's members: one row per distinct key, the key as
--- compared (trimmed, lower case: e-mails are case-insensitive), how many members have it, the
--- member when exactly one does, and up to 10 candidates when several do. The commit and the
--- re-check use the same function, so the preview and the commit resolve a key the same way.
-create or replace function import_private.resolve_user_emails(p_merchant_id uuid, p_emails text[])
+-- What each natural key names for the merchant: one row per distinct key, the key as compared,
+-- how many members or SKUs have it, the one when exactly one does, and up to 10 candidates when
+-- several do. p_column says which key: 'user_email' (a member's e-mail, trimmed and lower case:
+-- e-mails are case-insensitive) or 'sku_code' (a SKU's code, compared exactly: codes are
+-- case-sensitive, and the file's cell is trimmed like every cell before it gets here). The
+-- preview, the commit and the re-check all resolve keys here, so they resolve a key the same way.
+create or replace function import_private.resolve_keys(
+  p_merchant_id uuid,
+  p_column text,
+  p_keys text[]
+)
 returns table (key text, matches int, id uuid, name text, candidates jsonb)
 language sql
 stable
@@ -15,61 +21,25 @@ set search_path = ''
 set work_mem = '64MB'
 as $$
   with k as materialized (
-    select distinct lower(btrim(e.v)) as key
-    from unnest(p_emails) as e(v)
-    where e.v is not null and btrim(e.v) <> ''
+    select distinct x.key
+    from (
+      select case when p_column = 'user_email' then lower(btrim(e.v)) else e.v end as key
+      from unnest(p_keys) as e(v)
+    ) as x
+    where x.key <> ''
   ),
+  -- Only the branch of the key asked for runs (the other's condition is false before any row).
   m as materialized (
     select k.key, a.id, coalesce(nullif(btrim(a.display_name), ''), a.email) as name
     from k
     join public.user_accounts a
       on a.merchant_id = p_merchant_id and lower(btrim(a.email)) = k.key
-  ),
-  -- One row per key found; the candidates are gathered for shared keys only (a sort per key).
-  c as materialized (
-    select m.key, count(*)::int as n, (array_agg(m.id))[1] as id, (array_agg(m.name))[1] as name
-    from m
-    group by m.key
-  ),
-  shared as (
-    select m.key, to_jsonb((array_agg(
-      jsonb_build_object('id', m.id, 'name', m.name) order by m.name, m.id
-    ))[1:10]) as candidates
-    from m
-    where m.key in (select c.key from c where c.n > 1)
-    group by m.key
-  )
-  select
-    k.key,
-    coalesce(c.n, 0),
-    case when c.n = 1 then c.id end,
-    case when c.n = 1 then c.name end,
-    s.candidates
-  from k
-  left join c on c.key = k.key
-  left join shared s on s.key = k.key
-$$;
-revoke all on function import_private.resolve_user_emails(uuid, text[])
-  from public, anon, authenticated;
-
--- The same for SKU codes, compared exactly (codes are case-sensitive; the file's cell is trimmed
--- like every cell before it gets here).
-create or replace function import_private.resolve_sku_codes(p_merchant_id uuid, p_codes text[])
-returns table (key text, matches int, id uuid, name text, candidates jsonb)
-language sql
-stable
-set search_path = ''
-set work_mem = '64MB'
-as $$
-  with k as materialized (
-    select distinct c.v as key
-    from unnest(p_codes) as c(v)
-    where c.v is not null and c.v <> ''
-  ),
-  m as materialized (
+    where p_column = 'user_email'
+    union all
     select k.key, s.id, s.name
     from k
     join public.skus s on s.merchant_id = p_merchant_id and s.code = k.key
+    where p_column = 'sku_code'
   ),
   -- One row per key found; the candidates are gathered for shared keys only (a sort per key).
   c as materialized (
@@ -95,7 +65,7 @@ as $$
   left join c on c.key = k.key
   left join shared s on s.key = k.key
 $$;
-revoke all on function import_private.resolve_sku_codes(uuid, text[])
+revoke all on function import_private.resolve_keys(uuid, text, text[])
   from public, anon, authenticated;
 
 create or replace function import_private.check_references(
@@ -124,7 +94,7 @@ begin
   -- asked (the preview asks for the cells on screen), and the candidates of shared keys.
   if coalesce(cardinality(p_user_emails), 0) > 0 then
     with r as materialized (
-      select * from import_private.resolve_user_emails(p_merchant_id, p_user_emails)
+      select * from import_private.resolve_keys(p_merchant_id, 'user_email', p_user_emails)
     ),
     sent as (
       select e.n, r.id, r.name
@@ -144,7 +114,7 @@ begin
   end if;
   if coalesce(cardinality(p_sku_codes), 0) > 0 then
     with r as materialized (
-      select * from import_private.resolve_sku_codes(p_merchant_id, p_sku_codes)
+      select * from import_private.resolve_keys(p_merchant_id, 'sku_code', p_sku_codes)
     ),
     sent as (
       select c.n, r.id, r.name

@@ -326,12 +326,16 @@ begin
         -- Natural keys (sql/schema/04): resolved when exactly one member or SKU has the key now.
         when c ->> 'column' = 'user_email' then exists (
           select 1
-          from import_private.resolve_user_emails(v_batch.merchant_id, array[v ->> 'value']) r
+          from import_private.resolve_keys(
+            v_batch.merchant_id, 'user_email', array[v ->> 'value']
+          ) r
           where r.matches = 1
         )
         when c ->> 'column' = 'sku_code' then exists (
           select 1
-          from import_private.resolve_sku_codes(v_batch.merchant_id, array[v ->> 'value']) r
+          from import_private.resolve_keys(
+            v_batch.merchant_id, 'sku_code', array[v ->> 'value']
+          ) r
           where r.matches = 1
         )
         else case c ->> 'code'
