@@ -13,6 +13,7 @@ import { migrate } from '../../electron/core/db/migrate';
 import { disposeParseWorkers } from '../../electron/core/parse/parse-file';
 import type { RpcTransport } from '../../shared/db/rpc-transport';
 import { timedImportFile } from './scale-bench';
+import { alternateMedians } from './alternate-medians';
 import { CSV_HEADER, generateRecords } from '../fixtures/generate-purchases';
 import { startTestPostgres } from '../support/postgres-server';
 import { seedMerchant, type SeededMerchant } from '../support/seed';
@@ -92,20 +93,7 @@ export async function runKeysResolutionBench(n = 30_000): Promise<KeysResolution
     const idsCall = async (): Promise<void> => {
       await rpc.call('import_check_references', byIds);
     };
-    await keysCall();
-    await idsCall();
-    const keyTimes: number[] = [];
-    const idTimes: number[] = [];
-    for (let i = 0; i < REPEATS; i++) {
-      let started = performance.now();
-      await keysCall();
-      keyTimes.push(performance.now() - started);
-      started = performance.now();
-      await idsCall();
-      idTimes.push(performance.now() - started);
-    }
-    const keysMs = median(keyTimes);
-    const idsMs = median(idTimes);
+    const { firstMs: keysMs, secondMs: idsMs } = await alternateMedians(keysCall, idsCall, REPEATS);
     return { keys: n, keysMs, idsMs, ratio: keysMs / idsMs };
   } finally {
     await rpc.transport.close();
@@ -233,11 +221,6 @@ async function writeBothFiles(
   keys.end();
   await Promise.all([once(ids, 'finish'), once(keys, 'finish')]);
   void byKey; // same members and SKUs (seedMerchant's e-mails and codes), other UUIDs
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? 0;
 }
 
 type Row = ['PASS' | 'FAIL' | 'INFO', string, string, string];

@@ -5,6 +5,7 @@ import { createPgTransport } from '../../electron/core/db/pg-transport';
 import { migrate } from '../../electron/core/db/migrate';
 import { startTestPostgres } from '../support/postgres-server';
 import { seedMerchant } from '../support/seed';
+import { alternateMedians } from './alternate-medians';
 
 // Reference check part of `npm run bench` (moved here from test/db/reference-check.test.ts's
 // "under a second"): import_check_references with 30k user ids, 30k SKU ids and 30k transaction
@@ -68,30 +69,15 @@ export async function runReferenceBench(ids = 30_000): Promise<ReferenceBenchRes
       const result = await rpc.call('import_check_references', args);
       return result.unknownUserIds.length;
     };
-    // Warm both, then alternate so drifting load falls on both sides alike; medians.
-    await plainSql();
-    await viaRpc();
-    const rpcTimes: number[] = [];
-    const sqlTimes: number[] = [];
-    for (let i = 0; i < REPEATS; i++) {
-      let started = performance.now();
-      await viaRpc();
-      rpcTimes.push(performance.now() - started);
-      started = performance.now();
-      await plainSql();
-      sqlTimes.push(performance.now() - started);
-    }
-    const rpcMs = median(rpcTimes);
-    const plainSqlMs = median(sqlTimes);
+    const { firstMs: rpcMs, secondMs: plainSqlMs } = await alternateMedians(
+      viaRpc,
+      plainSql,
+      REPEATS,
+    );
     return { ids, rpcMs, plainSqlMs, ratio: rpcMs / plainSqlMs };
   } finally {
     await rpc.transport.close();
     await pool.end();
     await server.stop();
   }
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? 0;
 }
