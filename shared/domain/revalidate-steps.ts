@@ -4,6 +4,7 @@ import { PurchaseGrouper } from './group-purchases';
 import { applyReferenceCheck } from './reference-check';
 import { mergeIssues, purchaseStatsSteps } from './reference-check-steps';
 import { sortIssues } from './sort-issues';
+import { RowStore, type RowChange } from './row-store';
 import { runSteps, STEP_SIZE, type Steps } from './steps';
 import { summarizeStats } from './summary';
 import type { ImportReport, Purchase, RawRow, RowError } from './types';
@@ -24,14 +25,34 @@ export function revalidateRows(input: {
   rawRows: readonly RawRow[];
   edits: readonly RowEdit[];
 }): RevalidateResult {
-  return runSteps(revalidateRowsSteps(input));
+  const result = runSteps(
+    revalidateRowsSteps({
+      report: input.report,
+      rows: RowStore.fromRows(input.rawRows),
+      edits: input.edits,
+    }),
+  );
+  return {
+    report: result.report,
+    rawRows: result.rows.toArray(),
+    affectedTransactions: result.affectedTransactions,
+  };
 }
 
+/** What revalidateRowsSteps gives: the report and the rows after the edits, kept packed. */
+export interface RevalidateStoreResult {
+  report: ImportReport;
+  rows: RowStore;
+  /** Transactions whose rows were re-checked: re-run the reference check for these. */
+  affectedTransactions: string[];
+}
+
+/** revalidateRows over the session's packed rows (row-store.ts), in steps. */
 export function* revalidateRowsSteps(input: {
   report: ImportReport;
-  rawRows: readonly RawRow[];
+  rows: RowStore;
   edits: readonly RowEdit[];
-}): Steps<RevalidateResult> {
+}): Steps<RevalidateStoreResult> {
   const { report, edits } = input;
   const settings = report.settings;
   if (!settings) throw new Error('revalidateRows needs a report made from a file with a header');
@@ -40,7 +61,7 @@ export function* revalidateRowsSteps(input: {
   for (const e of edits) byRow.set(e.row, { ...byRow.get(e.row), ...e });
   const affectedTxns = new Set<string>();
   const editedRows = new Set<number>();
-  const rawRows = yield* applyEdits(input.rawRows, byRow, editedRows, affectedTxns);
+  const rows = applyEdits(input.rows, byRow, editedRows, affectedTxns);
 
   const blocked = report.errors.some((e) => e.row <= 1);
   if (blocked || editedRows.size === 0) {
@@ -52,24 +73,26 @@ export function* revalidateRowsSteps(input: {
       report: {
         ...report,
         errors,
-        summary: summarizeStats({ rows: rawRows.length, stats, errors, warnings: report.warnings }),
+        summary: summarizeStats({ rows: rows.length, stats, errors, warnings: report.warnings }),
       },
-      rawRows,
+      rows,
       affectedTransactions: [],
     };
   }
 
-  // Rows to re-check: the edited ones and all rows of the transactions involved.
-  const recheck: RawRow[] = [];
-  const recheckRows = new Set<number>();
-  for (let i = 0; i < rawRows.length; i++) {
-    if (i % STEP_SIZE === STEP_SIZE - 1) yield;
-    const raw = rawRows[i] as RawRow;
-    if (editedRows.has(raw.row) || affectedTxns.has(transactionKey(raw.cells.transaction_number))) {
-      recheck.push(raw);
-      recheckRows.add(raw.row);
-    }
+  // Rows to re-check: the edited ones and all rows of the transactions involved (the test runs
+  // once per distinct transaction number, not once per row).
+  const found = new Set(
+    yield* rows.positionsWhereSteps('transaction_number', (value) =>
+      affectedTxns.has(transactionKey(value)),
+    ),
+  );
+  for (const row of editedRows) {
+    const position = rows.positionOf(row);
+    if (position !== null) found.add(position);
   }
+  const recheck: RawRow[] = [...found].sort((a, b) => a - b).map((p) => rows.at(p));
+  const recheckRows = new Set<number>(recheck.map((raw) => raw.row));
   for (const row of editedRows) recheckRows.add(row);
 
   // A row papaparse could not read stays unreadable until the user edits it.
@@ -125,7 +148,7 @@ export function* revalidateRowsSteps(input: {
     errors,
     warnings,
     purchases,
-    summary: summarizeStats({ rows: rawRows.length, stats, errors, warnings }),
+    summary: summarizeStats({ rows: rows.length, stats, errors, warnings }),
   };
   const check = report.referenceCheck;
   if (check) {
@@ -152,70 +175,41 @@ export function* revalidateRowsSteps(input: {
       warnings: finalWarnings,
       purchases: finalPurchases,
       summary: summarizeStats({
-        rows: rawRows.length,
+        rows: rows.length,
         stats: finalStats,
         errors: finalErrors,
         warnings: finalWarnings,
       }),
     };
   }
-  return { report: next, rawRows, affectedTransactions: [...affectedTxns] };
+  return { report: next, rows, affectedTransactions: [...affectedTxns] };
 }
 
 /** The rows after the edits; notes which rows were edited and which transactions they touch. */
-function* applyEdits(
-  before: readonly RawRow[],
+function applyEdits(
+  before: RowStore,
   byRow: ReadonlyMap<number, RowEdit>,
   editedRows: Set<number>,
   affectedTxns: Set<string>,
-): Steps<RawRow[]> {
-  const edit = (raw: RawRow, change: RowEdit): RawRow | null => {
-    editedRows.add(raw.row);
+): RowStore {
+  const changes = new Map<number, RowChange>();
+  // In file order (rows ascend), as a pass over the rows would meet them.
+  for (const [row, change] of [...byRow].sort((a, b) => a[0] - b[0])) {
+    const raw = before.get(row);
+    if (!raw) continue;
+    editedRows.add(row);
     const key = transactionKey(raw.cells.transaction_number);
     if (key) affectedTxns.add(key);
-    if (change.delete) return null;
-    const next: RawRow = { row: raw.row, cells: { ...raw.cells, ...change.cells } };
-    const after = transactionKey(next.cells.transaction_number);
-    if (after) affectedTxns.add(after);
-    return next;
-  };
-  const deletes = [...byRow.values()].some((e) => e.delete);
-  if (!deletes) {
-    // Rows are in ascending row order: a copy (one memcpy) patched where the edits are.
-    const rawRows = before.slice();
-    for (const [row, change] of [...byRow].sort((a, b) => a[0] - b[0])) {
-      const at = positionOf(rawRows, row);
-      if (at >= 0) rawRows[at] = edit(rawRows[at] as RawRow, change) as RawRow;
-    }
-    return rawRows;
-  }
-  const rawRows: RawRow[] = [];
-  for (let i = 0; i < before.length; i++) {
-    if (i % STEP_SIZE === STEP_SIZE - 1) yield;
-    const raw = before[i] as RawRow;
-    const change = byRow.get(raw.row);
-    if (!change) {
-      rawRows.push(raw);
+    if (change.delete) {
+      changes.set(row, null);
       continue;
     }
-    const next = edit(raw, change);
-    if (next) rawRows.push(next);
+    const cells = { ...raw.cells, ...change.cells };
+    const after = transactionKey(cells.transaction_number);
+    if (after) affectedTxns.add(after);
+    changes.set(row, cells);
   }
-  return rawRows;
-}
-
-/** Position of a row number in rows sorted by row number, or -1. */
-function positionOf(rows: readonly RawRow[], row: number): number {
-  let lo = 0;
-  let hi = rows.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const value = (rows[mid] as RawRow).row;
-    if (value === row) return mid;
-    if (value < row) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return -1;
+  return before.withChanges(changes);
 }
 
 function* mergeByFirstRow(a: readonly Purchase[], b: readonly Purchase[]): Steps<Purchase[]> {

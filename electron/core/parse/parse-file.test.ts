@@ -137,6 +137,11 @@ describe('parseCsvFile', { timeout: 60_000 }, () => {
     // Spreadsheet rows 2..120001, none lost or repeated at the seams between parts.
     expect(rawRows?.every((r, i) => r.row === i + 2)).toBe(true);
     expect(rawRows?.[119_999]?.cells.transaction_number).toMatch(/\S/);
+    // Kept packed (the app's session, issue 18): the same rows, from the same parts.
+    const packed = await parseCsvFile(path, { keepRows: 'packed' });
+    expect(packed.rawRows).toBeUndefined();
+    expect(packed.rows?.length).toBe(written.rows);
+    expect(packed.rows?.toArray()).toEqual(rawRows);
   });
 
   it('streams a bigger file with several progress messages and reuses the worker', async () => {

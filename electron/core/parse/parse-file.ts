@@ -13,6 +13,7 @@ import {
   unpackRawRows,
   unpackRawRowsSteps,
 } from '../../../shared/domain/packed-report';
+import { RowStore } from '../../../shared/domain/row-store';
 import { concatSteps, type Steps } from '../../../shared/domain/steps';
 import { runSliced } from '../run-sliced';
 import { PARSE_WORKER_LIMITS } from './worker-limits';
@@ -134,9 +135,15 @@ export interface ParseHooks {
 
 export interface ParseFileResult {
   report: ImportReport;
+  /** With keepRows: true, the rows as objects. */
   rawRows?: RawRow[];
+  /** With keepRows: 'packed', the rows as the worker packed them (the app's session keeps these). */
+  rows?: RowStore;
   stats: ParseStats;
 }
+
+/** Whether the rows come back, and how: as RawRow objects, or packed in a RowStore (issue 18). */
+export type KeepRows = boolean | 'packed';
 
 const here = import.meta.url;
 export const defaultWorkerUrl = new URL(
@@ -269,7 +276,7 @@ async function unpackDone(
   parts: { rows: readonly PackedRawRows[]; strings: readonly string[][] },
   path: string,
   signal: AbortSignal | undefined,
-  keepRows: boolean,
+  keepRows: KeepRows,
 ): Promise<ParseFileResult> {
   const step = async <T>(work: () => T): Promise<T> => {
     await new Promise<void>((resolve) => setImmediate(resolve));
@@ -283,6 +290,13 @@ async function unpackDone(
   const strings =
     parts.strings.length > 0 ? await sliced(concatSteps(parts.strings)) : message.purchases.strings;
   const purchases = await sliced(unpackPurchasesSteps({ ...message.purchases, strings }));
+  const report = { ...message.report, errors, warnings, purchases };
+  if (keepRows === 'packed') {
+    // The rows stay packed: no RawRow objects on main's heap (issue 18).
+    const all = message.rawRows ? [message.rawRows, ...parts.rows] : parts.rows;
+    const rows = await sliced(RowStore.fromPackedSteps(all));
+    return { report, rows, stats: message.stats };
+  }
   let rawRows: RawRow[] | undefined;
   if (message.rawRows) rawRows = await step(() => unpackRawRows(message.rawRows as PackedRawRows));
   for (const part of parts.rows) {
@@ -293,7 +307,7 @@ async function unpackDone(
   // Asked for and none came (an empty file): an empty list, as the in-process door answers.
   if (keepRows) rawRows ??= [];
   return {
-    report: { ...message.report, errors, warnings, purchases },
+    report,
     ...(rawRows ? { rawRows } : {}),
     stats: message.stats,
   };
@@ -301,7 +315,7 @@ async function unpackDone(
 
 export async function parseCsvFile(
   path: string,
-  options: ParseOptions & { keepRows?: boolean },
+  options: ParseOptions & { keepRows?: KeepRows },
   hooks: ParseHooks = {},
 ): Promise<ParseFileResult> {
   const { signal } = hooks;
@@ -326,7 +340,13 @@ export async function parseCsvFile(
   const request: WorkerRequest = {
     type: 'parse',
     jobId,
-    input: { path, fileName: basename(path), totalBytes, options: checked.data, keepRows },
+    input: {
+      path,
+      fileName: basename(path),
+      totalBytes,
+      options: checked.data,
+      keepRows: keepRows !== false,
+    },
   };
   const worker = acquireWorker(url);
 

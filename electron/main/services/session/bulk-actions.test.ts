@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { revalidateRows } from '../../../../shared/domain/revalidate-steps';
+import { revalidateRowsSteps } from '../../../../shared/domain/revalidate-steps';
+import { runSteps } from '../../../../shared/domain/steps';
 import { openTestSession } from './session-fixture';
 import { ImportSession } from './import-session';
 
@@ -47,14 +48,12 @@ describe('bulk fixes', () => {
   it('keeps an audit trail in the state: totals from the entries, undone with them', () => {
     const s = open();
     const plan = s.planLeaveOut();
-    const result = revalidateRows({
-      report: s.state.local,
-      rawRows: s.state.rawRows,
-      edits: plan.edits,
-    });
+    const result = runSteps(
+      revalidateRowsSteps({ report: s.state.local, rows: s.state.rows, edits: plan.edits }),
+    );
     s.apply('leave out', {
       ...s.state,
-      rawRows: result.rawRows,
+      rows: result.rows,
       local: result.report,
       audit: [
         {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { revalidateRows } from '../../../../shared/domain/revalidate-steps';
+import { revalidateRowsSteps } from '../../../../shared/domain/revalidate-steps';
+import { runSteps } from '../../../../shared/domain/steps';
 import { openTestSession } from './session-fixture';
 import { ImportSession, mergeReference } from './import-session';
 
@@ -99,10 +100,12 @@ describe('ImportSession', () => {
     const s = open();
     const edits = s.planReplaceAll('sku_id', S9.toUpperCase(), S1);
     expect(edits.map((e) => e.row)).toEqual([3, 5]);
-    const result = revalidateRows({ report: s.state.local, rawRows: s.state.rawRows, edits });
+    const result = runSteps(
+      revalidateRowsSteps({ report: s.state.local, rows: s.state.rows, edits }),
+    );
     s.apply('replace', {
       ...s.state,
-      rawRows: result.rawRows,
+      rows: result.rows,
       local: result.report,
       reference: mergeReference(
         s.state.reference,

@@ -5,6 +5,7 @@ import {
 } from '../../../../shared/domain/reference-check';
 import { mergeKeyResolutions } from '../../../../shared/domain/natural-keys';
 import { applyReferenceCheckSteps } from '../../../../shared/domain/reference-check-steps';
+import type { RowStore } from '../../../../shared/domain/row-store';
 import { runSteps, STEP_SIZE, type Steps } from '../../../../shared/domain/steps';
 import { wrongMerchantSignal, type ForeignIds } from '../../../../shared/domain/wrong-merchant';
 import { CANONICAL_COLUMNS } from '../../../../shared/domain/types';
@@ -33,8 +34,11 @@ import { runSliced } from '../../../core/run-sliced';
 // state is immutable, so undo is a pointer swap rather than a replay.
 
 export interface SessionState {
-  /** Rows in file order (ascending row numbers); deleted rows are gone. */
-  rawRows: RawRow[];
+  /**
+   * Rows in file order (ascending row numbers); deleted rows are gone. Kept packed (issue 18:
+   * 1M RawRow objects were ~230 MB of main's heap); a RawRow is made when one is asked for.
+   */
+  rows: RowStore;
   /** The local rules' report: never carries a reference check (it is applied on top). */
   local: ImportReport;
   /** Everything the database said so far about this file's ids and transaction numbers. */
@@ -180,7 +184,7 @@ export class ImportSession {
       columns: this.columns,
       mapping: this.current.local.mapping,
       summary,
-      counts: { all: this.current.rawRows.length, errors: this.derived.errorRowCount },
+      counts: { all: this.current.rows.length, errors: this.derived.errorRowCount },
       fileErrors: fileErrors.slice(0, 50),
       warnings: report.warnings.length,
       canUndo: this.undoStack.length > 0,
@@ -223,7 +227,7 @@ export class ImportSession {
         filter === 'errors'
           ? issues.some((e) => e.severity !== 'warning')
           : issues.some((e) => e.code === filter);
-      const rows = this.current.rawRows;
+      const rows = this.current.rows;
       const byRow = this.derived.issuesByRow;
       list = [];
       if (byRow.size * 32 < rows.length) {
@@ -237,8 +241,9 @@ export class ImportSession {
           if (position !== null) list.push(position);
         }
       } else {
-        for (let i = 0; i < rows.length; i++) {
-          const issues = byRow.get((rows[i] as RawRow).row);
+        const numbers = rows.rowNumbers();
+        for (let i = 0; i < numbers.length; i++) {
+          const issues = byRow.get(numbers[i] as number);
           if (issues && matches(issues)) list.push(i);
         }
       }
@@ -248,16 +253,16 @@ export class ImportSession {
   }
 
   count(filter: RowFilter): number {
-    return this.positions(filter)?.length ?? this.current.rawRows.length;
+    return this.positions(filter)?.length ?? this.current.rows.length;
   }
 
   rows(filter: RowFilter, offset: number, limit: number): RowPage {
     const positions = this.positions(filter);
-    const total = positions?.length ?? this.current.rawRows.length;
+    const total = positions?.length ?? this.current.rows.length;
     const rows: GridRow[] = [];
     for (let index = offset; index < Math.min(total, offset + limit); index++) {
       const position = positions ? (positions[index] as number) : index;
-      const raw = this.current.rawRows[position] as RawRow;
+      const raw = this.current.rows.at(position);
       rows.push({
         index,
         row: raw.row,
@@ -288,12 +293,12 @@ export class ImportSession {
     direction: 'next' | 'previous',
   ): { index: number; row: number } | null {
     const positions = this.positions(filter);
-    const total = positions?.length ?? this.current.rawRows.length;
+    const total = positions?.length ?? this.current.rows.length;
     const step = direction === 'next' ? 1 : -1;
     const start = direction === 'next' ? after + 1 : (after < 0 ? total : after) - 1;
     for (let index = start; index >= 0 && index < total; index += step) {
       const position = positions ? (positions[index] as number) : index;
-      const row = (this.current.rawRows[position] as RawRow).row;
+      const row = this.current.rows.rowNumber(position);
       const issues = this.derived.issuesByRow.get(row);
       if (issues?.some((e) => e.severity !== 'warning')) return { index, row };
     }
@@ -315,7 +320,8 @@ export class ImportSession {
     const needle = text.toLocaleLowerCase();
     const columns = this.columns;
     const positions = this.positions(filter);
-    const total = positions?.length ?? this.current.rawRows.length;
+    const rows = this.current.rows;
+    const total = positions?.length ?? rows.length;
     const step = direction === 'next' ? 1 : -1;
     const first =
       direction === 'next'
@@ -323,14 +329,13 @@ export class ImportSession {
         : Math.min(after < 0 ? total - 1 : after, total - 1);
     for (let index = first; index >= 0 && index < total; index += step) {
       const position = positions ? (positions[index] as number) : index;
-      const raw = this.current.rawRows[position] as RawRow;
       // On the starting row only the cells past the starting column count.
       const from =
         index === after ? afterColumn + step : direction === 'next' ? 0 : columns.length - 1;
       for (let c = from; c >= 0 && c < columns.length; c += step) {
         const column = columns[c] as CanonicalColumn;
-        if ((raw.cells[column] ?? '').toLocaleLowerCase().includes(needle))
-          return { index, row: raw.row, column };
+        if (rows.cell(position, column).toLocaleLowerCase().includes(needle))
+          return { index, row: rows.rowNumber(position), column };
       }
     }
     return null;
@@ -347,22 +352,11 @@ export class ImportSession {
   }
 
   positionOfRow(row: number): number | null {
-    const rows = this.current.rawRows;
-    let lo = 0;
-    let hi = rows.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const value = (rows[mid] as RawRow).row;
-      if (value === row) return mid;
-      if (value < row) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return null;
+    return this.current.rows.positionOf(row);
   }
 
   rawRow(row: number): RawRow | null {
-    const position = this.positionOfRow(row);
-    return position === null ? null : (this.current.rawRows[position] as RawRow);
+    return this.current.rows.get(row);
   }
 
   // --- edit plans: which rows change how (applied by the session service) -------------------
@@ -382,17 +376,12 @@ export class ImportSession {
   *planReplaceAllSteps(column: CanonicalColumn, from: string, to: string): Steps<RowEdit[]> {
     const caseless = UUID_COLUMNS.has(column);
     const wanted = caseless ? from.trim().toLowerCase() : from.trim();
-    const edits: RowEdit[] = [];
-    const rows = this.current.rawRows;
-    for (let i = 0; i < rows.length; i++) {
-      if (i % STEP_SIZE === STEP_SIZE - 1) yield;
-      const raw = rows[i] as RawRow;
-      const cell = raw.cells[column].trim();
-      if ((caseless ? cell.toLowerCase() : cell) === wanted && raw.cells[column] !== to) {
-        edits.push({ row: raw.row, cells: { [column]: to } });
-      }
-    }
-    return edits;
+    const rows = this.current.rows;
+    const positions = yield* rows.positionsWhereSteps(column, (value) => {
+      const cell = value.trim();
+      return (caseless ? cell.toLowerCase() : cell) === wanted && value !== to;
+    });
+    return positions.map((p) => ({ row: rows.rowNumber(p), cells: { [column]: to } }));
   }
 
   planDelete(rows: readonly number[], wholeTransactions: boolean): RowEdit[] {
@@ -407,12 +396,11 @@ export class ImportSession {
         const key = transactionKey(this.rawRow(row)?.cells.transaction_number ?? '');
         if (key) keys.add(key);
       }
-      const all = this.current.rawRows;
-      for (let i = 0; i < all.length; i++) {
-        if (i % STEP_SIZE === STEP_SIZE - 1) yield;
-        const raw = all[i] as RawRow;
-        if (keys.has(transactionKey(raw.cells.transaction_number))) targets.add(raw.row);
-      }
+      const all = this.current.rows;
+      const positions = yield* all.positionsWhereSteps('transaction_number', (value) =>
+        keys.has(transactionKey(value)),
+      );
+      for (const p of positions) targets.add(all.rowNumber(p));
     }
     yield;
     return [...targets]
@@ -426,8 +414,8 @@ export class ImportSession {
   /** Spreadsheet row numbers of every row in `filter`, in file order. */
   rowNumbers(filter: RowFilter): number[] {
     const positions = this.positions(filter);
-    const rows = this.current.rawRows;
-    return positions ? positions.map((p) => (rows[p] as RawRow).row) : rows.map((r) => r.row);
+    const rows = this.current.rows;
+    return positions ? positions.map((p) => rows.rowNumber(p)) : rows.rowNumbers();
   }
 
   /** Transactions (by their key) that have at least one row with an error, in file order. */
@@ -436,16 +424,17 @@ export class ImportSession {
   > {
     const byKey = new Map<string, { rows: number[]; problems: Set<RowError['code']> }>();
     const orphanRows: number[] = [];
-    const all = this.current.rawRows;
-    for (let i = 0; i < all.length; i++) {
+    const all = this.current.rows;
+    const numbers = yield* all.rowNumbersSteps();
+    for (let i = 0; i < numbers.length; i++) {
       if (i % STEP_SIZE === STEP_SIZE - 1) yield;
-      const raw = all[i] as RawRow;
-      const issues = this.derived.issuesByRow.get(raw.row);
+      const row = numbers[i] as number;
+      const issues = this.derived.issuesByRow.get(row);
       const errors = issues?.filter((e) => e.severity !== 'warning') ?? [];
       if (errors.length === 0) continue;
-      const key = transactionKey(raw.cells.transaction_number);
+      const key = transactionKey(all.cell(i, 'transaction_number'));
       if (!key) {
-        orphanRows.push(raw.row);
+        orphanRows.push(row);
         continue;
       }
       const entry = byKey.get(key) ?? { rows: [], problems: new Set() };
@@ -453,11 +442,11 @@ export class ImportSession {
       byKey.set(key, entry);
     }
     // Every row of those transactions goes (a purchase is imported whole or not at all).
-    for (let i = 0; i < all.length; i++) {
-      if (i % STEP_SIZE === STEP_SIZE - 1) yield;
-      const raw = all[i] as RawRow;
-      const entry = byKey.get(transactionKey(raw.cells.transaction_number));
-      if (entry) entry.rows.push(raw.row);
+    const positions = yield* all.positionsWhereSteps('transaction_number', (value) =>
+      byKey.has(transactionKey(value)),
+    );
+    for (const p of positions) {
+      byKey.get(transactionKey(all.cell(p, 'transaction_number')))?.rows.push(numbers[p] as number);
     }
     // Rows without a usable transaction number are each their own "transaction".
     for (const row of orphanRows) {
@@ -489,7 +478,7 @@ export class ImportSession {
       transactions: transactions.size,
       rows,
       sample,
-      remaining: { purchases, rows: this.current.rawRows.length - rows },
+      remaining: { purchases, rows: this.current.rows.length - rows },
     };
   }
 
@@ -570,9 +559,10 @@ export class ImportSession {
 
   /** Rows that have at least one error, in file order (for the errors export). */
   *errorRows(): Generator<{ raw: RawRow; issues: RowError[] }> {
-    for (const raw of this.current.rawRows) {
-      const issues = this.derived.issuesByRow.get(raw.row);
-      if (issues?.some((e) => e.severity !== 'warning')) yield { raw, issues };
+    const rows = this.current.rows;
+    for (let position = 0; position < rows.length; position++) {
+      const issues = this.derived.issuesByRow.get(rows.rowNumber(position));
+      if (issues?.some((e) => e.severity !== 'warning')) yield { raw: rows.at(position), issues };
     }
   }
 }

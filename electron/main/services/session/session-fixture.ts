@@ -1,4 +1,5 @@
 import { analyseCsvTextWithRows } from '../../../../shared/domain/analyse';
+import { RowStore } from '../../../../shared/domain/row-store';
 import { ImportSession } from './import-session';
 
 /** For unit tests: a session over CSV text, as opened from "f.csv", with these SKU ids unknown. */
@@ -9,7 +10,7 @@ export function openTestSession(csv: string, unknownSkuIds: string[]): ImportSes
     { fileName: 'f.csv', keepRows: true },
   );
   return new ImportSession('s1', '/tmp/f.csv', 'f.csv', 1, {
-    rawRows,
+    rows: RowStore.fromRows(rawRows),
     local: report,
     reference: { unknownUserIds: [], unknownSkuIds, existingTransactions: [] },
     skipExisting: false,

@@ -3,6 +3,7 @@ import type { BatchDetail, BatchOverview, ErrorPage } from '../../../../shared/d
 import { suggestColumnMapping, resolveColumnMapping } from '../../../../shared/csv/column-mapping';
 import type { RowEdit } from '../../../../shared/domain/analyse';
 import { revalidateRowsSteps } from '../../../../shared/domain/revalidate-steps';
+import { RowStore } from '../../../../shared/domain/row-store';
 import { collectReferenceIds, type ReferenceIds } from '../../../../shared/domain/reference-check';
 import { presetTemplates } from '../../../../shared/domain/mapping-presets';
 import {
@@ -180,7 +181,7 @@ export function createSessionService(deps: SessionServiceDeps) {
     if (!s.editable) throw new Error('This file cannot be edited: it has a file-level problem.');
     // In slices, as is deriving the new state (issue 18): main serves the window meanwhile.
     const result = await runSliced(
-      revalidateRowsSteps({ report: s.state.local, rawRows: s.state.rawRows, edits }),
+      revalidateRowsSteps({ report: s.state.local, rows: s.state.rows, edits }),
     );
     const affected = new Set(result.affectedTransactions);
     const ids = collectReferenceIds({
@@ -189,7 +190,7 @@ export function createSessionService(deps: SessionServiceDeps) {
     const answer = await checkIds(ids);
     await s.applySliced(label, {
       ...s.state,
-      rawRows: result.rawRows,
+      rows: result.rows,
       local: result.report,
       reference: mergeReference(s.state.reference, ids, answer),
       audit: [...(s.state.audit ?? []), ...audit],
@@ -287,7 +288,7 @@ export function createSessionService(deps: SessionServiceDeps) {
         });
         const parsed = await parseCsvFile(
           path,
-          { ...parseOptions, keepRows: true },
+          { ...parseOptions, keepRows: 'packed' },
           {
             signal: controller.signal,
             ...(deps.workerUrl ? { workerUrl: deps.workerUrl } : {}),
@@ -322,7 +323,7 @@ export function createSessionService(deps: SessionServiceDeps) {
           path,
           fileName,
           parseMs,
-          { rawRows: parsed.rawRows ?? [], local, reference, skipExisting: false },
+          { rows: parsed.rows ?? RowStore.fromRows([]), local, reference, skipExisting: false },
           controller.signal,
         );
         sessionFile = file;
@@ -528,7 +529,7 @@ export function createSessionService(deps: SessionServiceDeps) {
         path,
         columns,
         (function* () {
-          for (const raw of s.state.rawRows) yield columns.map((c) => raw.cells[c]);
+          for (const raw of s.state.rows) yield columns.map((c) => raw.cells[c]);
         })(),
         { neutralise: false },
       );

@@ -1,0 +1,367 @@
+import { packRawRows, type PackedRawRows } from './packed-report';
+import { runSteps, STEP_SIZE, type Steps } from './steps';
+import { CANONICAL_COLUMNS, type CanonicalColumn, type RawRow } from './types';
+
+/**
+ * An open file's rows, kept packed (issue 18). At 1M rows, 1M RawRow objects each with a
+ * 12-property `cells` object were ~230 MB of main's heap, 2M objects that every major
+ * collection marked (the commit's late turns were that marking). Here the rows are what the
+ * worker sent: row numbers and, per column, a code per row into that column's distinct texts,
+ * in typed arrays outside the JS heap. A RawRow is made only when asked for (a grid page, an
+ * edit, the rows re-validated); passes over every row read the codes.
+ *
+ * A store never changes: an edit gives a new store that shares everything unchanged with the
+ * old one, so undo keeps up to 100 states cheaply. Edited rows sit in a small overlay (base
+ * index -> RawRow) copied on write; once it grows past `foldAt` rows it is folded into new code
+ * arrays for the columns it changed (one memcpy of those columns). Deleted rows are a sorted
+ * list of base indexes, so a position is found by binary search and nothing of 1M entries is
+ * copied for a deletion either.
+ */
+
+const COLUMN_COUNT = CANONICAL_COLUMNS.length;
+const COLUMN_INDEX: ReadonlyMap<CanonicalColumn, number> = new Map(
+  CANONICAL_COLUMNS.map((column, i) => [column, i]),
+);
+/** Edited rows kept as objects before they are folded into the columns. */
+const FOLD_AT = 4096;
+
+/** The rows as parsed, plus the columns later folds rewrote. */
+interface Columns {
+  /** Spreadsheet row numbers per base index, ascending; deleted rows keep their place here. */
+  readonly rows: Int32Array;
+  /** Per column, a code per base index into `values` of that column. */
+  readonly codes: readonly Int32Array[];
+  /**
+   * Per column, the distinct texts. Append-only and shared by every store of a file: a fold
+   * appends the texts it needs, and older stores never read past what existed when they were
+   * made.
+   */
+  readonly values: readonly string[][];
+  readonly foldAt: number;
+}
+
+const NO_DELETIONS = new Int32Array(0);
+const NO_EDITS: ReadonlyMap<number, RawRow> = new Map();
+
+/** A row's new cells, or null when the row is deleted. */
+export type RowChange = Record<CanonicalColumn, string> | null;
+
+export class RowStore {
+  private constructor(
+    private readonly base: Columns,
+    /** Base indexes of deleted rows, ascending. */
+    private readonly deleted: Int32Array,
+    /** Edited rows by base index (never a deleted one). */
+    private readonly edited: ReadonlyMap<number, RawRow>,
+  ) {}
+
+  /** The worker's parts (each its own dictionaries) joined into one store. */
+  static fromPacked(parts: readonly PackedRawRows[], options: { foldAt?: number } = {}): RowStore {
+    return runSteps(RowStore.fromPackedSteps(parts, options));
+  }
+
+  /** fromPacked in steps: main joins 1M rows' codes in slices (electron/core/run-sliced.ts). */
+  static *fromPackedSteps(
+    parts: readonly PackedRawRows[],
+    options: { foldAt?: number } = {},
+  ): Steps<RowStore> {
+    let total = 0;
+    for (const part of parts) total += part.rows.length;
+    const rows = new Int32Array(total);
+    const codes = CANONICAL_COLUMNS.map(() => new Int32Array(total));
+    const values = CANONICAL_COLUMNS.map((): string[] => []);
+    let at = 0;
+    for (const part of parts) {
+      rows.set(part.rows, at);
+      for (let c = 0; c < COLUMN_COUNT; c++) {
+        const column = part.columns[c];
+        const into = codes[c] as Int32Array;
+        const dictionary = values[c] as string[];
+        if (!column) {
+          // A part without this column (never sent by the worker): every cell empty.
+          into.fill(dictionary.length, at, at + part.rows.length);
+          dictionary.push('');
+          continue;
+        }
+        const offset = dictionary.length;
+        for (let i = 0; i < column.values.length; i++) dictionary.push(column.values[i] as string);
+        const from = column.codes;
+        if (offset === 0) into.set(from, at);
+        else for (let i = 0; i < from.length; i++) into[at + i] = (from[i] as number) + offset;
+        yield;
+      }
+      at += part.rows.length;
+    }
+    return new RowStore(
+      { rows, codes, values, foldAt: options.foldAt ?? FOLD_AT },
+      NO_DELETIONS,
+      NO_EDITS,
+    );
+  }
+
+  /** A store over rows in memory (tests, the in-process door): packed as the worker packs. */
+  static fromRows(rows: readonly RawRow[], options: { foldAt?: number } = {}): RowStore {
+    return RowStore.fromPacked([packRawRows(rows)], options);
+  }
+
+  /** Rows in the store (deleted ones not counted). */
+  get length(): number {
+    return this.base.rows.length - this.deleted.length;
+  }
+
+  /** The base index of a position (0 = first row not deleted). */
+  private baseIndex(position: number): number {
+    const deleted = this.deleted;
+    if (deleted.length === 0) return position;
+    // Deleted entries d[k] with d[k] - k <= position lie before the row at `position`.
+    let lo = 0;
+    let hi = deleted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((deleted[mid] as number) - mid <= position) lo = mid + 1;
+      else hi = mid;
+    }
+    return position + lo;
+  }
+
+  private checkPosition(position: number): void {
+    if (!Number.isInteger(position) || position < 0 || position >= this.length) {
+      throw new RangeError(`row position ${position} is outside 0..${this.length - 1}`);
+    }
+  }
+
+  /** The spreadsheet row number at a position. */
+  rowNumber(position: number): number {
+    this.checkPosition(position);
+    return this.base.rows[this.baseIndex(position)] as number;
+  }
+
+  /** One cell's text at a position, without making the row. */
+  cell(position: number, column: CanonicalColumn): string {
+    this.checkPosition(position);
+    return this.cellAt(this.baseIndex(position), COLUMN_INDEX.get(column) ?? -1);
+  }
+
+  private cellAt(index: number, column: number): string {
+    const edited = this.edited.get(index);
+    if (edited) return edited.cells[CANONICAL_COLUMNS[column] as CanonicalColumn];
+    return (this.base.values[column] as string[])[
+      (this.base.codes[column] as Int32Array)[index] as number
+    ] as string;
+  }
+
+  /** The row at a position, made on demand (an edited row is the same object each time). */
+  at(position: number): RawRow {
+    this.checkPosition(position);
+    return this.rowAt(this.baseIndex(position));
+  }
+
+  private rowAt(index: number): RawRow {
+    const edited = this.edited.get(index);
+    if (edited) return edited;
+    const cells = {} as Record<CanonicalColumn, string>;
+    const { codes, values } = this.base;
+    for (let c = 0; c < COLUMN_COUNT; c++) {
+      cells[CANONICAL_COLUMNS[c] as CanonicalColumn] = (values[c] as string[])[
+        (codes[c] as Int32Array)[index] as number
+      ] as string;
+    }
+    return { row: this.base.rows[index] as number, cells };
+  }
+
+  /** The base index of a spreadsheet row, or -1 (never in the file, or deleted). */
+  private indexOfRow(row: number): number {
+    const rows = this.base.rows;
+    let lo = 0;
+    let hi = rows.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const value = rows[mid] as number;
+      if (value === row) return isIn(this.deleted, mid) ? -1 : mid;
+      if (value < row) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  }
+
+  /** The position of a spreadsheet row, or null when it is not (or no longer) in the file. */
+  positionOf(row: number): number | null {
+    const index = this.indexOfRow(row);
+    return index < 0 ? null : index - lowerBound(this.deleted, index);
+  }
+
+  /** The row with this spreadsheet row number, or null. */
+  get(row: number): RawRow | null {
+    const index = this.indexOfRow(row);
+    return index < 0 ? null : this.rowAt(index);
+  }
+
+  /** Every row, made one at a time in file order (exports; not for the app's hot paths). */
+  *[Symbol.iterator](): Iterator<RawRow> {
+    const deleted = this.deleted;
+    let next = 0;
+    for (let index = 0; index < this.base.rows.length; index++) {
+      if (next < deleted.length && deleted[next] === index) {
+        next++;
+        continue;
+      }
+      yield this.rowAt(index);
+    }
+  }
+
+  toArray(): RawRow[] {
+    return [...this];
+  }
+
+  /** Every row number, in file order. */
+  rowNumbers(): number[] {
+    return runSteps(this.rowNumbersSteps());
+  }
+
+  *rowNumbersSteps(): Steps<number[]> {
+    const out = new Array<number>(this.length);
+    const rows = this.base.rows;
+    let position = 0;
+    yield* this.scanSteps((index) => {
+      out[position++] = rows[index] as number;
+    });
+    return out;
+  }
+
+  /** Calls `visit` with each live base index in file order, yielding every STEP_SIZE rows. */
+  private *scanSteps(visit: (index: number) => void): Steps<void> {
+    const deleted = this.deleted;
+    const size = this.base.rows.length;
+    let next = 0;
+    for (let index = 0; index < size; index++) {
+      if (index % STEP_SIZE === STEP_SIZE - 1) yield;
+      if (next < deleted.length && deleted[next] === index) {
+        next++;
+        continue;
+      }
+      visit(index);
+    }
+  }
+
+  /**
+   * Positions (ascending) of the rows whose cell in `column` passes `test`. The test runs once
+   * per distinct text of the parsed rows (and once per edited row), not once per row.
+   */
+  *positionsWhereSteps(column: CanonicalColumn, test: (value: string) => boolean): Steps<number[]> {
+    const c = COLUMN_INDEX.get(column) ?? -1;
+    const codes = this.base.codes[c] as Int32Array;
+    const values = this.base.values[c] as string[];
+    // Per distinct text: 0 not tested yet, 1 passes, 2 fails.
+    const verdicts = new Uint8Array(values.length);
+    const edited = this.edited;
+    const out: number[] = [];
+    let position = 0;
+    yield* this.scanSteps((index) => {
+      const row = edited.size > 0 ? edited.get(index) : undefined;
+      let pass: boolean;
+      if (row) pass = test(row.cells[column]);
+      else {
+        const code = codes[index] as number;
+        let verdict = verdicts[code] as number;
+        if (verdict === 0) {
+          verdict = test(values[code] as string) ? 1 : 2;
+          verdicts[code] = verdict;
+        }
+        pass = verdict === 1;
+      }
+      if (pass) out.push(position);
+      position++;
+    });
+    return out;
+  }
+
+  positionsWhere(column: CanonicalColumn, test: (value: string) => boolean): number[] {
+    return runSteps(this.positionsWhereSteps(column, test));
+  }
+
+  /**
+   * A new store with these rows changed (new cells) or deleted (null), by spreadsheet row
+   * number; rows not in this store are ignored. This store is left as it was.
+   */
+  withChanges(changes: ReadonlyMap<number, RowChange>): RowStore {
+    const removed: number[] = [];
+    const updated: [number, RawRow][] = [];
+    for (const [row, cells] of changes) {
+      const index = this.indexOfRow(row);
+      if (index < 0) continue;
+      if (cells === null) removed.push(index);
+      else updated.push([index, { row, cells: { ...cells } }]);
+    }
+    if (removed.length === 0 && updated.length === 0) return this;
+    const deleted = removed.length > 0 ? mergeSorted(this.deleted, removed) : this.deleted;
+    const gone = new Set(removed);
+    const edited = new Map<number, RawRow>();
+    for (const [index, raw] of this.edited) if (!gone.has(index)) edited.set(index, raw);
+    for (const [index, raw] of updated) if (!gone.has(index)) edited.set(index, raw);
+    if (edited.size <= this.base.foldAt) return new RowStore(this.base, deleted, edited);
+    return new RowStore(fold(this.base, edited), deleted, NO_EDITS);
+  }
+}
+
+/** Edited rows written into copies of the columns they change; the other columns are shared. */
+function fold(base: Columns, edited: ReadonlyMap<number, RawRow>): Columns {
+  const codes = base.codes.slice();
+  for (let c = 0; c < COLUMN_COUNT; c++) {
+    const name = CANONICAL_COLUMNS[c] as CanonicalColumn;
+    const values = base.values[c] as string[];
+    const before = base.codes[c] as Int32Array;
+    let copy: Int32Array | null = null;
+    const added = new Map<string, number>();
+    for (const [index, raw] of edited) {
+      const value = raw.cells[name];
+      if (values[before[index] as number] === value) continue;
+      copy ??= before.slice();
+      let code = added.get(value);
+      if (code === undefined) {
+        code = values.length;
+        values.push(value);
+        added.set(value, code);
+      }
+      copy[index] = code;
+    }
+    if (copy) codes[c] = copy;
+  }
+  return { rows: base.rows, codes, values: base.values, foldAt: base.foldAt };
+}
+
+function lowerBound(list: Int32Array, value: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((list[mid] as number) < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function isIn(sorted: Int32Array, value: number): boolean {
+  const at = lowerBound(sorted, value);
+  return at < sorted.length && sorted[at] === value;
+}
+
+/** A sorted list with more (distinct, not yet in it) values: a new array, the old kept. */
+function mergeSorted(sorted: Int32Array, more: number[]): Int32Array<ArrayBuffer> {
+  more.sort((a, b) => a - b);
+  const out = new Int32Array(sorted.length + more.length);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < sorted.length || j < more.length) {
+    const a = sorted[i];
+    const b = more[j];
+    if (b === undefined || (a !== undefined && a < b)) {
+      out[k++] = a as number;
+      i++;
+    } else {
+      out[k++] = b;
+      j++;
+    }
+  }
+  return out;
+}
