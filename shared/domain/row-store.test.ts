@@ -62,6 +62,7 @@ function answers(store: RowStore, probe: readonly number[]) {
     get: probe.map((row) => store.get(row)),
     positionOf: probe.map((row) => store.positionOf(row)),
     whereT2: store.positionsWhere('transaction_number', (v) => v.trim() === 'T2'),
+    isX: positions.map(store.cellTest('quantity', (v) => v === 'x')),
   };
 }
 
@@ -79,6 +80,7 @@ function expected(rows: readonly RawRow[], probe: readonly number[]) {
       return at < 0 ? null : at;
     }),
     whereT2: rows.flatMap((r, i) => (r.cells.transaction_number.trim() === 'T2' ? [i] : [])),
+    isX: rows.map((r) => r.cells.quantity === 'x'),
   };
 }
 

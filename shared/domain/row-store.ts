@@ -275,6 +275,34 @@ export class RowStore {
     return out;
   }
 
+  /**
+   * `test` of one column's cell, by position; like positionsWhereSteps it runs once per distinct
+   * text (search over 1M rows tests each distinct text of a column once, not 1M cells).
+   */
+  cellTest(
+    column: CanonicalColumn,
+    test: (value: string) => boolean,
+  ): (position: number) => boolean {
+    const c = COLUMN_INDEX.get(column) ?? -1;
+    const codes = this.base.codes[c] as Int32Array;
+    const values = this.base.values[c] as string[];
+    let verdicts: Uint8Array | null = null;
+    return (position) => {
+      this.checkPosition(position);
+      const index = this.baseIndex(position);
+      const row = this.edited.size > 0 ? this.edited.get(index) : undefined;
+      if (row) return test(row.cells[column]);
+      verdicts ??= new Uint8Array(values.length);
+      const code = codes[index] as number;
+      let verdict = verdicts[code] as number;
+      if (verdict === 0) {
+        verdict = test(values[code] as string) ? 1 : 2;
+        verdicts[code] = verdict;
+      }
+      return verdict === 1;
+    };
+  }
+
   positionsWhere(column: CanonicalColumn, test: (value: string) => boolean): number[] {
     return runSteps(this.positionsWhereSteps(column, test));
   }
