@@ -1,5 +1,9 @@
 import type { ImportRpc } from '../../../shared/db/import-rpc';
-import { applyReferenceCheck, collectReferenceIds } from '../../../shared/domain/reference-check';
+import {
+  applyReferenceCheck,
+  collectReferenceIds,
+  type ReferenceIds,
+} from '../../../shared/domain/reference-check';
 import type { ImportReport, ParseOptions, ReferenceCheck } from '../../../shared/domain/types';
 import { parseCsvFile, type ParseFileResult } from '../parse/parse-file';
 import { checkReferences } from './check-references';
@@ -41,14 +45,37 @@ export async function checkFile(
   input: CheckFileInput,
   hooks: CheckFileHooks = {},
 ): Promise<CheckedFile> {
+  return withVerdict(await askAboutFile(rpc, input, hooks), input.skipExisting ?? false);
+}
+
+/** A parsed file, the ids it was asked about and the database's answer, not applied yet. */
+export interface FileAnswer {
+  localReport: ImportReport;
+  ids: ReferenceIds;
+  reference: ReferenceCheck;
+}
+
+/**
+ * checkFile without applying the answer to the report: importFile applies it while the commit
+ * call runs (20-35 ms of a 100k-row file that held up staging) and reuses the ids it asked about.
+ */
+export async function askAboutFile(
+  rpc: ImportRpc,
+  input: CheckFileInput,
+  hooks: CheckFileHooks = {},
+): Promise<FileAnswer> {
   const { report: localReport } = await (hooks.parsed ??
     parseCsvFile(input.path, input.parseOptions ?? {}, {
       ...(hooks.onParseProgress ? { onProgress: hooks.onParseProgress } : {}),
       ...(hooks.signal ? { signal: hooks.signal } : {}),
     }));
-  const reference = await checkReferences(rpc, input.merchantId, collectReferenceIds(localReport));
-  const report = applyReferenceCheck(localReport, reference, {
-    skipExisting: input.skipExisting ?? false,
-  });
-  return { report, localReport, reference };
+  const ids = collectReferenceIds(localReport);
+  const reference = await checkReferences(rpc, input.merchantId, ids);
+  return { localReport, ids, reference };
+}
+
+/** The database's answer applied to the file's report. */
+export function withVerdict(answer: FileAnswer, skipExisting: boolean): CheckedFile {
+  const report = applyReferenceCheck(answer.localReport, answer.reference, { skipExisting });
+  return { report, localReport: answer.localReport, reference: answer.reference };
 }

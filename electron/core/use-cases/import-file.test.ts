@@ -6,7 +6,9 @@ import { batchSummarySchema } from '../../../shared/db/rpc-contract';
 import type { ReferenceCheck } from '../../../shared/domain/types';
 import { disposeParseWorkers } from '../parse/parse-file';
 import { batchDetail, fakeRpc, type FakeAnswers } from './fake-rpc';
+import { checkFile } from './check-file';
 import { importFile } from './import-file';
+import type { CommitPhase } from '../../../shared/db/commit-import';
 
 const MERCHANT = '99999999-2222-4333-8444-555555555555';
 const USERS = [
@@ -114,5 +116,25 @@ describe('importFile', () => {
       p_rows: { transaction_number: string }[];
     };
     expect(staged.p_rows.map((r) => r.transaction_number)).toEqual(['T1', 'T3']);
+  });
+
+  it('answers with the check as checkFile gives it, and passes the commit progress on', async () => {
+    const existing = [{ transactionNumber: 'T2', batchId: pending.id }];
+    const answers = committing({ ...known, existingTransactions: existing });
+    const phases: CommitPhase[] = [];
+    const outcome = await importFile(
+      fakeRpc(answers),
+      { path: clean, merchantId: MERCHANT, skipExisting: true },
+      { onCommitProgress: (progress) => phases.push(progress.phase) },
+    );
+    const checked = await checkFile(fakeRpc(answers), {
+      path: clean,
+      merchantId: MERCHANT,
+      skipExisting: true,
+    });
+    expect(outcome.kind).toBe('batch');
+    expect(outcome.checked).toEqual(checked);
+    expect(outcome.checked.report.summary).toMatchObject({ rows: 3 });
+    expect(new Set(phases)).toEqual(new Set(['beginning', 'staging', 'committing', 'done']));
   });
 });

@@ -4,10 +4,10 @@ import type { CommitProgress } from '../../../shared/db/commit-import';
 import type { ImportRpc } from '../../../shared/db/import-rpc';
 import type { BatchDetail } from '../../../shared/db/rpc-contract';
 import { resolvedKeys } from '../../../shared/domain/natural-keys';
-import { collectReferenceIds } from '../../../shared/domain/reference-check';
 import { wrongMerchantSignal, type ForeignIds } from '../../../shared/domain/wrong-merchant';
 import {
-  checkFile,
+  askAboutFile,
+  withVerdict,
   type CheckedFile,
   type CheckFileHooks,
   type CheckFileInput,
@@ -44,41 +44,69 @@ export async function importFile(
   input: ImportFileInput,
   hooks: ImportFileHooks = {},
 ): Promise<ImportOutcome> {
-  const checked = await checkFile(rpc, input, hooks);
-  if (checked.localReport.errors.length > 0) return { kind: 'refused-locally', checked };
-  const foreign = wrongMerchantSignal(collectReferenceIds(checked.localReport), checked.reference);
-  if (foreign && !input.recordFailure) return { kind: 'wrong-merchant', checked, foreign };
+  const answer = await askAboutFile(rpc, input, hooks);
+  const { localReport, reference } = answer;
+  // The answer applied to the report, for the outcome. On the way to a batch it is worked out
+  // while the commit call runs (the process only waits for the database then), not between the
+  // check and staging; once, whichever comes first.
+  let checked: CheckedFile | null = null;
+  const verdict = (): CheckedFile => (checked ??= withVerdict(answer, input.skipExisting ?? false));
+  if (localReport.errors.length > 0) return { kind: 'refused-locally', checked: verdict() };
+  const foreign = wrongMerchantSignal(answer.ids, reference);
+  if (foreign && !input.recordFailure) {
+    return { kind: 'wrong-merchant', checked: verdict(), foreign };
+  }
 
   const skipped = new Set(
     input.skipExisting
-      ? checked.reference.existingTransactions.map((existing) => existing.transactionNumber)
+      ? reference.existingTransactions.map((existing) => existing.transactionNumber)
       : [],
   );
-  const purchases = checked.localReport.purchases.filter(
+  const purchases = localReport.purchases.filter(
     (purchase) => !skipped.has(purchase.transactionNumber),
   );
   // Every transaction was skipped as already imported: an empty batch would only add noise.
-  if (purchases.length === 0) return { kind: 'nothing-to-import', checked };
+  if (purchases.length === 0) return { kind: 'nothing-to-import', checked: verdict() };
+  let whileCommitting: ReturnType<typeof setTimeout> | undefined;
+  const onProgress = (progress: CommitProgress): void => {
+    // A timer, so the commit call has gone out before the work starts.
+    // Should it throw, the outcome's own call below throws again, where the caller sees it.
+    if (progress.phase === 'committing') {
+      whileCommitting ??= setTimeout(() => {
+        try {
+          verdict();
+        } catch {
+          // reported by the outcome's call
+        }
+      }, 0);
+    }
+    hooks.onCommitProgress?.(progress);
+  };
   const outcome = await commitPurchases(
     rpc,
     {
       merchantId: input.merchantId,
       name: input.name ?? null,
       fileName: basename(input.path),
-      fileSha256: checked.localReport.fileSha256,
+      fileSha256: localReport.fileSha256,
       purchases,
       // Natural keys go with the ids the check resolved them to (the commit checks them again).
-      keys: resolvedKeys(checked.reference),
+      keys: resolvedKeys(reference),
       idempotencyKey: input.idempotencyKey ?? randomUUID(),
       ...(input.chunkRows ? { chunkRows: input.chunkRows } : {}),
     },
     {
-      ...(hooks.onCommitProgress ? { onProgress: hooks.onCommitProgress } : {}),
+      onProgress,
       ...(hooks.signal ? { signal: hooks.signal } : {}),
     },
-  );
+  ).finally(() => clearTimeout(whileCommitting));
   if (outcome.kind === 'cancelled') {
-    return { kind: 'cancelled', checked, batch: outcome.batch, message: outcome.message };
+    return {
+      kind: 'cancelled',
+      checked: verdict(),
+      batch: outcome.batch,
+      message: outcome.message,
+    };
   }
-  return { kind: 'batch', checked, batch: outcome.batch };
+  return { kind: 'batch', checked: verdict(), batch: outcome.batch };
 }
