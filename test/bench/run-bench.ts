@@ -195,13 +195,26 @@ function rowsOf(r: Results): Row[] {
     );
   }
   if (db) {
-    const ratio = db.endToEndMs / db.copyMs;
-    rows.push([
-      verdict(ratio <= 1.5 && db.endToEndMs < 4000),
-      `end to end ${db.rows} rows (file → committed) vs psql COPY of its purchases and items`,
-      `${s(db.endToEndMs)} vs ${s(db.copyMs)}`,
-      `ratio ${ratio.toFixed(2)} (#14: <= 1.5 and < 4 s; the old system: ~10 min)`,
-    ]);
+    const ratio = db.endToEndRatio;
+    const rounds = db.rounds.map((round) => (round.endToEndMs / round.copyMs).toFixed(2));
+    const phases = db.rounds.map(
+      (round) =>
+        `${s(round.parseAndCheckMs)} + ${s(round.stagingMs)} + ${s(round.commitMs)} vs ${s(round.copyMs)}`,
+    );
+    rows.push(
+      [
+        verdict(ratio <= 1.5 && db.endToEndMs < 4000),
+        `end to end ${db.rows} rows (file → committed) vs psql COPY of its purchases and items`,
+        `${s(db.endToEndMs)} vs ${s(db.endToEndCopyMs)}`,
+        `ratio ${ratio.toFixed(2)}, median of ${rounds.length} rounds, each against a COPY just before it: ${rounds.join(', ')} (#14: <= 1.5 and < 4 s; the old system: ~10 min)`,
+      ],
+      [
+        'INFO',
+        '  each round: parse + check, staging (begin, chunks), commit vs COPY',
+        '',
+        phases.join('; '),
+      ],
+    );
   }
   if (p1m) {
     const peak = Math.max(p1m.bundled.maxRssBytes, p1m.hostMaxRssBytes);
