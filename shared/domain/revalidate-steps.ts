@@ -61,7 +61,7 @@ export function* revalidateRowsSteps(input: {
   for (const e of edits) byRow.set(e.row, { ...byRow.get(e.row), ...e });
   const affectedTxns = new Set<string>();
   const editedRows = new Set<number>();
-  const rows = applyEdits(input.rows, byRow, editedRows, affectedTxns);
+  const rows = yield* applyEdits(input.rows, byRow, editedRows, affectedTxns);
 
   const blocked = report.errors.some((e) => e.row <= 1);
   if (blocked || editedRows.size === 0) {
@@ -81,19 +81,24 @@ export function* revalidateRowsSteps(input: {
   }
 
   // Rows to re-check: the edited ones and all rows of the transactions involved (the test runs
-  // once per distinct transaction number, not once per row).
-  const found = new Set(
-    yield* rows.positionsWhereSteps('transaction_number', (value) =>
-      affectedTxns.has(transactionKey(value)),
-    ),
+  // once per distinct transaction number, not once per row), made in steps and in file order.
+  const found = yield* rows.positionsWhereSteps('transaction_number', (value) =>
+    affectedTxns.has(transactionKey(value)),
   );
+  const edited: number[] = [];
   for (const row of editedRows) {
     const position = rows.positionOf(row);
-    if (position !== null) found.add(position);
+    if (position !== null) edited.push(position);
   }
-  const recheck: RawRow[] = [...found].sort((a, b) => a - b).map((p) => rows.at(p));
-  const recheckRows = new Set<number>(recheck.map((raw) => raw.row));
-  for (const row of editedRows) recheckRows.add(row);
+  const positions = mergeAscending(found, Int32Array.from(edited).sort());
+  const recheck: RawRow[] = [];
+  const recheckRows = new Set<number>(editedRows);
+  for (let i = 0; i < positions.length; i++) {
+    if (i % STEP_SIZE === STEP_SIZE - 1) yield;
+    const raw = rows.at(positions[i] as number);
+    recheck.push(raw);
+    recheckRows.add(raw.row);
+  }
 
   // A row papaparse could not read stays unreadable until the user edits it.
   const unreadable = new Map<number, RowError[]>();
@@ -185,31 +190,61 @@ export function* revalidateRowsSteps(input: {
   return { report: next, rows, affectedTransactions: [...affectedTxns] };
 }
 
-/** The rows after the edits; notes which rows were edited and which transactions they touch. */
-function applyEdits(
+/**
+ * The rows after the edits; notes which rows were edited and which transactions they touch.
+ * In steps and without making the rows: a replace-all can edit every row of a 1M-row file.
+ */
+function* applyEdits(
   before: RowStore,
   byRow: ReadonlyMap<number, RowEdit>,
   editedRows: Set<number>,
   affectedTxns: Set<string>,
-): RowStore {
+): Steps<RowStore> {
   const changes = new Map<number, RowChange>();
   // In file order (rows ascend), as a pass over the rows would meet them.
-  for (const [row, change] of [...byRow].sort((a, b) => a[0] - b[0])) {
-    const raw = before.get(row);
-    if (!raw) continue;
+  const order = Int32Array.from(byRow.keys()).sort();
+  for (let i = 0; i < order.length; i++) {
+    if (i % STEP_SIZE === STEP_SIZE - 1) yield;
+    const row = order[i] as number;
+    const change = byRow.get(row) as RowEdit;
+    const position = before.positionOf(row);
+    if (position === null) continue;
     editedRows.add(row);
-    const key = transactionKey(raw.cells.transaction_number);
+    const key = transactionKey(before.cell(position, 'transaction_number'));
     if (key) affectedTxns.add(key);
     if (change.delete) {
       changes.set(row, null);
       continue;
     }
-    const cells = { ...raw.cells, ...change.cells };
-    const after = transactionKey(cells.transaction_number);
+    const cells = change.cells ?? {};
+    const number = cells.transaction_number;
+    const after = number === undefined ? key : transactionKey(number);
     if (after) affectedTxns.add(after);
     changes.set(row, cells);
   }
-  return before.withChanges(changes);
+  return yield* before.withChangesSteps(changes);
+}
+
+/** Two ascending lists as one, each value once. */
+function mergeAscending(a: readonly number[], b: Int32Array): number[] {
+  const out: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const x = a[i];
+    const y = b[j];
+    let next: number;
+    if (y === undefined || (x !== undefined && x < y)) {
+      next = x as number;
+      i++;
+    } else {
+      if (x === y) i++;
+      next = y;
+      j++;
+    }
+    if (out.length === 0 || out[out.length - 1] !== next) out.push(next);
+  }
+  return out;
 }
 
 function* mergeByFirstRow(a: readonly Purchase[], b: readonly Purchase[]): Steps<Purchase[]> {

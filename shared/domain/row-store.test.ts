@@ -152,6 +152,12 @@ describe('RowStore', () => {
     const gone = store.withChanges(new Map([[2, null]]));
     expect(gone.withChanges(new Map([[2, rowOf(2, {}).cells]]))).toBe(gone);
     expect(gone.toArray()).toEqual([rowOf(4, { notes: 'b' })]);
+    // An edited row deleted later leaves the overlay: undo states hold no dead rows.
+    const overlay = (s: RowStore) => (s as unknown as { edited: Map<number, RawRow> }).edited;
+    const edited = store.withChanges(new Map([[4, { notes: 'c' }]]));
+    expect(overlay(edited).size).toBe(1);
+    expect(overlay(edited.withChanges(new Map([[4, null]]))).size).toBe(0);
+    expect(edited.get(4)?.cells).toEqual(rowOf(4, { notes: 'c' }).cells);
   });
 
   it('tests each distinct text once in a pass, not each row', () => {

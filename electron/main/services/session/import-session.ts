@@ -385,7 +385,12 @@ export class ImportSession {
       const cell = value.trim();
       return (caseless ? cell.toLowerCase() : cell) === wanted && value !== to;
     });
-    return positions.map((p) => ({ row: rows.rowNumber(p), cells: { [column]: to } }));
+    const edits: RowEdit[] = [];
+    for (let i = 0; i < positions.length; i++) {
+      if (i % STEP_SIZE === STEP_SIZE - 1) yield;
+      edits.push({ row: rows.rowNumber(positions[i] as number), cells: { [column]: to } });
+    }
+    return edits;
   }
 
   planDelete(rows: readonly number[], wholeTransactions: boolean): RowEdit[] {
