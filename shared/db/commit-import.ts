@@ -1,9 +1,10 @@
+import { PurchaseList, type PurchaseChunks } from '../domain/purchase-list';
 import type { Purchase } from '../domain/types';
 import type { ImportRpc } from './import-rpc';
 import type { AuditTrail, BatchDetail } from './rpc-contract';
 import { RpcError } from './rpc-transport';
 import type { ResolvedKeys } from '../domain/natural-keys';
-import { chunkPurchases, toStagedRows } from './staging';
+import { toStagedRows } from './staging';
 
 // Sends grouped purchases to the database as one batch: begin → stage chunks of whole purchases →
 // commit. Every step is safe to resend (idempotency key, chunk numbers, commit of a committed
@@ -29,7 +30,8 @@ export interface CommitImportInput {
   name: string | null;
   fileName: string | null;
   fileSha256: string | null;
-  purchases: readonly Purchase[];
+  /** Objects, or packed (the app's session, issue 18): a chunk's purchases are made as it is sent. */
+  purchases: readonly Purchase[] | PurchaseList;
   /** One per import attempt; a resumed attempt passes the same key to find its batch again. */
   idempotencyKey: string;
   chunkRows?: number;
@@ -80,12 +82,15 @@ export async function commitImport(
 ): Promise<BatchDetail> {
   const retry = hooks.retry ?? DEFAULT_RETRY;
   const sleep = hooks.sleep ?? defaultSleep;
-  const chunks = chunkPurchases(input.purchases, input.chunkRows ?? DEFAULT_CHUNK_ROWS);
-  // Counted on a later turn (issue 18): cutting and counting 285k purchases in one turn held the
+  const list =
+    input.purchases instanceof PurchaseList
+      ? input.purchases
+      : PurchaseList.fromArray(input.purchases);
+  // Cut on a later turn (issue 18): cutting and counting 285k purchases in one turn held the
   // app's main thread ~0.1 s while this code was still cold (bench:ui's CPU profile).
   await defaultSleep(0);
-  let totalRows = 0;
-  for (const chunk of chunks) totalRows += countRows(chunk);
+  const chunks = list.chunks(input.chunkRows ?? DEFAULT_CHUNK_ROWS);
+  const totalRows = chunks.rows;
   const progress: CommitProgress = {
     phase: 'beginning',
     batchId: null,
@@ -231,7 +236,7 @@ interface StageHooks {
 async function stageChunks(
   rpc: ImportRpc,
   batchId: string,
-  chunks: readonly (readonly Purchase[])[],
+  chunks: PurchaseChunks,
   concurrency: number,
   hooks: StageHooks,
 ): Promise<void> {
@@ -240,7 +245,7 @@ async function stageChunks(
   const sender = async (): Promise<void> => {
     while (next < chunks.length && !failed && !hooks.stop()) {
       const index = next++;
-      const chunk = chunks[index] ?? [];
+      const chunk = chunks.at(index);
       try {
         const staged = await withRetry(hooks.retry, hooks.sleep, () =>
           rpc.call('import_stage_chunk', {
@@ -305,12 +310,6 @@ function isLostAnswer(error: unknown): boolean {
 
 function backoff(retry: RetryPolicy, attempt: number): number {
   return retry.baseDelayMs * 2 ** (attempt - 1);
-}
-
-function countRows(purchases: readonly Purchase[]): number {
-  let rows = 0;
-  for (const purchase of purchases) rows += purchase.items.length;
-  return rows;
 }
 
 function defaultSleep(ms: number): Promise<void> {

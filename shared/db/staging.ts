@@ -1,5 +1,6 @@
 import { formatCents } from '../domain/money';
 import { skuKeyOf, userKeyOf, type ResolvedKeys } from '../domain/natural-keys';
+import { PurchaseList } from '../domain/purchase-list';
 import type { Purchase } from '../domain/types';
 import type { StagedRow } from './rpc-contract';
 
@@ -48,22 +49,7 @@ export function toStagedRows(purchases: readonly Purchase[], keys?: ResolvedKeys
  * on its own without splitting a purchase; a purchase larger than maxRows gets a chunk alone.
  */
 export function chunkPurchases(purchases: readonly Purchase[], maxRows: number): Purchase[][] {
-  if (!Number.isInteger(maxRows) || maxRows < 1) {
-    throw new RangeError(`maxRows must be a positive integer, got ${maxRows}`);
-  }
-  const chunks: Purchase[][] = [];
-  let current: Purchase[] = [];
-  let size = 0;
-  for (const p of purchases) {
-    const n = p.items.length;
-    if (current.length > 0 && size + n > maxRows) {
-      chunks.push(current);
-      current = [];
-      size = 0;
-    }
-    current.push(p);
-    size += n;
-  }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
+  // The rule is the purchase list's, which the commit cuts by (purchase-list.ts).
+  const chunks = PurchaseList.fromArray(purchases).chunks(maxRows);
+  return Array.from({ length: chunks.length }, (_, index) => chunks.at(index));
 }

@@ -107,7 +107,7 @@ export function packPurchases(purchases: readonly Purchase[]): PackedPurchases {
   return { strings: table.strings, purchaseInts, totals, itemInts, prices };
 }
 
-function stringAt(strings: readonly string[], i: number): string {
+export function stringAt(strings: readonly string[], i: number): string {
   const s = strings[i];
   if (s === undefined) throw new RangeError(`packed string ${i} is missing`);
   return s;
@@ -126,51 +126,58 @@ export function unpackPurchases(packed: PackedPurchases): Purchase[] {
  * (issue 18); run in slices (electron/core/run-sliced.ts), main serves its window in between.
  */
 export function* unpackPurchasesSteps(packed: PackedPurchases): Steps<Purchase[]> {
-  const { strings, purchaseInts, totals, itemInts, prices } = packed;
   const purchases: Purchase[] = [];
   let item = 0;
-  for (let i = 0; i < totals.length; i++) {
+  for (let i = 0; i < packed.totals.length; i++) {
     if (i % STEP_SIZE === STEP_SIZE - 1) yield;
-    const o = i * PURCHASE_FIELDS;
-    const count = purchaseInts[o + 6] as number;
-    // Sized up front: arrays grown by push keep room for 17 entries, ~110 bytes each of the
-    // two per purchase (~60 MB of main's heap at 285k purchases, issue 18).
-    const items = new Array<PurchaseItem>(count);
-    const rows = new Array<number>(count);
-    for (let k = 0; k < count; k++, item++) {
-      const q = item * ITEM_FIELDS;
-      const notesRef = itemInts[q + 3] as number;
-      const row = itemInts[q] as number;
-      const skuId = stringAt(strings, itemInts[q + 1] as number);
-      const quantity = itemInts[q + 2] as number;
-      const unitPriceCents = prices[item] as number;
-      items[k] =
-        notesRef === ABSENT_REF
-          ? { row, lineNumber: k + 1, skuId, quantity, unitPriceCents }
-          : {
-              row,
-              lineNumber: k + 1,
-              skuId,
-              quantity,
-              unitPriceCents,
-              notes: optionalAt(strings, notesRef),
-            };
-      rows[k] = row;
-    }
-    purchases.push({
-      transactionNumber: stringAt(strings, purchaseInts[o] as number),
-      userId: stringAt(strings, purchaseInts[o + 1] as number),
-      purchasedAt: stringAt(strings, purchaseInts[o + 2] as number),
-      currency: optionalAt(strings, purchaseInts[o + 3] as number),
-      totalAmountCents: totals[i] as number,
-      storeCode: optionalAt(strings, purchaseInts[o + 4] as number),
-      notes: optionalAt(strings, purchaseInts[o + 5] as number),
-      rows,
-      items,
-    });
+    const purchase = purchaseAt(packed, i, item);
+    item += purchase.items.length;
+    purchases.push(purchase);
   }
-  if (item !== prices.length) throw new RangeError('packed purchases: item count mismatch');
+  if (item !== packed.prices.length) throw new RangeError('packed purchases: item count mismatch');
   return purchases;
+}
+
+/** The purchase at `index` of a packed list, whose first item is item `firstItem`. */
+export function purchaseAt(packed: PackedPurchases, index: number, firstItem: number): Purchase {
+  const { strings, purchaseInts, totals, itemInts, prices } = packed;
+  const o = index * PURCHASE_FIELDS;
+  const count = purchaseInts[o + 6] as number;
+  // Sized up front: arrays grown by push keep room for 17 entries, ~110 bytes each of the
+  // two per purchase (~60 MB of main's heap at 285k purchases, issue 18).
+  const items = new Array<PurchaseItem>(count);
+  const rows = new Array<number>(count);
+  for (let k = 0, item = firstItem; k < count; k++, item++) {
+    const q = item * ITEM_FIELDS;
+    const notesRef = itemInts[q + 3] as number;
+    const row = itemInts[q] as number;
+    const skuId = stringAt(strings, itemInts[q + 1] as number);
+    const quantity = itemInts[q + 2] as number;
+    const unitPriceCents = prices[item] as number;
+    items[k] =
+      notesRef === ABSENT_REF
+        ? { row, lineNumber: k + 1, skuId, quantity, unitPriceCents }
+        : {
+            row,
+            lineNumber: k + 1,
+            skuId,
+            quantity,
+            unitPriceCents,
+            notes: optionalAt(strings, notesRef),
+          };
+    rows[k] = row;
+  }
+  return {
+    transactionNumber: stringAt(strings, purchaseInts[o] as number),
+    userId: stringAt(strings, purchaseInts[o + 1] as number),
+    purchasedAt: stringAt(strings, purchaseInts[o + 2] as number),
+    currency: optionalAt(strings, purchaseInts[o + 3] as number),
+    totalAmountCents: totals[index] as number,
+    storeCode: optionalAt(strings, purchaseInts[o + 4] as number),
+    notes: optionalAt(strings, purchaseInts[o + 5] as number),
+    rows,
+    items,
+  };
 }
 
 /**

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { U1, U2, S1, S2, fourItemsReport } from './four-items.fixture';
+import { packPurchases } from './packed-report';
+import { PurchaseList } from './purchase-list';
 import { applyReferenceCheck, collectReferenceIds } from './reference-check';
+import { applyReferenceCheckSteps } from './reference-check-steps';
+import { runSteps } from './steps';
 
 const report = fourItemsReport;
 
@@ -78,5 +82,22 @@ describe('applyReferenceCheck', () => {
     expect(checked.purchases.map((p) => p.transactionNumber)).toEqual(['T1', 'T3']);
     expect(checked.summary.warningsByCode).toEqual({ already_imported: 1 });
     expect(checked.referenceCheck?.skipExisting).toBe(true);
+  });
+});
+
+describe('applyReferenceCheckSteps over packed purchases (issue 18)', () => {
+  it('rejects a purchase whose later item names an unknown SKU, as applyReferenceCheck does', () => {
+    const check = { unknownUserIds: [], unknownSkuIds: [S2], existingTransactions: [] };
+    const expected = applyReferenceCheck(report, check, { skipExisting: false });
+    // Row 3 (T1's second item) and row 5 use S2: T1 goes although its first item is known.
+    expect(expected.purchases.map((p) => p.transactionNumber)).toEqual(['T2']);
+    const packed = runSteps(
+      applyReferenceCheckSteps(
+        { ...report, purchases: PurchaseList.fromPacked(packPurchases(report.purchases)) },
+        check,
+        { skipExisting: false },
+      ),
+    );
+    expect({ ...packed, purchases: packed.purchases.toArray() }).toEqual(expected);
   });
 });

@@ -2,7 +2,15 @@ import { sortIssues } from './sort-issues';
 import { runSteps, STEP_SIZE, type Steps } from './steps';
 import { summarize } from './summary';
 import { describeCandidates, resolvedKeys, skuKeyOf, userKeyOf } from './natural-keys';
-import type { ImportReport, KeyResolution, Purchase, ReferenceCheck, RowError } from './types';
+import { PurchaseList } from './purchase-list';
+import type {
+  AppliedReferenceCheck,
+  ImportReport,
+  KeyResolution,
+  Purchase,
+  ReferenceCheck,
+  RowError,
+} from './types';
 
 /**
  * The database half of validation: which ids are unknown to the merchant and which transactions
@@ -21,7 +29,9 @@ export interface ReferenceIds {
 
 /** Distinct ids of the importable purchases, in first-seen order, for import_check_references. */
 export function collectReferenceIds(report: Pick<ImportReport, 'purchases'>): ReferenceIds {
-  return runSteps(collectReferenceIdsSteps(report));
+  return runSteps(
+    collectReferenceIdsSteps({ purchases: PurchaseList.fromArray(report.purchases) }),
+  );
 }
 
 /**
@@ -30,7 +40,7 @@ export function collectReferenceIds(report: Pick<ImportReport, 'purchases'>): Re
  * most of the cost, and counting the file's users and SKUs does not need them.
  */
 export function* collectReferenceIdsSteps(
-  report: Pick<ImportReport, 'purchases'>,
+  report: { purchases: PurchaseList },
   options: { transactions?: boolean } = {},
 ): Steps<ReferenceIds> {
   const withTransactions = options.transactions ?? true;
@@ -40,10 +50,10 @@ export function* collectReferenceIdsSteps(
   const purchases = report.purchases;
   for (let i = 0; i < purchases.length; i++) {
     if (i % STEP_SIZE === STEP_SIZE - 1) yield;
-    const p = purchases[i] as Purchase;
-    users.add(p.userId);
-    if (withTransactions) transactions.add(p.transactionNumber);
-    for (const item of p.items) skus.add(item.skuId);
+    users.add(purchases.userId(i));
+    if (withTransactions) transactions.add(purchases.transactionNumber(i));
+    const items = purchases.itemCount(i);
+    for (let k = 0; k < items; k++) skus.add(purchases.skuId(i, k));
   }
   yield;
   return { ...splitKeys(users, skus), transactionNumbers: transactions.values };
@@ -102,61 +112,138 @@ export function applyReferenceCheck(
   check: ReferenceCheck,
   options: { skipExisting: boolean },
 ): ImportReport {
-  const unknownUsers = new Set(check.unknownUserIds.map((id) => id.toLowerCase()));
-  const unknownSkus = new Set(check.unknownSkuIds.map((id) => id.toLowerCase()));
-  const existing = new Map<string, string | null>();
-  for (const t of check.existingTransactions) existing.set(t.transactionNumber, t.batchId);
-  const keys = resolvedKeys(check);
-
+  const judge = new ReferenceJudge(check, options);
   const errors: RowError[] = [];
   const warnings: RowError[] = [];
   const purchases: Purchase[] = [];
-  for (const p of report.purchases) {
+  for (const p of report.purchases) if (judge.judge(p, errors, warnings)) purchases.push(p);
+
+  const allErrors = sortIssues([...report.errors, ...errors]);
+  const allWarnings = sortIssues([...report.warnings, ...warnings]);
+  return {
+    ...report,
+    errors: allErrors,
+    warnings: allWarnings,
+    purchases,
+    summary: summarize({
+      rows: report.summary.rows,
+      purchases,
+      errors: allErrors,
+      warnings: allWarnings,
+    }),
+    referenceCheck: appliedCheck(check, options),
+  };
+}
+
+/** The check as a report records it once applied. */
+export function appliedCheck(
+  check: ReferenceCheck,
+  options: { skipExisting: boolean },
+): AppliedReferenceCheck {
+  return {
+    unknownUserIds: check.unknownUserIds,
+    unknownSkuIds: check.unknownSkuIds,
+    existingTransactions: check.existingTransactions,
+    ...(check.userKeys ? { userKeys: check.userKeys } : {}),
+    ...(check.skuKeys ? { skuKeys: check.skuKeys } : {}),
+    skipExisting: options.skipExisting,
+  };
+}
+
+/**
+ * The reference check's rules for one purchase. A purchase is rejected when its member or one of
+ * its SKUs is unknown (or its key unknown or shared) or its transaction was imported before.
+ * What each member and SKU reference gets is worked out once per distinct reference, so a packed
+ * list (purchase-list.ts) is judged without making its purchases (issue 18): only those rejected
+ * are made, for their issues.
+ */
+export class ReferenceJudge {
+  private readonly unknownUsers: Set<string>;
+  private readonly unknownSkus: Set<string>;
+  private readonly existing = new Map<string, string | null>();
+  private readonly keys: ReturnType<typeof resolvedKeys>;
+  private readonly users = new Map<string, Omit<RowError, 'row'> | null>();
+  private readonly skus = new Map<string, Omit<RowError, 'row'> | null>();
+  private readonly skipExisting: boolean;
+
+  constructor(check: ReferenceCheck, options: { skipExisting: boolean }) {
+    this.unknownUsers = new Set(check.unknownUserIds.map((id) => id.toLowerCase()));
+    this.unknownSkus = new Set(check.unknownSkuIds.map((id) => id.toLowerCase()));
+    for (const t of check.existingTransactions) this.existing.set(t.transactionNumber, t.batchId);
+    this.keys = resolvedKeys(check);
+    this.skipExisting = options.skipExisting;
+  }
+
+  /** What is wrong with a member reference (an id or a user_email key), or null. */
+  userFailure(userId: string): Omit<RowError, 'row'> | null {
+    let failure = this.users.get(userId);
+    if (failure !== undefined) return failure;
+    const userKey = userKeyOf(userId);
+    failure =
+      userKey !== null
+        ? keyFailure('user_email', userKey, this.keys.users.get(userKey))
+        : this.unknownUsers.has(userId)
+          ? {
+              column: 'user_id',
+              code: 'unknown_user',
+              message: `user_id "${userId}" is not a known user of this merchant`,
+              value: userId,
+            }
+          : null;
+    this.users.set(userId, failure);
+    return failure;
+  }
+
+  /** What is wrong with a SKU reference (an id or a sku_code key), or null. */
+  skuFailure(skuId: string): Omit<RowError, 'row'> | null {
+    let failure = this.skus.get(skuId);
+    if (failure !== undefined) return failure;
+    const skuKey = skuKeyOf(skuId);
+    failure =
+      skuKey !== null
+        ? keyFailure('sku_code', skuKey, this.keys.skus.get(skuKey))
+        : this.unknownSkus.has(skuId)
+          ? {
+              column: 'sku_id',
+              code: 'unknown_sku',
+              message: `sku_id "${skuId}" is not a known SKU of this merchant`,
+              value: skuId,
+            }
+          : null;
+    this.skus.set(skuId, failure);
+    return failure;
+  }
+
+  /** Whether the purchase at `position` of a list passes, read without making it. */
+  passes(list: PurchaseList, position: number): boolean {
+    if (this.existing.size > 0 && this.existing.has(list.transactionNumber(position))) return false;
+    if (this.userFailure(list.userId(position))) return false;
+    const items = list.itemCount(position);
+    for (let k = 0; k < items; k++) if (this.skuFailure(list.skuId(position, k))) return false;
+    return true;
+  }
+
+  /** Adds a purchase's issues to `errors` and `warnings`; true when it passes. */
+  judge(p: Purchase, errors: RowError[], warnings: RowError[]): boolean {
     let rejected = false;
-    const userKey = userKeyOf(p.userId);
-    if (userKey !== null) {
-      const failure = keyFailure('user_email', userKey, keys.users.get(userKey));
-      if (failure) {
-        rejected = true;
-        for (const row of p.rows) errors.push({ ...failure, row });
-      }
-    } else if (unknownUsers.has(p.userId)) {
+    const user = this.userFailure(p.userId);
+    if (user) {
       rejected = true;
-      for (const row of p.rows) {
-        errors.push({
-          row,
-          column: 'user_id',
-          code: 'unknown_user',
-          message: `user_id "${p.userId}" is not a known user of this merchant`,
-          value: p.userId,
-        });
-      }
+      for (const row of p.rows) errors.push({ ...user, row });
     }
     for (const item of p.items) {
-      const skuKey = skuKeyOf(item.skuId);
-      if (skuKey !== null) {
-        const failure = keyFailure('sku_code', skuKey, keys.skus.get(skuKey));
-        if (failure) {
-          rejected = true;
-          errors.push({ ...failure, row: item.row });
-        }
-      } else if (unknownSkus.has(item.skuId)) {
+      const sku = this.skuFailure(item.skuId);
+      if (sku) {
         rejected = true;
-        errors.push({
-          row: item.row,
-          column: 'sku_id',
-          code: 'unknown_sku',
-          message: `sku_id "${item.skuId}" is not a known SKU of this merchant`,
-          value: item.skuId,
-        });
+        errors.push({ ...sku, row: item.row });
       }
     }
-    if (existing.has(p.transactionNumber)) {
+    if (this.existing.has(p.transactionNumber)) {
       rejected = true;
-      const batchId = existing.get(p.transactionNumber) ?? null;
+      const batchId = this.existing.get(p.transactionNumber) ?? null;
       const where = batchId ? ` in batch ${batchId}` : '';
       for (const row of p.rows) {
-        if (options.skipExisting) {
+        if (this.skipExisting) {
           warnings.push({
             row,
             column: 'transaction_number',
@@ -176,31 +263,8 @@ export function applyReferenceCheck(
         }
       }
     }
-    if (!rejected) purchases.push(p);
+    return !rejected;
   }
-
-  const allErrors = sortIssues([...report.errors, ...errors]);
-  const allWarnings = sortIssues([...report.warnings, ...warnings]);
-  return {
-    ...report,
-    errors: allErrors,
-    warnings: allWarnings,
-    purchases,
-    summary: summarize({
-      rows: report.summary.rows,
-      purchases,
-      errors: allErrors,
-      warnings: allWarnings,
-    }),
-    referenceCheck: {
-      unknownUserIds: check.unknownUserIds,
-      unknownSkuIds: check.unknownSkuIds,
-      existingTransactions: check.existingTransactions,
-      ...(check.userKeys ? { userKeys: check.userKeys } : {}),
-      ...(check.skuKeys ? { skuKeys: check.skuKeys } : {}),
-      skipExisting: options.skipExisting,
-    },
-  };
 }
 
 /**

@@ -5,7 +5,10 @@ import { revalidateRowsOracle } from '../../test/oracles/revalidate-rows';
 import { analyseCsvText, analyseCsvTextWithRows, type RowEdit } from './analyse';
 import { applyReferenceCheck } from './reference-check';
 import { applyReferenceCheckSteps } from './reference-check-steps';
-import { revalidateRows } from './revalidate-steps';
+import { packPurchases } from './packed-report';
+import { PurchaseList } from './purchase-list';
+import { revalidateRows, revalidateRowsSteps } from './revalidate-steps';
+import { RowStore } from './row-store';
 import { runSteps } from './steps';
 import type { CanonicalColumn, ReferenceCheck, RawRow } from './types';
 
@@ -96,6 +99,20 @@ describe('revalidateRows (in steps)', () => {
           const input = { report, rawRows: base.rawRows ?? [], edits };
           const sliced = revalidateRows(input);
           expect(sliced).toEqual(revalidateRowsOracle(input));
+          // The session's way: purchases packed as the worker sends them (issue 18).
+          const packed = runSteps(
+            revalidateRowsSteps({
+              report: {
+                ...report,
+                purchases: PurchaseList.fromPacked(packPurchases(report.purchases)),
+              },
+              rows: RowStore.fromRows(input.rawRows),
+              edits,
+            }),
+          );
+          expect({ ...packed.report, purchases: packed.report.purchases.toArray() }).toEqual(
+            sliced.report,
+          );
           if (edits.some((e) => e.delete)) return;
           // Cell edits keep row numbers: the edited file analysed from scratch agrees.
           const fresh = analyseCsvText(csv(recordsOf(sliced.rawRows)), {}, 'p.csv');
@@ -117,9 +134,20 @@ describe('applyReferenceCheckSteps', () => {
       fc.property(file, check, fc.boolean(), (records, reference, skipExisting) => {
         const { report } = analyseCsvTextWithRows(csv(records), {}, { fileName: 'p.csv' });
         const options = { skipExisting };
-        expect(
-          runSteps(applyReferenceCheckSteps(report, reference as ReferenceCheck, options)),
-        ).toEqual(applyReferenceCheck(report, reference, options));
+        const expected = applyReferenceCheck(report, reference, options);
+        for (const purchases of [
+          PurchaseList.fromArray(report.purchases),
+          PurchaseList.fromPacked(packPurchases(report.purchases)),
+        ]) {
+          const applied = runSteps(
+            applyReferenceCheckSteps(
+              { ...report, purchases },
+              reference as ReferenceCheck,
+              options,
+            ),
+          );
+          expect({ ...applied, purchases: applied.purchases.toArray() }).toEqual(expected);
+        }
       }),
       { numRuns: 300 },
     );

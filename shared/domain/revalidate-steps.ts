@@ -7,7 +7,8 @@ import { sortIssues } from './sort-issues';
 import { RowStore, type RowChange } from './row-store';
 import { runSteps, STEP_SIZE, type Steps } from './steps';
 import { summarizeStats } from './summary';
-import type { ImportReport, Purchase, RawRow, RowError } from './types';
+import { PurchaseList } from './purchase-list';
+import type { ImportReport, RawRow, RowError } from './types';
 import { createRowValidator, transactionKey } from './validate-row';
 
 /**
@@ -27,13 +28,13 @@ export function revalidateRows(input: {
 }): RevalidateResult {
   const result = runSteps(
     revalidateRowsSteps({
-      report: input.report,
+      report: { ...input.report, purchases: PurchaseList.fromArray(input.report.purchases) },
       rows: RowStore.fromRows(input.rawRows),
       edits: input.edits,
     }),
   );
   return {
-    report: result.report,
+    report: { ...result.report, purchases: result.report.purchases.toArray() },
     rawRows: result.rows.toArray(),
     affectedTransactions: result.affectedTransactions,
   };
@@ -41,15 +42,15 @@ export function revalidateRows(input: {
 
 /** What revalidateRowsSteps gives: the report and the rows after the edits, kept packed. */
 export interface RevalidateStoreResult {
-  report: ImportReport;
+  report: ImportReport<PurchaseList>;
   rows: RowStore;
   /** Transactions whose rows were re-checked: re-run the reference check for these. */
   affectedTransactions: string[];
 }
 
-/** revalidateRows over the session's packed rows (row-store.ts), in steps. */
+/** revalidateRows over the session's packed rows and purchases (row-store.ts, purchase-list.ts). */
 export function* revalidateRowsSteps(input: {
-  report: ImportReport;
+  report: ImportReport<PurchaseList>;
   rows: RowStore;
   edits: readonly RowEdit[];
 }): Steps<RevalidateStoreResult> {
@@ -133,60 +134,40 @@ export function* revalidateRowsSteps(input: {
   }
   const grouped = grouper.finish();
 
-  const keptPurchases: Purchase[] = [];
-  for (let i = 0; i < report.purchases.length; i++) {
+  // The purchases no edit touched stay as they are (packed); the rebuilt ones that pass the
+  // stored check (the others already passed it) are merged in by first row.
+  const all = report.purchases;
+  const keep: number[] = [];
+  for (let i = 0; i < all.length; i++) {
     if (i % STEP_SIZE === STEP_SIZE - 1) yield;
-    const p = report.purchases[i] as Purchase;
-    if (!affectedTxns.has(p.transactionNumber) && !p.rows.some((r) => editedRows.has(r))) {
-      keptPurchases.push(p);
+    if (!affectedTxns.has(all.transactionNumber(i)) && !touchesRows(all, i, editedRows)) {
+      keep.push(i);
     }
   }
-  const purchases = yield* mergeByFirstRow(keptPurchases, grouped.purchases);
-  const errors = yield* mergeIssues(
+  const check = report.referenceCheck;
+  const checked = check
+    ? applyReferenceCheck(
+        { ...report, purchases: grouped.purchases, errors: [], warnings: [] },
+        check,
+        { skipExisting: check.skipExisting },
+      )
+    : null;
+  const purchases = yield* all.mergeSteps(keep, checked ? checked.purchases : grouped.purchases);
+  const localErrors = yield* mergeIssues(
     keptErrors,
     sortIssues(recheckedErrors(settings, recheck, [...newErrors, ...grouped.errors])),
   );
-  const warnings = report.warnings.filter((w) => !recheckRows.has(w.row));
+  const localWarnings = report.warnings.filter((w) => !recheckRows.has(w.row));
+  const errors = checked ? yield* mergeIssues(localErrors, checked.errors) : localErrors;
+  const warnings = checked ? yield* mergeIssues(localWarnings, checked.warnings) : localWarnings;
   const stats = yield* purchaseStatsSteps(purchases);
-  let next: ImportReport = {
+  const next: ImportReport<PurchaseList> = {
     ...report,
     errors,
     warnings,
     purchases,
     summary: summarizeStats({ rows: rows.length, stats, errors, warnings }),
   };
-  const check = report.referenceCheck;
-  if (check) {
-    // Only the rebuilt purchases need the stored check: the others already passed it.
-    const rebuilt = new Set(grouped.purchases);
-    const checked = applyReferenceCheck(
-      { ...next, purchases: grouped.purchases, errors: [], warnings: [] },
-      check,
-      { skipExisting: check.skipExisting },
-    );
-    const survivors = new Set(checked.purchases);
-    const finalPurchases: Purchase[] = [];
-    for (let i = 0; i < purchases.length; i++) {
-      if (i % STEP_SIZE === STEP_SIZE - 1) yield;
-      const p = purchases[i] as Purchase;
-      if (!rebuilt.has(p) || survivors.has(p)) finalPurchases.push(p);
-    }
-    const finalErrors = yield* mergeIssues(errors, checked.errors);
-    const finalWarnings = yield* mergeIssues(warnings, checked.warnings);
-    const finalStats = yield* purchaseStatsSteps(finalPurchases);
-    next = {
-      ...next,
-      errors: finalErrors,
-      warnings: finalWarnings,
-      purchases: finalPurchases,
-      summary: summarizeStats({
-        rows: rows.length,
-        stats: finalStats,
-        errors: finalErrors,
-        warnings: finalWarnings,
-      }),
-    };
-  }
   return { report: next, rows, affectedTransactions: [...affectedTxns] };
 }
 
@@ -247,22 +228,9 @@ function mergeAscending(a: readonly number[], b: Int32Array): number[] {
   return out;
 }
 
-function* mergeByFirstRow(a: readonly Purchase[], b: readonly Purchase[]): Steps<Purchase[]> {
-  const sortedB = [...b].sort((x, y) => (x.rows[0] ?? 0) - (y.rows[0] ?? 0));
-  const out: Purchase[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length || j < sortedB.length) {
-    if (out.length % STEP_SIZE === STEP_SIZE - 1) yield;
-    const pa = a[i];
-    const pb = sortedB[j];
-    if (pb === undefined || (pa !== undefined && (pa.rows[0] ?? 0) <= (pb.rows[0] ?? 0))) {
-      if (pa) out.push(pa);
-      i++;
-    } else {
-      out.push(pb);
-      j++;
-    }
-  }
-  return out;
+/** Whether one of the purchase's rows is in `rows`. */
+function touchesRows(list: PurchaseList, position: number, rows: ReadonlySet<number>): boolean {
+  const items = list.itemCount(position);
+  for (let k = 0; k < items; k++) if (rows.has(list.row(position, k))) return true;
+  return false;
 }

@@ -1,4 +1,5 @@
 import type { PurchaseStats } from './group-purchases';
+import { PurchaseList } from './purchase-list';
 import type { ErrorCode, ImportSummary, Purchase, RowError } from './types';
 
 function countByCode(list: readonly RowError[]): Partial<Record<ErrorCode, number>> {
@@ -21,23 +22,31 @@ export function summarize(input: {
   return summarizeStats({ ...input, stats: purchaseStats(input.purchases) });
 }
 
-export function purchaseStats(purchases: readonly Purchase[]): PurchaseStats {
+/** Figures of purchases [from, to) of a list (all of them by default), read without objects. */
+export function purchaseStats(
+  purchases: readonly Purchase[] | PurchaseList,
+  from = 0,
+  to = purchases.length,
+): PurchaseStats {
+  const list = purchases instanceof PurchaseList ? purchases : PurchaseList.fromArray(purchases);
+  const end = Math.min(to, list.length);
   const stats: PurchaseStats = {
-    purchases: purchases.length,
+    purchases: Math.max(0, end - from),
     items: 0,
     totalAmountCents: 0,
     firstPurchasedAt: null,
     lastPurchasedAt: null,
   };
-  for (const p of purchases) {
-    stats.items += p.items.length;
-    stats.totalAmountCents += p.totalAmountCents;
+  for (let i = from; i < end; i++) {
+    stats.items += list.itemCount(i);
+    stats.totalAmountCents += list.totalAmountCents(i);
     // ISO 8601 UTC strings of one shape order the same as the instants they name.
-    if (stats.firstPurchasedAt === null || p.purchasedAt < stats.firstPurchasedAt) {
-      stats.firstPurchasedAt = p.purchasedAt;
+    const at = list.purchasedAt(i);
+    if (stats.firstPurchasedAt === null || at < stats.firstPurchasedAt) {
+      stats.firstPurchasedAt = at;
     }
-    if (stats.lastPurchasedAt === null || p.purchasedAt > stats.lastPurchasedAt) {
-      stats.lastPurchasedAt = p.purchasedAt;
+    if (stats.lastPurchasedAt === null || at > stats.lastPurchasedAt) {
+      stats.lastPurchasedAt = at;
     }
   }
   return stats;

@@ -190,14 +190,18 @@ export interface ImportSettings {
   fillOrderFields?: boolean;
 }
 
-export interface ImportReport {
+/**
+ * `P`: how the purchases are held. Purchase objects for the command line and tests; the app's
+ * session keeps them packed (`ImportReport<PurchaseList>`, purchase-list.ts, issue 18).
+ */
+export interface ImportReport<P = Purchase[]> {
   fileName: string;
   fileSha256: string;
   headers: string[];
   mapping: Partial<Record<CanonicalColumn, string>>;
   errors: RowError[]; // sorted by row, then column
   warnings: RowError[];
-  purchases: Purchase[]; // only purchases without any error
+  purchases: P; // only purchases without any error
   summary: ImportSummary;
   settings?: ImportSettings; // absent only when the file had no header to detect a delimiter from
   referenceCheck?: AppliedReferenceCheck; // the last check applied (re-applied after edits)

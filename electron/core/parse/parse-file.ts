@@ -13,12 +13,13 @@ import {
   unpackRawRows,
   unpackRawRowsSteps,
 } from '../../../shared/domain/packed-report';
+import { PurchaseList } from '../../../shared/domain/purchase-list';
 import { RowStore } from '../../../shared/domain/row-store';
 import { concatSteps, type Steps } from '../../../shared/domain/steps';
 import { runSliced } from '../run-sliced';
 import { PARSE_WORKER_LIMITS } from './worker-limits';
 import { importReportSchema } from '../../../shared/domain/report-schema';
-import type { ImportReport, ParseOptions, RawRow } from '../../../shared/domain/types';
+import type { ImportReport, ParseOptions, Purchase, RawRow } from '../../../shared/domain/types';
 
 /**
  * Host side of the parse worker: the file is read, decoded, hashed, parsed and validated inside
@@ -133,8 +134,12 @@ export interface ParseHooks {
   workerUrl?: URL;
 }
 
-export interface ParseFileResult {
-  report: ImportReport;
+/**
+ * `P`: the report's purchases as objects, or with keepRows: 'packed' as the worker packed them
+ * (a PurchaseList: the app's session keeps them so, issue 18).
+ */
+export interface ParseFileResult<P = Purchase[]> {
+  report: ImportReport<P>;
   /** With keepRows: true, the rows as objects. */
   rawRows?: RawRow[];
   /** With keepRows: 'packed', the rows as the worker packed them (the app's session keeps these). */
@@ -142,7 +147,10 @@ export interface ParseFileResult {
   stats: ParseStats;
 }
 
-/** Whether the rows come back, and how: as RawRow objects, or packed in a RowStore (issue 18). */
+/**
+ * Whether the rows come back, and how: as RawRow objects, or packed in a RowStore with the
+ * purchases left packed too (issue 18).
+ */
 export type KeepRows = boolean | 'packed';
 
 const here = import.meta.url;
@@ -277,7 +285,7 @@ async function unpackDone(
   path: string,
   signal: AbortSignal | undefined,
   keepRows: KeepRows,
-): Promise<ParseFileResult> {
+): Promise<ParseFileResult<Purchase[] | PurchaseList>> {
   const step = async <T>(work: () => T): Promise<T> => {
     await new Promise<void>((resolve) => setImmediate(resolve));
     if (signal?.aborted) throw abortError(path);
@@ -289,14 +297,20 @@ async function unpackDone(
   const sliced = <T>(steps: Steps<T>): Promise<T> => runSliced(steps, signal ? { signal } : {});
   const strings =
     parts.strings.length > 0 ? await sliced(concatSteps(parts.strings)) : message.purchases.strings;
-  const purchases = await sliced(unpackPurchasesSteps({ ...message.purchases, strings }));
-  const report = { ...message.report, errors, warnings, purchases };
+  const packed = { ...message.purchases, strings };
   if (keepRows === 'packed') {
-    // The rows stay packed: no RawRow objects on main's heap (issue 18).
+    // Rows and purchases stay packed: no RawRow or Purchase objects on main's heap (issue 18).
     const all = message.rawRows ? [message.rawRows, ...parts.rows] : parts.rows;
     const rows = await sliced(RowStore.fromPackedSteps(all));
-    return { report, rows, stats: message.stats };
+    const purchases = await step(() => PurchaseList.fromPacked(packed));
+    return {
+      report: { ...message.report, errors, warnings, purchases },
+      rows,
+      stats: message.stats,
+    };
   }
+  const purchases = await sliced(unpackPurchasesSteps(packed));
+  const report = { ...message.report, errors, warnings, purchases };
   let rawRows: RawRow[] | undefined;
   if (message.rawRows) rawRows = await step(() => unpackRawRows(message.rawRows as PackedRawRows));
   for (const part of parts.rows) {
@@ -313,11 +327,21 @@ async function unpackDone(
   };
 }
 
+export function parseCsvFile(
+  path: string,
+  options: ParseOptions & { keepRows: 'packed' },
+  hooks?: ParseHooks,
+): Promise<ParseFileResult<PurchaseList>>;
+export function parseCsvFile(
+  path: string,
+  options: ParseOptions & { keepRows?: boolean },
+  hooks?: ParseHooks,
+): Promise<ParseFileResult>;
 export async function parseCsvFile(
   path: string,
   options: ParseOptions & { keepRows?: KeepRows },
   hooks: ParseHooks = {},
-): Promise<ParseFileResult> {
+): Promise<ParseFileResult<Purchase[] | PurchaseList>> {
   const { signal } = hooks;
   if (signal?.aborted) throw abortError(path);
   const { keepRows = false, ...parseOptions } = options;
@@ -350,7 +374,7 @@ export async function parseCsvFile(
   };
   const worker = acquireWorker(url);
 
-  return new Promise<ParseFileResult>((resolve, reject) => {
+  return new Promise<ParseFileResult<Purchase[] | PurchaseList>>((resolve, reject) => {
     const rowParts: PackedRawRows[] = [];
     // The next part on a fresh turn: whatever else main has to do runs in between.
     const askNext = (): void => {

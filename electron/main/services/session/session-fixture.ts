@@ -1,4 +1,6 @@
 import { analyseCsvTextWithRows } from '../../../../shared/domain/analyse';
+import { packPurchases } from '../../../../shared/domain/packed-report';
+import { PurchaseList } from '../../../../shared/domain/purchase-list';
 import { RowStore } from '../../../../shared/domain/row-store';
 import { ImportSession } from './import-session';
 
@@ -11,7 +13,8 @@ export function openTestSession(csv: string, unknownSkuIds: string[]): ImportSes
   );
   return new ImportSession('s1', '/tmp/f.csv', 'f.csv', 1, {
     rows: RowStore.fromRows(rawRows),
-    local: report,
+    // Packed, as the app's session keeps them (issue 18).
+    local: { ...report, purchases: PurchaseList.fromPacked(packPurchases(report.purchases)) },
     reference: { unknownUserIds: [], unknownSkuIds, existingTransactions: [] },
     skipExisting: false,
   });

@@ -4,7 +4,11 @@ import { suggestColumnMapping, resolveColumnMapping } from '../../../../shared/c
 import type { RowEdit } from '../../../../shared/domain/analyse';
 import { revalidateRowsSteps } from '../../../../shared/domain/revalidate-steps';
 import { RowStore } from '../../../../shared/domain/row-store';
-import { collectReferenceIds, type ReferenceIds } from '../../../../shared/domain/reference-check';
+import {
+  collectReferenceIdsSteps,
+  type ReferenceIds,
+} from '../../../../shared/domain/reference-check';
+import { runSteps } from '../../../../shared/domain/steps';
 import { presetTemplates } from '../../../../shared/domain/mapping-presets';
 import {
   keyCellResolutions,
@@ -184,9 +188,12 @@ export function createSessionService(deps: SessionServiceDeps) {
       revalidateRowsSteps({ report: s.state.local, rows: s.state.rows, edits }),
     );
     const affected = new Set(result.affectedTransactions);
-    const ids = collectReferenceIds({
-      purchases: result.report.purchases.filter((p) => affected.has(p.transactionNumber)),
-    });
+    const purchases = result.report.purchases;
+    const ids = runSteps(
+      collectReferenceIdsSteps({
+        purchases: purchases.filter((i) => affected.has(purchases.transactionNumber(i))),
+      }),
+    );
     const answer = await checkIds(ids);
     await s.applySliced(label, {
       ...s.state,

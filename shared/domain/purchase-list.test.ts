@@ -1,0 +1,144 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { packPurchases } from './packed-report';
+import { PurchaseList } from './purchase-list';
+import { runSteps } from './steps';
+import type { Purchase } from './types';
+
+// Issue 18: the session keeps its purchases packed. Property: every way of reading a list, and
+// every list derived from one (selected, merged, cut into chunks), equals the same operation on
+// the Purchase objects, whether the list is packed or made from objects.
+
+const purchase = (n: number, rows: number[], notes: (string | null | undefined)[]): Purchase => ({
+  transactionNumber: `T${n}`,
+  userId: `u-${n % 3}`,
+  purchasedAt: `2026-03-0${(n % 9) + 1}T10:00:00.000Z`,
+  currency: n % 2 ? 'EUR' : null,
+  totalAmountCents: n * 101,
+  storeCode: n % 4 ? null : 'S1',
+  notes: n % 5 ? null : `note ${n}`,
+  rows,
+  items: rows.map((row, k) => ({
+    row,
+    lineNumber: k + 1,
+    skuId: `sku-${(n + k) % 4}`,
+    quantity: k + 1,
+    unitPriceCents: 100 * (k + 1),
+    ...(notes[k] === undefined ? {} : { notes: notes[k] }),
+  })),
+});
+
+/** Purchases with ascending first rows (as a report has them), 1-4 items each. */
+const purchasesArb = fc
+  .array(
+    fc.tuple(
+      fc.integer({ min: 1, max: 4 }),
+      fc.array(fc.option(fc.constantFrom('a', ''), { nil: undefined }), {
+        minLength: 4,
+        maxLength: 4,
+      }),
+    ),
+    { maxLength: 30 },
+  )
+  .map((specs) => {
+    let row = 2;
+    return specs.map(([count, notes], n) => {
+      const rows = Array.from({ length: count }, () => row++);
+      return purchase(n, rows, notes);
+    });
+  });
+
+const both = (purchases: Purchase[]): PurchaseList[] => [
+  PurchaseList.fromArray(purchases),
+  PurchaseList.fromPacked(packPurchases(purchases)),
+];
+
+describe('PurchaseList', () => {
+  it('reads the same purchases and fields as the objects', () => {
+    fc.assert(
+      fc.property(purchasesArb, (purchases) => {
+        for (const list of both(purchases)) {
+          expect(list.length).toBe(purchases.length);
+          expect(list.toArray()).toEqual(purchases);
+          expect([...list]).toEqual(purchases);
+          purchases.forEach((p, i) => {
+            expect(list.transactionNumber(i)).toBe(p.transactionNumber);
+            expect(list.userId(i)).toBe(p.userId);
+            expect(list.purchasedAt(i)).toBe(p.purchasedAt);
+            expect(list.totalAmountCents(i)).toBe(p.totalAmountCents);
+            expect(list.itemCount(i)).toBe(p.items.length);
+            p.items.forEach((item, k) => {
+              expect(list.row(i, k)).toBe(item.row);
+              expect(list.skuId(i, k)).toBe(item.skuId);
+            });
+          });
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('selects, filters and merges as the arrays would', () => {
+    fc.assert(
+      fc.property(
+        purchasesArb,
+        fc.array(fc.boolean(), { minLength: 30, maxLength: 30 }),
+        fc.array(fc.integer({ min: 0, max: 200 }), { maxLength: 5 }),
+        (purchases, keepFlags, addedRows) => {
+          const kept = purchases.flatMap((_, i) => (keepFlags[i] ? [i] : []));
+          const added = addedRows.map((row, n) => purchase(100 + n, [row, row + 1], []));
+          // Merged by first row; a kept purchase before an added one with the same first row.
+          const expected = [...kept.map((i) => purchases[i] as Purchase)];
+          for (const p of [...added].sort((a, b) => (a.rows[0] ?? 0) - (b.rows[0] ?? 0))) {
+            const at = expected.findIndex((e) => (e.rows[0] ?? 0) > (p.rows[0] ?? 0));
+            expected.splice(at < 0 ? expected.length : at, 0, p);
+          }
+          for (const list of both(purchases)) {
+            expect(list.select(kept).toArray()).toEqual(kept.map((i) => purchases[i]));
+            expect(list.filter((i) => keepFlags[i] === true).toArray()).toEqual(
+              kept.map((i) => purchases[i]),
+            );
+            const merged = runSteps(list.mergeSteps(kept, added));
+            expect(merged.toArray()).toEqual(expected);
+            // A list derived from a derived one (an edit after an edit) still reads the same.
+            const again = merged.select(merged.toArray().flatMap((_, i) => (i % 2 ? [] : [i])));
+            expect(again.toArray()).toEqual(expected.filter((_, i) => i % 2 === 0));
+            expect(runSteps(again.mergeSteps([], added)).toArray()).toEqual(
+              [...added].sort((a, b) => (a.rows[0] ?? 0) - (b.rows[0] ?? 0)),
+            );
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('cuts whole purchases into chunks of at most maxRows items', () => {
+    fc.assert(
+      fc.property(purchasesArb, fc.integer({ min: 1, max: 6 }), (purchases, maxRows) => {
+        for (const list of both(purchases)) {
+          const chunks = list.chunks(maxRows);
+          const cut = Array.from({ length: chunks.length }, (_, k) => chunks.at(k));
+          expect(cut.flat()).toEqual(purchases);
+          expect(chunks.rows).toBe(purchases.reduce((n, p) => n + p.items.length, 0));
+          for (const [k, chunk] of cut.entries()) {
+            const rows = chunk.reduce((n, p) => n + p.items.length, 0);
+            expect(chunk.length).toBeGreaterThan(0);
+            if (chunk.length > 1) expect(rows).toBeLessThanOrEqual(maxRows);
+            // Greedy: the next chunk's first purchase did not fit in this one.
+            const next = cut[k + 1]?.[0];
+            if (next) expect(rows + next.items.length).toBeGreaterThan(maxRows);
+          }
+        }
+      }),
+      { numRuns: 200 },
+    );
+    expect(() => PurchaseList.empty.chunks(0)).toThrow(RangeError);
+  });
+
+  it('refuses packed arrays whose item counts do not add up', () => {
+    const packed = packPurchases([purchase(1, [2, 3], [])]);
+    packed.purchaseInts[6] = 3;
+    expect(() => PurchaseList.fromPacked(packed)).toThrow(RangeError);
+  });
+});
