@@ -2,7 +2,8 @@ import { resolveColumnMapping, type ResolvedMapping } from '../csv/column-mappin
 import { isBlankRecord, parseCsvChunks } from '../csv/csv-parse';
 import { CsvRecordReader } from '../sources/csv-records';
 import type { CellProblem, RecordBatch, RecordSink, SourceInfo } from '../sources/records';
-import { hintOrderFieldErrors, OrderFieldFiller, orderFieldFollowUps } from './fill-down';
+import { hintOrderFieldErrors, OrderFieldFiller, orderFieldFollowUpsSteps } from './fill-down';
+import { runSteps, type Steps } from './steps';
 import { PurchaseGrouper, type PurchaseStats } from './group-purchases';
 import { keyModeOf } from './natural-keys';
 import type { PackedPurchases } from './packed-report';
@@ -313,7 +314,15 @@ export function recheckedErrors(
   recheck: readonly RawRow[],
   errors: RowError[],
 ): RowError[] {
-  return settings.fillOrderFields
-    ? errors
-    : hintOrderFieldErrors(errors, orderFieldFollowUps(recheck));
+  return runSteps(recheckedErrorsSteps(settings, recheck, errors));
+}
+
+/** recheckedErrors in steps (issue 18: the re-checked rows can be all of a 1M-row file). */
+export function* recheckedErrorsSteps(
+  settings: ImportSettings,
+  recheck: readonly RawRow[],
+  errors: RowError[],
+): Steps<RowError[]> {
+  if (settings.fillOrderFields) return errors;
+  return hintOrderFieldErrors(errors, yield* orderFieldFollowUpsSteps(recheck));
 }

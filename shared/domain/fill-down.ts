@@ -1,4 +1,5 @@
 import { CANONICAL_COLUMNS, type CanonicalColumn, type RawRow, type RowError } from './types';
+import { runSteps, STEP_SIZE, type Steps } from './steps';
 import { transactionKey } from './validate-row';
 
 /**
@@ -72,8 +73,15 @@ export function hintOrderFieldErrors(
 
 /** The follow-up rows among these raw rows (file order), for a re-validation. */
 export function orderFieldFollowUps(rows: readonly RawRow[]): Map<number, number> {
+  return runSteps(orderFieldFollowUpsSteps(rows));
+}
+
+/** orderFieldFollowUps in steps (a re-validation of every row of 1M: ~0.3 s in one go, issue 18). */
+export function* orderFieldFollowUpsSteps(rows: readonly RawRow[]): Steps<Map<number, number>> {
   const followUps = new FollowUps();
-  for (const raw of rows) {
+  for (let i = 0; i < rows.length; i++) {
+    if (i % STEP_SIZE === STEP_SIZE - 1) yield;
+    const raw = rows[i] as RawRow;
     followUps.note(transactionKey(raw.cells.transaction_number), raw.row, (k) => {
       const column = ORDER_FIELDS[k];
       return column === undefined ? null : raw.cells[column];

@@ -1,14 +1,14 @@
-import { recheckedErrors, type RevalidateResult, type RowEdit } from './analyse';
+import { recheckedErrorsSteps, type RevalidateResult, type RowEdit } from './analyse';
 import { keyModeOf } from './natural-keys';
 import { PurchaseGrouper } from './group-purchases';
-import { applyReferenceCheck } from './reference-check';
+import { ReferenceJudge } from './reference-check';
 import { mergeIssues, purchaseStatsSteps } from './reference-check-steps';
 import { sortIssues } from './sort-issues';
 import { RowStore, type RowChange } from './row-store';
 import { runSteps, STEP_SIZE, type Steps } from './steps';
 import { summarizeStats } from './summary';
 import { PurchaseList } from './purchase-list';
-import type { ImportReport, RawRow, RowError } from './types';
+import type { ImportReport, Purchase, RawRow, RowError } from './types';
 import { createRowValidator, transactionKey } from './validate-row';
 
 /**
@@ -58,8 +58,14 @@ export function* revalidateRowsSteps(input: {
   const settings = report.settings;
   if (!settings) throw new Error('revalidateRows needs a report made from a file with a header');
 
+  // In steps, as every pass below: a replace-all edits every row of a 1M-row file.
   const byRow = new Map<number, RowEdit>();
-  for (const e of edits) byRow.set(e.row, { ...byRow.get(e.row), ...e });
+  for (let i = 0; i < edits.length; i++) {
+    if (i % STEP_SIZE === STEP_SIZE - 1) yield;
+    const e = edits[i] as RowEdit;
+    const earlier = byRow.get(e.row);
+    byRow.set(e.row, earlier ? { ...earlier, ...e } : e);
+  }
   const affectedTxns = new Set<string>();
   const editedRows = new Set<number>();
   const rows = yield* applyEdits(input.rows, byRow, editedRows, affectedTxns);
@@ -87,19 +93,25 @@ export function* revalidateRowsSteps(input: {
     affectedTxns.has(transactionKey(value)),
   );
   const edited: number[] = [];
+  let n = 0;
   for (const row of editedRows) {
+    if (++n % STEP_SIZE === 0) yield;
     const position = rows.positionOf(row);
     if (position !== null) edited.push(position);
   }
-  const positions = mergeAscending(found, Int32Array.from(edited).sort());
+  const positions = yield* mergeAscending(found, edited);
   const recheck: RawRow[] = [];
-  const recheckRows = new Set<number>(editedRows);
+  const recheckedRows = new Set<number>();
   for (let i = 0; i < positions.length; i++) {
     if (i % STEP_SIZE === STEP_SIZE - 1) yield;
     const raw = rows.at(positions[i] as number);
     recheck.push(raw);
-    recheckRows.add(raw.row);
+    recheckedRows.add(raw.row);
   }
+  // The rows re-checked, and the edited rows (deleted ones among them) whose issues go.
+  const recheckRows = {
+    has: (row: number): boolean => editedRows.has(row) || recheckedRows.has(row),
+  };
 
   // A row papaparse could not read stays unreadable until the user edits it.
   const unreadable = new Map<number, RowError[]>();
@@ -132,7 +144,7 @@ export function* revalidateRowsSteps(input: {
     if (valid) grouper.add(valid);
     else if (key) grouper.exclude(key);
   }
-  const grouped = grouper.finish();
+  const grouped = yield* grouper.finishSteps();
 
   // The purchases no edit touched stay as they are (packed); the rebuilt ones that pass the
   // stored check (the others already passed it) are merged in by first row.
@@ -145,21 +157,23 @@ export function* revalidateRowsSteps(input: {
     }
   }
   const check = report.referenceCheck;
-  const checked = check
-    ? applyReferenceCheck(
-        { ...report, purchases: grouped.purchases, errors: [], warnings: [] },
-        check,
-        { skipExisting: check.skipExisting },
-      )
-    : null;
-  const purchases = yield* all.mergeSteps(keep, checked ? checked.purchases : grouped.purchases);
+  const judge = check ? new ReferenceJudge(check, { skipExisting: check.skipExisting }) : null;
+  const added: Purchase[] = [];
+  const checkErrors: RowError[] = [];
+  const checkWarnings: RowError[] = [];
+  for (let i = 0; i < grouped.purchases.length; i++) {
+    if (i % STEP_SIZE === STEP_SIZE - 1) yield;
+    const p = grouped.purchases[i] as Purchase;
+    if (!judge || judge.judge(p, checkErrors, checkWarnings)) added.push(p);
+  }
+  const purchases = yield* all.mergeSteps(keep, added);
   const localErrors = yield* mergeIssues(
     keptErrors,
-    sortIssues(recheckedErrors(settings, recheck, [...newErrors, ...grouped.errors])),
+    sortIssues(yield* recheckedErrorsSteps(settings, recheck, [...newErrors, ...grouped.errors])),
   );
   const localWarnings = report.warnings.filter((w) => !recheckRows.has(w.row));
-  const errors = checked ? yield* mergeIssues(localErrors, checked.errors) : localErrors;
-  const warnings = checked ? yield* mergeIssues(localWarnings, checked.warnings) : localWarnings;
+  const errors = yield* mergeIssues(localErrors, sortIssues(checkErrors));
+  const warnings = yield* mergeIssues(localWarnings, sortIssues(checkWarnings));
   const stats = yield* purchaseStatsSteps(purchases);
   const next: ImportReport<PurchaseList> = {
     ...report,
@@ -206,12 +220,19 @@ function* applyEdits(
   return yield* before.withChangesSteps(changes);
 }
 
-/** Two ascending lists as one, each value once. */
-function mergeAscending(a: readonly number[], b: Int32Array): number[] {
+/** Two ascending lists as one, each value once (edited: ascending unless rows were out of order). */
+function* mergeAscending(a: readonly number[], edited: number[]): Steps<number[]> {
+  let ascending = true;
+  for (let i = 1; i < edited.length && ascending; i++) {
+    ascending = (edited[i - 1] as number) <= (edited[i] as number);
+  }
+  yield;
+  const b = ascending ? edited : Int32Array.from(edited).sort();
   const out: number[] = [];
   let i = 0;
   let j = 0;
   while (i < a.length || j < b.length) {
+    if ((i + j) % STEP_SIZE === 0) yield;
     const x = a[i];
     const y = b[j];
     let next: number;
