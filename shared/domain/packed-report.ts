@@ -70,16 +70,29 @@ export class StringTable {
 export function packPurchases(purchases: readonly Purchase[]): PackedPurchases {
   let itemCount = 0;
   for (const p of purchases) itemCount += p.items.length;
+  return runSteps(packPurchasesSteps(purchases.length, itemCount, (i) => purchases[i] as Purchase));
+}
+
+/**
+ * packPurchases in steps, over `count` purchases of `itemCount` items in all, each asked for by
+ * position (a packed list's purchases are made one at a time and dropped, purchase-list.ts).
+ */
+export function* packPurchasesSteps(
+  count: number,
+  itemCount: number,
+  purchaseAt: (position: number) => Purchase,
+): Steps<PackedPurchases> {
   const table = new StringTable();
-  const purchaseInts = new Int32Array(purchases.length * PURCHASE_FIELDS);
-  const totals = new Float64Array(purchases.length);
+  const purchaseInts = new Int32Array(count * PURCHASE_FIELDS);
+  const totals = new Float64Array(count);
   const itemInts = new Int32Array(itemCount * ITEM_FIELDS);
   const prices = new Float64Array(itemCount);
   let item = 0;
   let lastAt = '';
   let lastAtRef = NULL_REF;
-  for (let i = 0; i < purchases.length; i++) {
-    const p = purchases[i] as Purchase;
+  for (let i = 0; i < count; i++) {
+    if (i % STEP_SIZE === STEP_SIZE - 1) yield;
+    const p = purchaseAt(i);
     const o = i * PURCHASE_FIELDS;
     purchaseInts[o] = table.add(p.transactionNumber);
     purchaseInts[o + 1] = table.ref(p.userId);

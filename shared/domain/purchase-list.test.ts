@@ -142,3 +142,21 @@ describe('PurchaseList', () => {
     expect(() => PurchaseList.fromPacked(packed)).toThrow(RangeError);
   });
 });
+
+describe('PurchaseList after an edit that rebuilt many purchases', () => {
+  it('packs them again, reading the same', () => {
+    const kept = Array.from({ length: 3 }, (_, n) => purchase(n, [2 + n * 10], ['a']));
+    const rebuilt = Array.from({ length: 5000 }, (_, n) =>
+      purchase(10 + n, [3 + n * 2, 4 + n * 2], []),
+    );
+    const list = PurchaseList.fromPacked(packPurchases(kept));
+    const few = runSteps(list.mergeSteps([0, 1, 2], rebuilt.slice(0, 10)));
+    expect(few.objectCount).toBe(10);
+    const many = runSteps(list.mergeSteps([0, 2], rebuilt));
+    expect(many.objectCount).toBe(0);
+    const expected = [...rebuilt, kept[0] as Purchase, kept[2] as Purchase].sort(
+      (a, b) => (a.rows[0] ?? 0) - (b.rows[0] ?? 0),
+    );
+    expect(many.toArray()).toEqual(expected);
+  });
+});

@@ -1,12 +1,16 @@
 import {
   ITEM_FIELDS,
   PURCHASE_FIELDS,
+  packPurchasesSteps,
   purchaseAt,
   stringAt,
   type PackedPurchases,
 } from './packed-report';
 import { STEP_SIZE, type Steps } from './steps';
 import type { Purchase } from './types';
+
+/** Past this many purchases held as objects, a merged list is packed again. */
+const REPACK_OBJECTS = 4096;
 
 /**
  * A report's purchases as an immutable list that keeps them packed (issue 18): the app's session
@@ -172,7 +176,26 @@ export class PurchaseList {
         j++;
       }
     }
-    return new PurchaseList(this.base, entries, extras);
+    const merged = new PurchaseList(this.base, entries, extras);
+    // Many rebuilt (a replace-all over a whole column): packed again, or each would hold ~600
+    // bytes of main's heap for as long as this state and the undo states after it live.
+    return extras.length > REPACK_OBJECTS ? yield* merged.packSteps() : merged;
+  }
+
+  /** Purchases held as objects (rebuilt by edits, or made from an array), not packed. */
+  get objectCount(): number {
+    return this.extras.length;
+  }
+
+  /** The same purchases in a packed base of their own, in steps. */
+  *packSteps(): Steps<PurchaseList> {
+    let items = 0;
+    for (let i = 0; i < this.length; i++) {
+      if (i % STEP_SIZE === STEP_SIZE - 1) yield;
+      items += this.itemCount(i);
+    }
+    const packed = yield* packPurchasesSteps(this.length, items, (i) => this.at(i));
+    return PurchaseList.fromPacked(packed);
   }
 
   /**
