@@ -165,6 +165,20 @@ as $$
           where v.batch_id = p_batch_id and v.column_name = 'transaction_number'
             and 1 < any (v.first_lines)
         )
+      -- Each chunk's transactions as it recorded them at staging (migrations/0011): a
+      -- transaction in two chunks' lists spans them. Read from the chunk records, not the rows.
+      when not exists (
+        select 1 from public.bulk_import_staged_chunks c
+        where c.batch_id = p_batch_id and c.transaction_numbers is null
+      )
+        then not exists (
+          select 1
+          from public.bulk_import_staged_chunks c
+          cross join lateral unnest(c.transaction_numbers) as t(value)
+          where c.batch_id = p_batch_id
+          group by t.value
+          having count(*) > 1
+        )
       else not exists (
         select 1
         from public.bulk_import_staged_rows s
@@ -209,12 +223,12 @@ begin
   -- SKUs or purchases): the cost follows the size of the batch, not the size of the CRM.
   return query
   with vals as materialized (
-    -- The batch's distinct values as staged (import_private.batch_value_pairs): recorded for a
-    -- refused batch (a re-check reads no staged row for them), else counted in one pass over its
-    -- rows, which also gives each key as spelled with the id the preview resolved it to (the
-    -- keyed rows are not read a second time; an e-mail's lower(btrim()) is taken per spelling).
+    -- The batch's distinct values as staged (import_private.batch_distinct_values): the union of
+    -- the lists its chunks recorded at staging, recorded for a refused batch (a re-check reads no
+    -- staged row for them), else counted in one pass over its rows; each key as spelled with the
+    -- id the preview resolved it to (an e-mail's lower(btrim()) is taken per spelling).
     select v.column_name, v.value, v.resolved_id
-    from import_private.batch_value_pairs(p_batch_id) as v
+    from import_private.batch_distinct_values(p_batch_id, p_complete) as v
   ),
   user_keys as materialized (
     select distinct lower(btrim(v.value)) as key, v.resolved_id as user_id

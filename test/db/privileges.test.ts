@@ -42,6 +42,7 @@ const INTERNAL = [
   'import_private.error_report(uuid, boolean, integer, integer)',
   'import_private.batch_values(uuid)',
   'import_private.batch_value_pairs(uuid)',
+  'import_private.batch_distinct_values(uuid, boolean)',
   'import_private.record_batch_values(uuid)',
   'import_private.live_errors(uuid, integer, integer)',
   'import_private.check_staged_rows(uuid, integer, integer, integer)',
