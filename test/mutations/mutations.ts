@@ -193,8 +193,8 @@ export const MUTATIONS: Mutation[] = [
     title:
       'An unknown SKU found by the reference check is not reported (the purchase stays importable)',
     file: 'shared/domain/reference-check.ts',
-    find: '      } else if (unknownSkus.has(item.skuId)) {',
-    replace: "      } else if (unknownSkus.has(item.skuId) && item.skuId === '') {",
+    find: '        : this.unknownSkus.has(skuId)',
+    replace: "        : this.unknownSkus.has(skuId) && skuId === ''",
     unit: [
       'shared/domain/reference-check.test.ts',
       'electron/main/services/session/import-session.test.ts',
@@ -204,10 +204,10 @@ export const MUTATIONS: Mutation[] = [
   {
     id: 'M16',
     title: 'The last chunk of purchases is never sent',
-    file: 'shared/db/staging.ts',
-    find: '  if (current.length > 0) chunks.push(current);\n  return chunks;',
-    replace: '  return chunks;',
-    unit: ['shared/db/staging.test.ts'],
+    file: 'shared/domain/purchase-list.ts',
+    find: '    starts.push(this.length);\n    return {',
+    replace: '    return {',
+    unit: ['shared/db/staging.test.ts', 'shared/domain/purchase-list.test.ts'],
     db: ['test/db/commit-import.test.ts', 'test/db/cli.test.ts'],
   },
   {
