@@ -647,8 +647,9 @@ begin
     p_batch_id, v_batch.merchant_id, v_batch.status = 'failed'
   );
 
-  -- Whether staging's per-chunk ids and checks stand for the batch: asked once (a scan of the
-  -- batch's first lines), for the check and the insert below.
+  -- Whether staging's per-chunk ids and checks stand for the batch: asked once (the chunks'
+  -- transaction lists; a scan of the batch's first lines if a chunk has none), for the check and
+  -- the insert below.
   v_complete := import_private.chunks_complete(p_batch_id);
 
   -- The verdict of this commit replaces any earlier one (a retry of a failed batch).
