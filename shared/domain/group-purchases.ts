@@ -338,7 +338,7 @@ export class PurchaseGrouper {
       }
     });
     return {
-      packed: { strings: table.strings, purchaseInts, totals, itemInts, prices },
+      packed: { strings: table.table(), purchaseInts, totals, itemInts, prices },
       errors: this.errors,
       stats,
     };

@@ -10,7 +10,13 @@ import {
   unpackIssues,
   unpackPurchases,
   unpackRawRows,
+  joinTextTablesSteps,
+  sliceTextTable,
+  textsOf,
+  textTable,
+  textTableSchema,
 } from './packed-report';
+import { runSteps } from './steps';
 import { CANONICAL_COLUMNS, type Purchase } from './types';
 
 const U1 = '0b7e4f7a-3c1d-4e8b-9a55-2f0d6c1e9b01';
@@ -55,8 +61,12 @@ describe('packed report', () => {
     const packed = packRawRows(rawRows);
     const column = (name: string) => packed.columns[CANONICAL_COLUMNS.indexOf(name as never)];
     // Three rows: two transactions, one user, two dates, one SKU.
-    expect(column('transaction_number')?.values).toEqual(['T1', 'T2']);
-    expect(column('user_id')?.values).toEqual([U1]);
+    const texts = (name: string) => {
+      const values = column(name)?.values;
+      return values ? textsOf(values) : [];
+    };
+    expect(texts('transaction_number')).toEqual(['T1', 'T2']);
+    expect(texts('user_id')).toEqual([U1]);
     expect([...(column('transaction_number')?.codes ?? [])]).toEqual([0, 0, 1]);
     // Rows unpacked on the other side share one string per distinct text.
     const unpacked = unpackRawRows(structuredClone(packed));
@@ -71,6 +81,35 @@ describe('packed report', () => {
     const short = structuredClone(packed);
     (short.columns[2] as { codes: Int32Array }).codes = new Int32Array(1);
     expect(packedRawRowsSchema.safeParse(short).success).toBe(false);
+  });
+
+  it('refuses a text table whose ends do not ascend within its text', () => {
+    const good = textTable(['ab', '', 'cde']);
+    expect(textsOf(good)).toEqual(['ab', '', 'cde']);
+    expect(textTableSchema.safeParse(good).success).toBe(true);
+    const backwards = { text: 'abcde', ends: Int32Array.from([2, 1, 5]) };
+    expect(textTableSchema.safeParse(backwards).success).toBe(false);
+    const beyond = { text: 'abcde', ends: Int32Array.from([2, 2, 6]) };
+    expect(textTableSchema.safeParse(beyond).success).toBe(false);
+    const short = { text: 'abcde', ends: Int32Array.from([2, 2, 4]) };
+    expect(textTableSchema.safeParse(short).success).toBe(false);
+    // Cut in parts (as the worker sends the purchases' strings) and joined again (as main does).
+    const texts = ['T1', '', 'ü𝄞x', 'T1', 'long text with spaces', ''];
+    const table = textTable(texts);
+    for (const size of [1, 2, 4, 6]) {
+      const parts = [];
+      for (let from = 0; from < texts.length; from += size) {
+        parts.push(structuredClone(sliceTextTable(table, from, from + size)));
+      }
+      expect(parts.every((p) => textTableSchema.safeParse(p).success)).toBe(true);
+      expect(textsOf(runSteps(joinTextTablesSteps(parts)))).toEqual(texts);
+    }
+    const negative = { text: '', ends: Int32Array.from([-1, 0]) };
+    expect(textTableSchema.safeParse(negative).success).toBe(false);
+    const packed = packRawRows(rawRows);
+    const broken = structuredClone(packed);
+    (broken.columns[1] as { values: { ends: Int32Array } }).values.ends[0] = 99;
+    expect(packedRawRowsSchema.safeParse(broken).success).toBe(false);
   });
 
   it('round-trips errors and warnings', () => {

@@ -17,13 +17,94 @@ import {
  * cost a few ms to post and about 20 ms to turn back into objects.
  */
 
+/**
+ * Distinct texts joined into one string, with where each ends (text i is
+ * `text.slice(ends[i - 1] ?? 0, ends[i])`). Sent and kept so instead of a string[] (issue 18):
+ * a 50k-row part's dictionaries were ~100k small strings, each deserialized on main into the
+ * young generation and kept, so the next scavenges copied and promoted all of them (60-97 ms
+ * late turns at the end of a 1M-row open). One string per column per part is one allocation
+ * (large ones go straight to large-object space: nothing to copy); a text is read as a substring
+ * when asked for, short-lived and cheap.
+ */
+export interface TextTable {
+  text: string;
+  ends: Int32Array<ArrayBuffer>;
+}
+
+export const textTableSchema = z
+  .object({ text: z.string(), ends: z.instanceof(Int32Array) })
+  .refine((t) => endsAscendWithin(t.ends, t.text.length), {
+    error: "a text table's ends must ascend within its text",
+  });
+
+/** Offsets ascend from 0 and the last is the text's length (a plain loop: 50k ends a part). */
+function endsAscendWithin(ends: Int32Array, length: number): boolean {
+  let previous = 0;
+  for (let i = 0; i < ends.length; i++) {
+    const end = ends[i] as number;
+    if (end < previous) return false;
+    previous = end;
+  }
+  return previous === length;
+}
+
+export function textTable(values: readonly string[]): TextTable {
+  const ends = new Int32Array(values.length);
+  let at = 0;
+  for (let i = 0; i < values.length; i++) {
+    at += (values[i] as string).length;
+    ends[i] = at;
+  }
+  return { text: values.join(''), ends };
+}
+
+/** Text `i` of a table (the caller keeps i within 0..ends.length - 1). */
+export function textAt(table: TextTable, i: number): string {
+  const end = table.ends[i];
+  if (end === undefined) throw new RangeError(`packed text ${i} is missing`);
+  return table.text.slice(i === 0 ? 0 : (table.ends[i - 1] as number), end);
+}
+
+/** Texts `from` to `to` - 1 of a table, as a table of their own (the worker sends it in parts). */
+export function sliceTextTable(table: TextTable, from: number, to: number): TextTable {
+  const start = from === 0 ? 0 : (table.ends[from - 1] as number);
+  const ends = table.ends.slice(from, to);
+  for (let i = 0; i < ends.length; i++) ends[i] = (ends[i] as number) - start;
+  const end = to <= from ? start : (table.ends[to - 1] as number);
+  return { text: table.text.slice(start, end), ends };
+}
+
+/** Tables joined into one, in steps (the purchases' ~600k strings from 20 parts at 1M rows). */
+export function* joinTextTablesSteps(tables: readonly TextTable[]): Steps<TextTable> {
+  let size = 0;
+  for (const t of tables) size += t.ends.length;
+  const ends = new Int32Array(size);
+  let at = 0;
+  let chars = 0;
+  for (const t of tables) {
+    for (let i = 0; i < t.ends.length; i++) ends[at + i] = (t.ends[i] as number) + chars;
+    at += t.ends.length;
+    chars += t.text.length;
+    yield;
+  }
+  return { text: tables.map((t) => t.text).join(''), ends };
+}
+
+/** Every text of a table as a string[] (tests, small tables). */
+export function textsOf(table: TextTable): string[] {
+  const out = new Array<string>(table.ends.length);
+  for (let i = 0; i < table.ends.length; i++) out[i] = textAt(table, i);
+  return out;
+}
+
 export const PURCHASE_FIELDS = 7; // transaction, user, purchasedAt, currency, store, notes, itemCount
 export const ITEM_FIELDS = 4; // row, sku, quantity, notes
 export const NULL_REF = -1;
 export const ABSENT_REF = -2; // PurchaseItem.notes is optional: keep "absent" apart from null
 
 export interface PackedPurchases {
-  strings: string[];
+  /** The distinct strings the int fields refer to, joined (TextTable, issue 18). */
+  strings: TextTable;
   purchaseInts: Int32Array<ArrayBuffer>;
   totals: Float64Array<ArrayBuffer>;
   itemInts: Int32Array<ArrayBuffer>;
@@ -32,7 +113,7 @@ export interface PackedPurchases {
 
 export const packedPurchasesSchema = z
   .object({
-    strings: z.array(z.string()),
+    strings: textTableSchema,
     purchaseInts: z.instanceof(Int32Array),
     totals: z.instanceof(Float64Array),
     itemInts: z.instanceof(Int32Array),
@@ -64,6 +145,10 @@ export class StringTable {
   add(value: string): number {
     this.strings.push(value);
     return this.strings.length - 1;
+  }
+  /** The strings joined, as they are sent and kept (one string instead of one per entry). */
+  table(): TextTable {
+    return textTable(this.strings);
   }
 }
 
@@ -117,16 +202,14 @@ export function* packPurchasesSteps(
       item++;
     }
   }
-  return { strings: table.strings, purchaseInts, totals, itemInts, prices };
+  return { strings: table.table(), purchaseInts, totals, itemInts, prices };
 }
 
-export function stringAt(strings: readonly string[], i: number): string {
-  const s = strings[i];
-  if (s === undefined) throw new RangeError(`packed string ${i} is missing`);
-  return s;
+export function stringAt(strings: TextTable, i: number): string {
+  return textAt(strings, i);
 }
 
-function optionalAt(strings: readonly string[], i: number): string | null {
+function optionalAt(strings: TextTable, i: number): string | null {
   return i < 0 ? null : stringAt(strings, i);
 }
 
@@ -196,12 +279,12 @@ export function purchaseAt(packed: PackedPurchases, index: number, firstItem: nu
 /**
  * One column of raw rows, dictionary-encoded: each distinct text once, and a code per row.
  * Most columns repeat (ids, dates, amounts, currencies, empty notes; a transaction's rows share
- * its number), so at 1M rows this sends ~2M strings instead of 10M: main deserializes each part
- * in a fraction of the time, and the rows it keeps share one string per distinct text (~250 MB
- * less on main at 1M rows, issue 18).
+ * its number), so at 1M rows this sends ~2M texts instead of 10M: main deserializes each part
+ * in a fraction of the time, and the rows it keeps share one copy of each distinct text (~250 MB
+ * less on main at 1M rows, issue 18). The distinct texts travel joined (TextTable).
  */
 export interface PackedColumn {
-  values: string[];
+  values: TextTable;
   codes: Int32Array<ArrayBuffer>;
 }
 
@@ -212,13 +295,13 @@ export interface PackedRawRows {
 }
 
 const packedColumnSchema = z.object({
-  values: z.array(z.string()),
+  values: textTableSchema,
   codes: z.instanceof(Int32Array),
 });
 
 /** Every code names one of its column's values (checked in a plain loop: 500k codes a part). */
-function codesInRange(column: { values: readonly string[]; codes: Int32Array }): boolean {
-  const size = column.values.length;
+function codesInRange(column: { values: TextTable; codes: Int32Array }): boolean {
+  const size = column.values.ends.length;
   const codes = column.codes;
   for (let i = 0; i < codes.length; i++) {
     const code = codes[i] as number;
@@ -257,7 +340,7 @@ function packColumn(rawRows: readonly RawRow[], column: CanonicalColumn): Packed
     }
     codes[i] = previousCode;
   }
-  return { values, codes };
+  return { values: textTable(values), codes };
 }
 
 export function packRawRows(rawRows: readonly RawRow[]): PackedRawRows {
@@ -275,7 +358,8 @@ export function* unpackRawRowsSteps(packed: PackedRawRows): Steps<RawRow[]> {
   const out: RawRow[] = new Array<RawRow>(packed.rows.length);
   const columns = CANONICAL_COLUMNS.map((name, c) => ({
     name,
-    values: packed.columns[c]?.values ?? [],
+    // The rows as objects keep their texts: read each distinct text once, not once per row.
+    values: packed.columns[c] ? textsOf(packed.columns[c].values) : [],
     codes: packed.columns[c]?.codes ?? new Int32Array(0),
   }));
   for (let i = 0; i < packed.rows.length; i++) {
@@ -357,13 +441,19 @@ export function packIssues(list: readonly RowError[]): PackedIssues {
   return packed;
 }
 
+function nameAt(names: readonly string[], i: number): string {
+  const name = names[i];
+  if (name === undefined) throw new RangeError(`packed column name ${i} is missing`);
+  return name;
+}
+
 export function unpackIssues(packed: PackedIssues): RowError[] {
   const out: RowError[] = [];
   for (let i = 0; i < packed.rows.length; i++) {
     const column = packed.columns[i] as number;
     const base: RowError = {
       row: packed.rows[i] as number,
-      column: column < 0 ? null : stringAt(packed.columnNames, column),
+      column: column < 0 ? null : nameAt(packed.columnNames, column),
       code: ERROR_CODES[packed.codes[i] as number] ?? 'malformed_csv',
       message: packed.messages[i] ?? '',
       value: packed.values[i] ?? null,
@@ -389,6 +479,9 @@ export function transferables(
   for (const p of issues) {
     list.push(p.rows.buffer, p.codes.buffer, p.columns.buffer, p.severities.buffer);
   }
-  if (raw) list.push(raw.rows.buffer, ...raw.columns.map((c) => c.codes.buffer));
+  if (raw) {
+    list.push(raw.rows.buffer);
+    for (const c of raw.columns) list.push(c.codes.buffer, c.values.ends.buffer);
+  }
   return list;
 }

@@ -1,4 +1,4 @@
-import { packRawRows, type PackedRawRows } from './packed-report';
+import { packRawRows, textAt, type PackedRawRows, type TextTable } from './packed-report';
 import { runSteps, STEP_SIZE, type Steps } from './steps';
 import { CANONICAL_COLUMNS, type CanonicalColumn, type RawRow } from './types';
 
@@ -31,13 +31,30 @@ interface Columns {
   readonly rows: Int32Array;
   /** Per column, a code per base index into `values` of that column. */
   readonly codes: readonly Int32Array[];
-  /**
-   * Per column, the distinct texts. Append-only and shared by every store of a file: a fold
-   * appends the texts it needs, and older stores never read past what existed when they were
-   * made.
-   */
-  readonly values: readonly string[][];
+  /** Per column, the distinct texts: code `i` is text `i`. */
+  readonly values: readonly ColumnTexts[];
   readonly foldAt: number;
+}
+
+/**
+ * A column's distinct texts: the parsed ones joined into one string (packed-report.ts'
+ * TextTable: one allocation per column instead of a string per distinct text, which the young
+ * generation's collections copied, issue 18), then the texts folds added. `added` is
+ * append-only and shared by every store of a file: a fold appends the texts it needs, and older
+ * stores never read past what existed when they were made.
+ */
+interface ColumnTexts {
+  readonly parsed: TextTable;
+  readonly added: string[];
+}
+
+function textOf(texts: ColumnTexts, code: number): string {
+  const parsed = texts.parsed.ends.length;
+  return code < parsed ? textAt(texts.parsed, code) : (texts.added[code - parsed] as string);
+}
+
+function textCount(texts: ColumnTexts): number {
+  return texts.parsed.ends.length + texts.added.length;
 }
 
 const NO_DELETIONS = new Int32Array(0);
@@ -69,28 +86,52 @@ export class RowStore {
     for (const part of parts) total += part.rows.length;
     const rows = new Int32Array(total);
     const codes = CANONICAL_COLUMNS.map(() => new Int32Array(total));
-    const values = CANONICAL_COLUMNS.map((): string[] => []);
+    // Per column: its distinct texts in all parts (a part without the column has one: '').
+    const sizes = CANONICAL_COLUMNS.map((_, c) => {
+      let size = 0;
+      for (const part of parts) size += part.columns[c]?.values.ends.length ?? 1;
+      return size;
+    });
+    const ends = sizes.map((size) => new Int32Array(size));
+    const texts = CANONICAL_COLUMNS.map((): string[] => []);
+    const distinct = CANONICAL_COLUMNS.map(() => 0);
+    const length = CANONICAL_COLUMNS.map(() => 0);
     let at = 0;
     for (const part of parts) {
       rows.set(part.rows, at);
       for (let c = 0; c < COLUMN_COUNT; c++) {
         const column = part.columns[c];
         const into = codes[c] as Int32Array;
-        const dictionary = values[c] as string[];
+        const offset = distinct[c] as number;
+        const chars = length[c] as number;
+        const joinedEnds = ends[c] as Int32Array;
         if (!column) {
           // A part without this column (never sent by the worker): every cell empty.
-          into.fill(dictionary.length, at, at + part.rows.length);
-          dictionary.push('');
+          into.fill(offset, at, at + part.rows.length);
+          joinedEnds[offset] = chars;
+          distinct[c] = offset + 1;
           continue;
         }
-        const offset = dictionary.length;
-        for (let i = 0; i < column.values.length; i++) dictionary.push(column.values[i] as string);
         const from = column.codes;
         if (offset === 0) into.set(from, at);
         else for (let i = 0; i < from.length; i++) into[at + i] = (from[i] as number) + offset;
+        const partEnds = column.values.ends;
+        for (let i = 0; i < partEnds.length; i++) {
+          joinedEnds[offset + i] = (partEnds[i] as number) + chars;
+        }
+        (texts[c] as string[]).push(column.values.text);
+        distinct[c] = offset + partEnds.length;
+        length[c] = chars + column.values.text.length;
         yield;
       }
       at += part.rows.length;
+    }
+    const values: ColumnTexts[] = [];
+    for (let c = 0; c < COLUMN_COUNT; c++) {
+      // One flat string per column (tens of MB at 1M rows: a copy of a few ms).
+      const text = (texts[c] as string[]).join('');
+      values.push({ parsed: { text, ends: ends[c] as Int32Array<ArrayBuffer> }, added: [] });
+      yield;
     }
     return new RowStore(
       { rows, codes, values, foldAt: options.foldAt ?? FOLD_AT },
@@ -145,9 +186,10 @@ export class RowStore {
   private cellAt(index: number, column: number): string {
     const edited = this.edited.get(index);
     if (edited) return edited.cells[CANONICAL_COLUMNS[column] as CanonicalColumn];
-    return (this.base.values[column] as string[])[
-      (this.base.codes[column] as Int32Array)[index] as number
-    ] as string;
+    return textOf(
+      this.base.values[column] as ColumnTexts,
+      (this.base.codes[column] as Int32Array)[index] as number,
+    );
   }
 
   /** The row at a position, made on demand (an edited row is the same object each time). */
@@ -162,9 +204,10 @@ export class RowStore {
     const cells = {} as Record<CanonicalColumn, string>;
     const { codes, values } = this.base;
     for (let c = 0; c < COLUMN_COUNT; c++) {
-      cells[CANONICAL_COLUMNS[c] as CanonicalColumn] = (values[c] as string[])[
-        (codes[c] as Int32Array)[index] as number
-      ] as string;
+      cells[CANONICAL_COLUMNS[c] as CanonicalColumn] = textOf(
+        values[c] as ColumnTexts,
+        (codes[c] as Int32Array)[index] as number,
+      );
     }
     return { row: this.base.rows[index] as number, cells };
   }
@@ -250,9 +293,9 @@ export class RowStore {
   *positionsWhereSteps(column: CanonicalColumn, test: (value: string) => boolean): Steps<number[]> {
     const c = COLUMN_INDEX.get(column) ?? -1;
     const codes = this.base.codes[c] as Int32Array;
-    const values = this.base.values[c] as string[];
+    const values = this.base.values[c] as ColumnTexts;
     // Per distinct text: 0 not tested yet, 1 passes, 2 fails.
-    const verdicts = new Uint8Array(values.length);
+    const verdicts = new Uint8Array(textCount(values));
     const edited = this.edited;
     const out: number[] = [];
     let position = 0;
@@ -264,7 +307,7 @@ export class RowStore {
         const code = codes[index] as number;
         let verdict = verdicts[code] as number;
         if (verdict === 0) {
-          verdict = test(values[code] as string) ? 1 : 2;
+          verdict = test(textOf(values, code)) ? 1 : 2;
           verdicts[code] = verdict;
         }
         pass = verdict === 1;
@@ -285,18 +328,18 @@ export class RowStore {
   ): (position: number) => boolean {
     const c = COLUMN_INDEX.get(column) ?? -1;
     const codes = this.base.codes[c] as Int32Array;
-    const values = this.base.values[c] as string[];
+    const values = this.base.values[c] as ColumnTexts;
     let verdicts: Uint8Array | null = null;
     return (position) => {
       this.checkPosition(position);
       const index = this.baseIndex(position);
       const row = this.edited.size > 0 ? this.edited.get(index) : undefined;
       if (row) return test(row.cells[column]);
-      verdicts ??= new Uint8Array(values.length);
+      verdicts ??= new Uint8Array(textCount(values));
       const code = codes[index] as number;
       let verdict = verdicts[code] as number;
       if (verdict === 0) {
-        verdict = test(values[code] as string) ? 1 : 2;
+        verdict = test(textOf(values, code)) ? 1 : 2;
         verdicts[code] = verdict;
       }
       return verdict === 1;
@@ -373,18 +416,18 @@ function* foldSteps(
   const codes = base.codes.slice();
   for (let c = 0; c < COLUMN_COUNT; c++) {
     const name = CANONICAL_COLUMNS[c] as CanonicalColumn;
-    const values = base.values[c] as string[];
+    const values = base.values[c] as ColumnTexts;
     const before = base.codes[c] as Int32Array;
     let copy: Int32Array | null = null;
     const added = new Map<string, number>();
     const write = (index: number, value: string): void => {
       const current = copy ?? before;
-      if (values[current[index] as number] === value) return;
+      if (textOf(values, current[index] as number) === value) return;
       copy ??= before.slice();
       let code = added.get(value);
       if (code === undefined) {
-        code = values.length;
-        values.push(value);
+        code = textCount(values);
+        values.added.push(value);
         added.set(value, code);
       }
       copy[index] = code;

@@ -4,10 +4,13 @@ import { Worker } from 'node:worker_threads';
 import { z } from 'zod';
 import { parseOptionsSchema } from '../../../shared/domain/parse-options';
 import {
+  joinTextTablesSteps,
   packedIssuesSchema,
   packedPurchasesSchema,
   packedRawRowsSchema,
   type PackedRawRows,
+  type TextTable,
+  textTableSchema,
   unpackIssues,
   unpackPurchasesSteps,
   unpackRawRows,
@@ -15,7 +18,7 @@ import {
 } from '../../../shared/domain/packed-report';
 import { PurchaseList } from '../../../shared/domain/purchase-list';
 import { RowStore } from '../../../shared/domain/row-store';
-import { concatSteps, type Steps } from '../../../shared/domain/steps';
+import { type Steps } from '../../../shared/domain/steps';
 import { runSliced } from '../run-sliced';
 import { PARSE_WORKER_LIMITS } from './worker-limits';
 import { importReportSchema } from '../../../shared/domain/report-schema';
@@ -92,7 +95,7 @@ const rowsMessageSchema = z.object({
 const stringsMessageSchema = z.object({
   type: z.literal('strings'),
   jobId: z.number().int(),
-  strings: z.array(z.string()),
+  strings: textTableSchema,
 });
 
 const errorMessageSchema = z.object({
@@ -281,7 +284,7 @@ function abortError(path: string): DOMException {
  */
 async function unpackDone(
   message: Extract<WorkerMessage, { type: 'done' }>,
-  parts: { rows: readonly PackedRawRows[]; strings: readonly string[][] },
+  parts: { rows: readonly PackedRawRows[]; strings: readonly TextTable[] },
   path: string,
   signal: AbortSignal | undefined,
   keepRows: KeepRows,
@@ -296,7 +299,9 @@ async function unpackDone(
   // The big parts in slices (electron/core/run-sliced.ts): main serves its window in between.
   const sliced = <T>(steps: Steps<T>): Promise<T> => runSliced(steps, signal ? { signal } : {});
   const strings =
-    parts.strings.length > 0 ? await sliced(concatSteps(parts.strings)) : message.purchases.strings;
+    parts.strings.length > 0
+      ? await sliced(joinTextTablesSteps(parts.strings))
+      : message.purchases.strings;
   const packed = { ...message.purchases, strings };
   if (keepRows === 'packed') {
     // Rows and purchases stay packed: no RawRow or Purchase objects on main's heap (issue 18).
@@ -382,7 +387,7 @@ export async function parseCsvFile(
         if (!settled) worker.postMessage({ type: 'next', jobId });
       });
     };
-    const stringParts: string[][] = [];
+    const stringParts: TextTable[] = [];
     let settled = false;
     const settle = (reusable: boolean, outcome: () => void): void => {
       if (settled) return;

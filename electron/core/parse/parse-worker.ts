@@ -1,6 +1,12 @@
 import { parentPort } from 'node:worker_threads';
 import { RecordAnalyser } from '../../../shared/domain/analyse';
-import { packIssues, packRawRows, transferables } from '../../../shared/domain/packed-report';
+import {
+  packIssues,
+  packRawRows,
+  sliceTextTable,
+  textTable,
+  transferables,
+} from '../../../shared/domain/packed-report';
 import { sniffFile } from '../sources/sniff';
 import { sourceFor } from '../sources/sources';
 import {
@@ -93,19 +99,20 @@ export function runParseJob(
             const part = packRawRows(rawRows.slice(from, from + ROWS_PER_PART));
             outbox.push({
               message: { type: 'rows', jobId, rows: part },
-              transfer: [part.rows.buffer],
+              transfer: [
+                part.rows.buffer,
+                ...part.columns.flatMap((c) => [c.codes.buffer, c.values.ends.buffer]),
+              ],
             });
           }
         }
         // The purchases' string table (ids, transaction numbers) too: ~1M strings at 1M rows.
-        for (let from = 0; from < purchases.strings.length; from += ROWS_PER_PART) {
+        // Joined (TextTable): main keeps one string per part, not ~50k (issue 18).
+        for (let from = 0; from < purchases.strings.ends.length; from += ROWS_PER_PART) {
+          const strings = sliceTextTable(purchases.strings, from, from + ROWS_PER_PART);
           outbox.push({
-            message: {
-              type: 'strings',
-              jobId,
-              strings: purchases.strings.slice(from, from + ROWS_PER_PART),
-            },
-            transfer: [],
+            message: { type: 'strings', jobId, strings },
+            transfer: [strings.ends.buffer],
           });
         }
         outbox.push({
@@ -113,7 +120,7 @@ export function runParseJob(
             type: 'done',
             jobId,
             report: { ...report, purchases: [], errors: [], warnings: [] },
-            purchases: { ...purchases, strings: [] },
+            purchases: { ...purchases, strings: textTable([]) },
             errors,
             warnings,
             stats: {
