@@ -445,7 +445,8 @@ function* foldSteps(
   return { rows: base.rows, codes, values: base.values, foldAt: base.foldAt };
 }
 
-function lowerBound(list: Int32Array, value: number): number {
+/** The first index of an ascending list whose value is not below `value` (its length if none). */
+export function lowerBound(list: ArrayLike<number>, value: number): number {
   let lo = 0;
   let hi = list.length;
   while (lo < hi) {

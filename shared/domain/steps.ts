@@ -16,21 +16,3 @@ export function runSteps<T>(steps: Steps<T>): T {
     if (next.done) return next.value;
   }
 }
-
-/** Arrays joined into one, in steps (1M strings from 20 parts: `flat()` ran ~0.1-0.4 s at once). */
-export function* concatSteps<T>(parts: readonly (readonly T[])[]): Steps<T[]> {
-  let size = 0;
-  for (const part of parts) size += part.length;
-  // Sized up front: grown by push, each bigger copy was new memory for main's young generation
-  // to copy again (bench:ui's late turns while joining ~600k strings, issue 18).
-  const out = new Array<T>(size);
-  let at = 0;
-  for (const part of parts) {
-    for (let i = 0; i < part.length; i++) {
-      if (i % (STEP_SIZE * 8) === STEP_SIZE * 8 - 1) yield;
-      out[at++] = part[i] as T;
-    }
-    yield;
-  }
-  return out;
-}

@@ -6,7 +6,7 @@ import {
 import { mergeKeyResolutions } from '../../../../shared/domain/natural-keys';
 import { applyReferenceCheckSteps } from '../../../../shared/domain/reference-check-steps';
 import type { PurchaseList } from '../../../../shared/domain/purchase-list';
-import type { RowStore } from '../../../../shared/domain/row-store';
+import { lowerBound, type RowStore } from '../../../../shared/domain/row-store';
 import { runSteps, STEP_SIZE, type Steps } from '../../../../shared/domain/steps';
 import { wrongMerchantSignal, type ForeignIds } from '../../../../shared/domain/wrong-merchant';
 import { CANONICAL_COLUMNS } from '../../../../shared/domain/types';
@@ -638,17 +638,6 @@ export function* deriveSteps(state: SessionState): Steps<Derived> {
     errorRowCount,
     foreignIds: wrongMerchantSignal(ids, state.reference),
   };
-}
-
-function lowerBound(list: readonly number[], value: number): number {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if ((list[mid] as number) < value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** Merges a new answer for `asked` ids into what the database said before. */
