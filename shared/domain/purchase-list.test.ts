@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { packPurchases } from './packed-report';
 import { PurchaseList } from './purchase-list';
 import { runSteps } from './steps';
+import { purchaseStats } from './summary';
 import type { Purchase } from './types';
 
 // Issue 18: the session keeps its purchases packed. Property: every way of reading a list, and
@@ -106,6 +107,45 @@ describe('PurchaseList', () => {
             expect(runSteps(again.mergeSteps([], added)).toArray()).toEqual(
               [...added].sort((a, b) => (a.rows[0] ?? 0) - (b.rows[0] ?? 0)),
             );
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('gives the summary the first and last purchase time as the texts order them', () => {
+    fc.assert(
+      fc.property(
+        purchasesArb,
+        fc.array(fc.integer({ min: 0, max: 5_000_000 }), { minLength: 1, maxLength: 30 }),
+        fc.array(fc.integer({ min: 0, max: 200 }), { maxLength: 5 }),
+        (purchases, minutes, addedRows) => {
+          const at = (n: number): string =>
+            new Date(
+              Date.UTC(2026, 0, 1) + (minutes[n % minutes.length] ?? 0) * 60_000,
+            ).toISOString();
+          const timed = purchases.map((p, n) => ({ ...p, purchasedAt: at(n) }));
+          const added = addedRows.map((row, n) => ({
+            ...purchase(100 + n, [row, row + 1], []),
+            purchasedAt: at(n + 7),
+          }));
+          const expected = (list: readonly Purchase[]) => {
+            const texts = list.map((p) => p.purchasedAt).sort();
+            return [texts[0] ?? null, texts.at(-1) ?? null];
+          };
+          for (const list of both(timed)) {
+            const merged = runSteps(list.mergeSteps([...timed.keys()], added));
+            for (const l of [list, merged, list]) {
+              const stats = purchaseStats(l);
+              expect([stats.firstPurchasedAt, stats.lastPurchasedAt]).toEqual(
+                expected(l.toArray()),
+              );
+              const part = purchaseStats(l, 1, 4);
+              expect([part.firstPurchasedAt, part.lastPurchasedAt]).toEqual(
+                expected(l.toArray().slice(1, 4)),
+              );
+            }
           }
         },
       ),

@@ -37,18 +37,27 @@ export function purchaseStats(
     firstPurchasedAt: null,
     lastPurchasedAt: null,
   };
+  // Compared as instants (purchasedAt is ISO 8601 UTC of one shape: equal instants, equal texts);
+  // only the first and the last are read as text.
+  let first = -1;
+  let last = -1;
+  let firstMs = Infinity;
+  let lastMs = -Infinity;
   for (let i = from; i < end; i++) {
     stats.items += list.itemCount(i);
     stats.totalAmountCents += list.totalAmountCents(i);
-    // ISO 8601 UTC strings of one shape order the same as the instants they name.
-    const at = list.purchasedAt(i);
-    if (stats.firstPurchasedAt === null || at < stats.firstPurchasedAt) {
-      stats.firstPurchasedAt = at;
+    const ms = list.purchasedAtMs(i);
+    if (ms < firstMs) {
+      firstMs = ms;
+      first = i;
     }
-    if (stats.lastPurchasedAt === null || at > stats.lastPurchasedAt) {
-      stats.lastPurchasedAt = at;
+    if (ms > lastMs) {
+      lastMs = ms;
+      last = i;
     }
   }
+  if (first >= 0) stats.firstPurchasedAt = list.purchasedAt(first);
+  if (last >= 0) stats.lastPurchasedAt = list.purchasedAt(last);
   return stats;
 }
 
