@@ -94,27 +94,13 @@ async function distinctValues(batchId: string): Promise<{ lists: string[]; rows:
   };
 }
 
-/** begin, then each run of `size` rows as a chunk, splitting purchases where they fall. */
+/** begin + stage with chunks cut every `size` rows, splitting purchases across chunks. */
 async function stageSplit(rows: readonly StagedRow[], size: number): Promise<string> {
-  const chunks: StagedRow[][] = [];
-  for (let i = 0; i < rows.length; i += size) chunks.push(rows.slice(i, i + size));
-  const batch = await db.rpc.call('import_begin_batch', {
-    p_merchant_id: merchant.merchantId,
-    p_idempotency_key: randomUUID(),
-    p_name: null,
-    p_file_name: 'split.csv',
-    p_file_sha256: null,
-    p_total_rows: rows.length,
-    p_chunk_count: chunks.length,
+  const staged = await beginAndStage(db.rpc, merchant, rows, {
+    splitEvery: size,
+    fileName: 'split.csv',
   });
-  for (const [chunkNo, chunk] of chunks.entries()) {
-    await db.rpc.call('import_stage_chunk', {
-      p_batch_id: batch.id,
-      p_chunk_no: chunkNo,
-      p_rows: chunk,
-    });
-  }
-  return batch.id;
+  return staged.batchId;
 }
 
 function row(over: Partial<StagedRow> & { row: number; transaction_number: string }): StagedRow {

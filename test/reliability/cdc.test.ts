@@ -379,25 +379,12 @@ function record(batch: TrackedBatch, outcome: 'completed' | 'refused'): void {
 
 /** begin + stage with chunks cut every `size` rows, splitting purchases across chunks. */
 async function beginAndStageSplit(rows: readonly StagedRow[], size: number): Promise<string> {
-  const chunks: StagedRow[][] = [];
-  for (let i = 0; i < rows.length; i += size) chunks.push(rows.slice(i, i + size));
-  const batch = await db.rpc.call('import_begin_batch', {
-    p_merchant_id: merchant.merchantId,
-    p_idempotency_key: randomUUID(),
-    p_name: 'split purchases',
-    p_file_name: 'split.csv',
-    p_file_sha256: null,
-    p_total_rows: rows.length,
-    p_chunk_count: chunks.length,
+  const staged = await beginAndStage(db.rpc, merchant, rows, {
+    name: 'split purchases',
+    splitEvery: size,
+    fileName: 'split.csv',
   });
-  for (const [chunkNo, chunk] of chunks.entries()) {
-    await db.rpc.call('import_stage_chunk', {
-      p_batch_id: batch.id,
-      p_chunk_no: chunkNo,
-      p_rows: chunk,
-    });
-  }
-  return batch.id;
+  return staged.batchId;
 }
 
 /** A transport that, once per named function, lets the call land and then loses its answer. */

@@ -132,14 +132,30 @@ export function chunkRows(rows: readonly StagedRow[], size = 5_000): StagedRow[]
   return chunks;
 }
 
+/** Chunks of `size` rows each, cut where they fall: a purchase may span two chunks. */
+function splitRows(rows: readonly StagedRow[], size: number): StagedRow[][] {
+  const chunks: StagedRow[][] = [];
+  for (let i = 0; i < rows.length; i += size) chunks.push(rows.slice(i, i + size));
+  return chunks;
+}
+
 /** begin + stage every chunk; returns the batch id and each staging call's duration in ms. */
 export async function beginAndStage(
   rpc: ImportRpc,
   merchant: SeededMerchant,
   rows: readonly StagedRow[],
-  options: { name?: string; chunkSize?: number; key?: string; fileName?: string } = {},
+  options: {
+    name?: string;
+    chunkSize?: number;
+    /** Cut a chunk every this many rows, splitting purchases where they fall (instead of chunkSize). */
+    splitEvery?: number;
+    key?: string;
+    fileName?: string;
+  } = {},
 ): Promise<{ batchId: string; stageMs: number[]; chunks: StagedRow[][] }> {
-  const chunks = chunkRows(rows, options.chunkSize ?? 5_000);
+  const chunks = options.splitEvery
+    ? splitRows(rows, options.splitEvery)
+    : chunkRows(rows, options.chunkSize ?? 5_000);
   const batch = await rpc.call('import_begin_batch', {
     p_merchant_id: merchant.merchantId,
     p_idempotency_key: options.key ?? randomUUID(),
