@@ -7,6 +7,7 @@ const code = await runCli(process.argv.slice(2), {
   stderr: (text) => process.stderr.write(text),
   stderrIsTty: process.stderr.isTTY === true,
   env: process.env,
+  endsAfterCommand: true,
 });
 // Exit explicitly once the output is flushed: a command is done when it has answered, whatever
 // handles (pool timers, a sandbox server's pipes) are still open.
