@@ -104,6 +104,11 @@ describe('packed report', () => {
       expect(parts.every((p) => textTableSchema.safeParse(p).success)).toBe(true);
       expect(textsOf(runSteps(joinTextTablesSteps(parts)))).toEqual(texts);
     }
+    // Parts longer than one step of shifting (issue 18: the offsets are shifted in pieces).
+    const many = Array.from({ length: 70_000 }, (_, i) => `t${i}`);
+    const big = textTable(many);
+    const bigParts = [0, 30_000, 60_000].map((from) => sliceTextTable(big, from, from + 30_000));
+    expect(textsOf(runSteps(joinTextTablesSteps(bigParts)))).toEqual(many);
     const negative = { text: '', ends: Int32Array.from([-1, 0]) };
     expect(textTableSchema.safeParse(negative).success).toBe(false);
     const packed = packRawRows(rawRows);

@@ -102,6 +102,25 @@ describe('RowStore', () => {
     );
   });
 
+  it('joins parts longer than one step of shifting (codes and texts past 16,384 per part)', () => {
+    // Parts of 40,000 rows with ~20,000 distinct texts each: the codes and the ends of every
+    // part after the first are shifted in several pieces (issue 18's sliced join).
+    const rows: RawRow[] = [];
+    for (let i = 0; i < 100_000; i++) {
+      rows.push(
+        rowOf(i + 2, { transaction_number: `T${i >> 1}`, quantity: String(i % 7), notes: '' }),
+      );
+    }
+    const parts = [0, 40_000, 80_000].map((from) => packRawRows(rows.slice(from, from + 40_000)));
+    const store = RowStore.fromPacked(parts);
+    expect(store.length).toBe(rows.length);
+    for (const i of [0, 16_383, 16_384, 39_999, 40_000, 56_385, 79_999, 80_000, 99_999]) {
+      expect(store.at(i)).toEqual(rows[i]);
+    }
+    const found = store.positionsWhere('transaction_number', (t) => t === 'T28192');
+    expect(found).toEqual([56_384, 56_385]);
+  });
+
   it('edits and deletes as an array would, keeps every earlier state as it was, folded or not', () => {
     fc.assert(
       fc.property(

@@ -1,4 +1,10 @@
-import { packRawRows, textAt, type PackedRawRows, type TextTable } from './packed-report';
+import {
+  packRawRows,
+  shiftInto,
+  textAt,
+  type PackedRawRows,
+  type TextTable,
+} from './packed-report';
 import { runSteps, STEP_SIZE, type Steps } from './steps';
 import { CANONICAL_COLUMNS, type CanonicalColumn, type RawRow } from './types';
 
@@ -24,6 +30,8 @@ const COLUMN_INDEX: ReadonlyMap<CanonicalColumn, number> = new Map(
 );
 /** Edited rows kept as objects before they are folded into the columns. */
 const FOLD_AT = 4096;
+/** Codes or ends shifted per step when parts are joined (~0.1-0.5 ms of plain loop). */
+const SHIFT_PIECE = 16_384;
 
 /** The rows as parsed, plus the columns later folds rewrote. */
 interface Columns {
@@ -77,7 +85,13 @@ export class RowStore {
     return runSteps(RowStore.fromPackedSteps(parts, options));
   }
 
-  /** fromPacked in steps: main joins 1M rows' codes in slices (electron/core/run-sliced.ts). */
+  /**
+   * fromPacked in steps: main joins 1M rows' codes in slices (electron/core/run-sliced.ts). Each
+   * column's code array (4 MB at 1M rows) is made in the step that first fills it, not all 13 in
+   * the first step, and the codes and ends are shifted by plain functions in pieces of
+   * SHIFT_PIECE: a loop inside a generator runs unoptimized the first time (bench:ui's late
+   * turns at an open's end had 20 ms of this generator's offsets and ~50 MB allocated at once).
+   */
   static *fromPackedSteps(
     parts: readonly PackedRawRows[],
     options: { foldAt?: number } = {},
@@ -85,22 +99,28 @@ export class RowStore {
     let total = 0;
     for (const part of parts) total += part.rows.length;
     const rows = new Int32Array(total);
-    const codes = CANONICAL_COLUMNS.map(() => new Int32Array(total));
+    const codes: Int32Array[] = [];
     // Per column: its distinct texts in all parts (a part without the column has one: '').
     const sizes = CANONICAL_COLUMNS.map((_, c) => {
       let size = 0;
       for (const part of parts) size += part.columns[c]?.values.ends.length ?? 1;
       return size;
     });
-    const ends = sizes.map((size) => new Int32Array(size));
+    const ends: Int32Array[] = [];
     const texts = CANONICAL_COLUMNS.map((): string[] => []);
     const distinct = CANONICAL_COLUMNS.map(() => 0);
     const length = CANONICAL_COLUMNS.map(() => 0);
+    yield;
     let at = 0;
     for (const part of parts) {
       rows.set(part.rows, at);
       for (let c = 0; c < COLUMN_COUNT; c++) {
         const column = part.columns[c];
+        if (codes[c] === undefined) {
+          codes[c] = new Int32Array(total);
+          ends[c] = new Int32Array(sizes[c] as number);
+          yield;
+        }
         const into = codes[c] as Int32Array;
         const offset = distinct[c] as number;
         const chars = length[c] as number;
@@ -113,11 +133,14 @@ export class RowStore {
           continue;
         }
         const from = column.codes;
-        if (offset === 0) into.set(from, at);
-        else for (let i = 0; i < from.length; i++) into[at + i] = (from[i] as number) + offset;
+        for (let i = 0; i < from.length; i += SHIFT_PIECE) {
+          shiftInto(into, at + i, from.subarray(i, i + SHIFT_PIECE), offset);
+          if (i + SHIFT_PIECE < from.length) yield;
+        }
         const partEnds = column.values.ends;
-        for (let i = 0; i < partEnds.length; i++) {
-          joinedEnds[offset + i] = (partEnds[i] as number) + chars;
+        for (let i = 0; i < partEnds.length; i += SHIFT_PIECE) {
+          shiftInto(joinedEnds, offset + i, partEnds.subarray(i, i + SHIFT_PIECE), chars);
+          if (i + SHIFT_PIECE < partEnds.length) yield;
         }
         (texts[c] as string[]).push(column.values.text);
         distinct[c] = offset + partEnds.length;
@@ -130,11 +153,20 @@ export class RowStore {
     for (let c = 0; c < COLUMN_COUNT; c++) {
       // One flat string per column (tens of MB at 1M rows: a copy of a few ms).
       const text = (texts[c] as string[]).join('');
-      values.push({ parsed: { text, ends: ends[c] as Int32Array<ArrayBuffer> }, added: [] });
+      texts[c] = [];
+      values.push({
+        parsed: { text, ends: (ends[c] ?? new Int32Array(0)) as Int32Array<ArrayBuffer> },
+        added: [],
+      });
       yield;
     }
     return new RowStore(
-      { rows, codes, values, foldAt: options.foldAt ?? FOLD_AT },
+      {
+        rows,
+        codes: CANONICAL_COLUMNS.map((_, c) => codes[c] ?? new Int32Array(total)),
+        values,
+        foldAt: options.foldAt ?? FOLD_AT,
+      },
       NO_DELETIONS,
       NO_EDITS,
     );
