@@ -110,6 +110,20 @@ export function shiftInto(into: Int32Array, at: number, from: Int32Array, offset
   for (let i = 0; i < from.length; i++) into[at + i] = (from[i] as number) + offset;
 }
 
+/** Up to this many texts are compared in place; more are read and looked up in the set. */
+export const TEXT_COMPARE_MAX = 64;
+
+/** Texts by their length (a text can only equal one of its own length). */
+export function byLengthOf(texts: Iterable<string>): Map<number, string[]> {
+  const out = new Map<number, string[]>();
+  for (const text of texts) {
+    const same = out.get(text.length);
+    if (same) same.push(text);
+    else out.set(text.length, [text]);
+  }
+  return out;
+}
+
 /** Every text of a table as a string[] (tests, small tables). */
 export function textsOf(table: TextTable): string[] {
   const out = new Array<string>(table.ends.length);

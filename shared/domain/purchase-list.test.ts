@@ -114,6 +114,71 @@ describe('PurchaseList', () => {
     );
   });
 
+  it('finds transaction numbers in place and rows as a lookup of each would, packed, merged or not', () => {
+    fc.assert(
+      fc.property(
+        purchasesArb,
+        fc.array(fc.integer({ min: 0, max: 40 }), { maxLength: 6 }),
+        fc.array(fc.integer({ min: 0, max: 200 }), { maxLength: 3 }),
+        (purchases, picked, addedRows) => {
+          // T1 vs T10-T19: same start, other length; 'T' and '' match nothing packed.
+          const few = new Set([...picked.map((n) => `T${n}`), 'T', '']);
+          const many = new Set([...few, ...Array.from({ length: 70 }, (_, i) => `X${i}`)]);
+          const added = addedRows.map((row, n) => purchase(100 + n, [row, row + 1], []));
+          for (const list of both(purchases)) {
+            const merged = runSteps(
+              list.mergeSteps(
+                purchases.flatMap((_, i) => (i % 3 ? [i] : [])),
+                added,
+              ),
+            );
+            for (const l of [list, merged]) {
+              for (const numbers of [few, many, new Set<string>()]) {
+                const test = l.transactionIn(numbers);
+                const found = l.toArray().map((p) => numbers.has(p.transactionNumber));
+                expect(Array.from({ length: l.length }, (_, i) => test(i))).toEqual(found);
+              }
+              // Rows looked for: some in the file, some between and beyond its rows.
+              for (const rows of [new Set(picked.map((n) => n * 3)), new Set(addedRows)]) {
+                const test = l.rowIn(rows);
+                const found = l.toArray().map((p) => p.rows.some((r) => rows.has(r)));
+                expect(Array.from({ length: l.length }, (_, i) => test(i))).toEqual(found);
+              }
+            }
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('gives references codes that name their text, shared by the lists derived from one', () => {
+    const purchases = Array.from({ length: 12 }, (_, n) => purchase(n, [2 * n + 2, 2 * n + 3], []));
+    const [objects, packed] = both(purchases) as [PurchaseList, PurchaseList];
+    expect(objects.codeSpace).toBeNull();
+    expect(objects.userCode(0)).toBe(-1);
+    expect(objects.skuCode(0, 1)).toBe(-1);
+    const space = packed.codeSpace;
+    const byCode = new Map<number, string>();
+    for (let i = 0; i < packed.length; i++) {
+      const pairs: [number, string][] = [[packed.userCode(i), packed.userId(i)]];
+      for (let k = 0; k < packed.itemCount(i); k++) {
+        pairs.push([packed.skuCode(i, k), packed.skuId(i, k)]);
+      }
+      for (const [code, text] of pairs) {
+        expect(code).toBeGreaterThanOrEqual(0);
+        expect(code).toBeLessThan(space?.size ?? 0);
+        expect(byCode.get(code) ?? text).toBe(text);
+        byCode.set(code, text);
+      }
+    }
+    const merged = runSteps(packed.mergeSteps([0, 2], [purchase(50, [100], [])]));
+    expect(merged.codeSpace).toBe(space);
+    expect(merged.userCode(1)).toBe(packed.userCode(2));
+    expect(merged.userCode(2)).toBe(-1);
+    expect(runSteps(packed.packSteps()).codeSpace).not.toBe(space);
+  });
+
   it('gives the summary the first and last purchase time as the texts order them', () => {
     fc.assert(
       fc.property(

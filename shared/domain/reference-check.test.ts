@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { U1, U2, S1, S2, fourItemsReport } from './four-items.fixture';
 import { packPurchases } from './packed-report';
 import { PurchaseList } from './purchase-list';
-import { applyReferenceCheck, collectReferenceIds } from './reference-check';
+import { applyReferenceCheck, collectReferenceIds, ReferenceJudge } from './reference-check';
+import type { Purchase } from './types';
 import { applyReferenceCheckSteps } from './reference-check-steps';
 import { runSteps } from './steps';
 
@@ -99,5 +100,28 @@ describe('applyReferenceCheckSteps over packed purchases (issue 18)', () => {
       ),
     );
     expect({ ...packed, purchases: packed.purchases.toArray() }).toEqual(expected);
+  });
+
+  it('keeps no verdict by code across lists whose codes differ', () => {
+    // Packed alone, each purchase's SKU gets the same code: S1 in one list, S2 in the other.
+    const judge = new ReferenceJudge(
+      { unknownUserIds: [], unknownSkuIds: [S2], existingTransactions: [] },
+      { skipExisting: false },
+    );
+    const T2 = report.purchases.find((p) => p.transactionNumber === 'T2') as Purchase;
+    const withSku = (skuId: string) =>
+      PurchaseList.fromPacked(
+        packPurchases([{ ...T2, items: T2.items.map((item) => ({ ...item, skuId })) }]),
+      );
+    const known = withSku(S1);
+    const unknown = withSku(S2);
+    expect(known.skuCode(0, 0)).toBe(unknown.skuCode(0, 0));
+    for (const [list, passes] of [
+      [known, true],
+      [unknown, false],
+      [known, true],
+    ] as const) {
+      expect(judge.passes(list, 0)).toBe(passes);
+    }
   });
 });

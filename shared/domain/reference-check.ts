@@ -2,7 +2,7 @@ import { sortIssues } from './sort-issues';
 import { runSteps, STEP_SIZE, type Steps } from './steps';
 import { summarize } from './summary';
 import { describeCandidates, resolvedKeys, skuKeyOf, userKeyOf } from './natural-keys';
-import { PurchaseList } from './purchase-list';
+import { PurchaseList, type CodeSpace } from './purchase-list';
 import type {
   AppliedReferenceCheck,
   ImportReport,
@@ -48,12 +48,29 @@ export function* collectReferenceIdsSteps(
   const skus = new Set<string>();
   const transactions = new DistinctList();
   const purchases = report.purchases;
+  // A packed purchase's references by code: each code's text is added the first time the code is
+  // met, not looked up in the set for each of 1M items (issue 18: after every edit).
+  const space = purchases.codeSpace;
+  const seenUsers = new Uint8Array(space?.size ?? 0);
+  const seenSkus = new Uint8Array(space?.size ?? 0);
   for (let i = 0; i < purchases.length; i++) {
     if (i % STEP_SIZE === STEP_SIZE - 1) yield;
-    users.add(purchases.userId(i));
+    const userCode = purchases.userCode(i);
+    if (userCode < 0) users.add(purchases.userId(i));
+    else if (seenUsers[userCode] === 0) {
+      seenUsers[userCode] = 1;
+      users.add(purchases.userId(i));
+    }
     if (withTransactions) transactions.add(purchases.transactionNumber(i));
     const items = purchases.itemCount(i);
-    for (let k = 0; k < items; k++) skus.add(purchases.skuId(i, k));
+    for (let k = 0; k < items; k++) {
+      const skuCode = purchases.skuCode(i, k);
+      if (skuCode < 0) skus.add(purchases.skuId(i, k));
+      else if (seenSkus[skuCode] === 0) {
+        seenSkus[skuCode] = 1;
+        skus.add(purchases.skuId(i, k));
+      }
+    }
   }
   yield;
   return { ...splitKeys(users, skus), transactionNumbers: transactions.values };
@@ -150,6 +167,11 @@ export function appliedCheck(
   };
 }
 
+/** A reference's verdict kept by code (ReferenceJudge.passes). */
+const UNJUDGED = 0;
+const PASSES = 1;
+const FAILS = 2;
+
 /**
  * The reference check's rules for one purchase. A purchase is rejected when its member or one of
  * its SKUs is unknown (or its key unknown or shared) or its transaction was imported before.
@@ -165,6 +187,8 @@ export class ReferenceJudge {
   private readonly users = new Map<string, Omit<RowError, 'row'> | null>();
   private readonly skus = new Map<string, Omit<RowError, 'row'> | null>();
   private readonly skipExisting: boolean;
+  private codeVerdicts: { space: CodeSpace; users: Uint8Array; skus: Uint8Array } | null = null;
+  private existingTest: { list: PurchaseList; test: (position: number) => boolean } | null = null;
 
   constructor(check: ReferenceCheck, options: { skipExisting: boolean }) {
     this.unknownUsers = new Set(check.unknownUserIds.map((id) => id.toLowerCase()));
@@ -214,13 +238,63 @@ export class ReferenceJudge {
     return failure;
   }
 
-  /** Whether the purchase at `position` of a list passes, read without making it. */
+  /**
+   * Whether the purchase at `position` of a list passes, read without making it. A packed
+   * purchase's references are judged by their codes (a verdict per code, kept while the lists
+   * share their codes): each derive judged 1M items of a 1M-row file by two map lookups each
+   * (issue 18). Transaction numbers imported before are compared in place (PurchaseList's
+   * transactionIn) while they are few.
+   */
   passes(list: PurchaseList, position: number): boolean {
-    if (this.existing.size > 0 && this.existing.has(list.transactionNumber(position))) return false;
-    if (this.userFailure(list.userId(position))) return false;
+    if (this.existing.size > 0 && this.isExisting(list, position)) return false;
+    const verdicts = this.verdictsFor(list);
+    const userCode = list.userCode(position);
+    if (userCode < 0 || !verdicts) {
+      if (this.userFailure(list.userId(position))) return false;
+    } else {
+      let verdict = verdicts.users[userCode] ?? UNJUDGED;
+      if (verdict === UNJUDGED) {
+        verdict = this.userFailure(list.userId(position)) ? FAILS : PASSES;
+        verdicts.users[userCode] = verdict;
+      }
+      if (verdict === FAILS) return false;
+    }
     const items = list.itemCount(position);
-    for (let k = 0; k < items; k++) if (this.skuFailure(list.skuId(position, k))) return false;
+    for (let k = 0; k < items; k++) {
+      const skuCode = list.skuCode(position, k);
+      if (skuCode < 0 || !verdicts) {
+        if (this.skuFailure(list.skuId(position, k))) return false;
+        continue;
+      }
+      let verdict = verdicts.skus[skuCode] ?? UNJUDGED;
+      if (verdict === UNJUDGED) {
+        verdict = this.skuFailure(list.skuId(position, k)) ? FAILS : PASSES;
+        verdicts.skus[skuCode] = verdict;
+      }
+      if (verdict === FAILS) return false;
+    }
     return true;
+  }
+
+  /** Verdicts by code for the lists sharing `list`'s codes (made for the last such lists). */
+  private verdictsFor(list: PurchaseList): { users: Uint8Array; skus: Uint8Array } | null {
+    const space = list.codeSpace;
+    if (!space) return null;
+    if (this.codeVerdicts?.space !== space) {
+      this.codeVerdicts = {
+        space,
+        users: new Uint8Array(space.size),
+        skus: new Uint8Array(space.size),
+      };
+    }
+    return this.codeVerdicts;
+  }
+
+  private isExisting(list: PurchaseList, position: number): boolean {
+    if (this.existingTest?.list !== list) {
+      this.existingTest = { list, test: list.transactionIn(new Set(this.existing.keys())) };
+    }
+    return this.existingTest.test(position);
   }
 
   /** Adds a purchase's issues to `errors` and `warnings`; true when it passes. */

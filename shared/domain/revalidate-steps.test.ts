@@ -128,6 +128,45 @@ describe('revalidateRows (in steps)', () => {
   });
 });
 
+describe('revalidateRowsSteps past one step', () => {
+  it('moves a row to a transaction whose number lies in a later piece, as the oracle does', () => {
+    // 20,000 transactions of one row each (and one of two): the rows' transaction numbers are
+    // compared in place in pieces of 16,384 distinct texts, the purchases in steps of 2,048.
+    const records = Array.from({ length: 20_001 }, (_, i) => {
+      const n = i === 20_000 ? 19_000 : i;
+      return [`T${n}`, U1, '2026-03-04T10:15:00Z', S1, '1', '10', ''];
+    });
+    const base = analyseCsvTextWithRows(csv(records), {}, { fileName: 'p.csv', keepRows: true });
+    const report = applyReferenceCheck(
+      base.report,
+      { unknownUserIds: [], unknownSkuIds: [], existingTransactions: [] },
+      { skipExisting: false },
+    );
+    const edits: RowEdit[] = [
+      // Row 12 (T10) joins T19000, whose rows (19,002 and 20,002) differ in quantity now.
+      { row: 12, cells: { transaction_number: ' T19000 ', quantity: '2' } },
+      { row: 18_000, cells: { transaction_number: 'T5' } },
+    ];
+    const input = { report, rawRows: base.rawRows ?? [], edits };
+    const oracle = revalidateRowsOracle(input);
+    const packed = runSteps(
+      revalidateRowsSteps({
+        report: { ...report, purchases: PurchaseList.fromPacked(packPurchases(report.purchases)) },
+        rows: RowStore.fromRows(input.rawRows),
+        edits,
+      }),
+    );
+    expect(packed.affectedTransactions.sort()).toEqual(['T10', 'T17998', 'T19000', 'T5']);
+    expect({ ...packed.report, purchases: packed.report.purchases.toArray() }).toEqual(
+      oracle.report,
+    );
+    expect(oracle.report.purchases.some((p) => p.transactionNumber === 'T10')).toBe(false);
+    expect(oracle.report.purchases.find((p) => p.transactionNumber === 'T5')?.rows).toEqual([
+      7, 18_000,
+    ]);
+  });
+});
+
 describe('applyReferenceCheckSteps', () => {
   it('gives exactly what applyReferenceCheck gives', () => {
     fc.assert(

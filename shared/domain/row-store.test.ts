@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { packRawRows, unpackRawRows } from './packed-report';
-import { RowStore, type RowChange } from './row-store';
+import { isTrimmed, RowStore, type RowChange } from './row-store';
 import { runSteps } from './steps';
 import { CANONICAL_COLUMNS, type CanonicalColumn, type RawRow } from './types';
 
@@ -14,7 +14,7 @@ function rowOf(row: number, cells: Partial<Record<CanonicalColumn, string>>): Ra
   return { row, cells: all };
 }
 
-const texts = ['T1', 'T2', ' T2 ', '', 'x', '10.00'];
+const texts = ['T1', 'T2', ' T2 ', '', 'x', '10.00', '\u00a0T9\t', '\u3000', 'T2\u200b'];
 const rawRow = (row: number) =>
   fc
     .record({
@@ -49,6 +49,14 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('undo' as const) }) },
 );
 
+// Texts looked for in place (a few) and by lookup (more than TEXT_COMPARE_MAX).
+const FEW: ReadonlySet<string> = new Set(['T2', 'T9', 'new']);
+const MANY: ReadonlySet<string> = new Set([
+  'T2',
+  'T9',
+  ...Array.from({ length: 70 }, (_, i) => `F${i}`),
+]);
+
 /** Everything a store answers, read the way the session reads it. */
 function answers(store: RowStore, probe: readonly number[]) {
   const positions = Array.from({ length: store.length }, (_, i) => i);
@@ -62,6 +70,8 @@ function answers(store: RowStore, probe: readonly number[]) {
     get: probe.map((row) => store.get(row)),
     positionOf: probe.map((row) => store.positionOf(row)),
     whereT2: store.positionsWhere('transaction_number', (v) => v.trim() === 'T2'),
+    ofFew: runSteps(store.positionsOfTextsSteps('transaction_number', FEW)),
+    ofMany: runSteps(store.positionsOfTextsSteps('transaction_number', MANY)),
     isX: positions.map(store.cellTest('quantity', (v) => v === 'x')),
   };
 }
@@ -80,6 +90,8 @@ function expected(rows: readonly RawRow[], probe: readonly number[]) {
       return at < 0 ? null : at;
     }),
     whereT2: rows.flatMap((r, i) => (r.cells.transaction_number.trim() === 'T2' ? [i] : [])),
+    ofFew: rows.flatMap((r, i) => (FEW.has(r.cells.transaction_number.trim()) ? [i] : [])),
+    ofMany: rows.flatMap((r, i) => (MANY.has(r.cells.transaction_number.trim()) ? [i] : [])),
     isX: rows.map((r) => r.cells.quantity === 'x'),
   };
 }
@@ -177,6 +189,14 @@ describe('RowStore', () => {
     expect(overlay(edited).size).toBe(1);
     expect(overlay(edited.withChanges(new Map([[4, null]]))).size).toBe(0);
     expect(edited.get(4)?.cells).toEqual(rowOf(4, { notes: 'c' }).cells);
+  });
+
+  it('trims in place exactly as String.prototype.trim does, for every UTF-16 code unit', () => {
+    const differ: number[] = [];
+    for (let unit = 0; unit <= 0xffff; unit++) {
+      if (isTrimmed(unit) !== (String.fromCharCode(unit).trim() === '')) differ.push(unit);
+    }
+    expect(differ).toEqual([]);
   });
 
   it('tests each distinct text once in a pass, not each row', () => {

@@ -1,6 +1,8 @@
 import {
+  byLengthOf,
   packRawRows,
   shiftInto,
+  TEXT_COMPARE_MAX,
   textAt,
   type PackedRawRows,
   type TextTable,
@@ -32,6 +34,8 @@ const COLUMN_INDEX: ReadonlyMap<CanonicalColumn, number> = new Map(
 const FOLD_AT = 4096;
 /** Codes or ends shifted per step when parts are joined (~0.1-0.5 ms of plain loop). */
 const SHIFT_PIECE = 16_384;
+/** Rows' codes read per step by a pass over a column. */
+const SCAN_PIECE = 65_536;
 
 /** The rows as parsed, plus the columns later folds rewrote. */
 interface Columns {
@@ -324,29 +328,97 @@ export class RowStore {
    */
   *positionsWhereSteps(column: CanonicalColumn, test: (value: string) => boolean): Steps<number[]> {
     const c = COLUMN_INDEX.get(column) ?? -1;
-    const codes = this.base.codes[c] as Int32Array;
     const values = this.base.values[c] as ColumnTexts;
-    // Per distinct text: 0 not tested yet, 1 passes, 2 fails.
+    // Per distinct text: 1 passes, 0 fails.
     const verdicts = new Uint8Array(textCount(values));
-    const edited = this.edited;
-    const out: number[] = [];
-    let position = 0;
-    yield* this.scanSteps((index) => {
-      const row = edited.size > 0 ? edited.get(index) : undefined;
-      let pass: boolean;
-      if (row) pass = test(row.cells[column]);
-      else {
-        const code = codes[index] as number;
-        let verdict = verdicts[code] as number;
-        if (verdict === 0) {
-          verdict = test(textOf(values, code)) ? 1 : 2;
-          verdicts[code] = verdict;
-        }
-        pass = verdict === 1;
+    for (let code = 0; code < verdicts.length; code++) {
+      if (code % STEP_SIZE === STEP_SIZE - 1) yield;
+      if (test(textOf(values, code))) verdicts[code] = 1;
+    }
+    return yield* this.positionsOfVerdictsSteps(c, verdicts, test);
+  }
+
+  /**
+   * Positions (ascending) of the rows whose cell in `column`, trimmed, is one of `texts`. Up to
+   * TEXT_COMPARE_MAX texts are compared where each distinct text lies in the column's joined text
+   * (no substring made and hashed per distinct text: an edit's re-validation looked up each of
+   * the 285k transaction numbers of a 1M-row file so, issue 18).
+   */
+  *positionsOfTextsSteps(column: CanonicalColumn, texts: ReadonlySet<string>): Steps<number[]> {
+    const c = COLUMN_INDEX.get(column) ?? -1;
+    const values = this.base.values[c] as ColumnTexts;
+    const test = (value: string): boolean => texts.has(value.trim());
+    const verdicts = new Uint8Array(textCount(values));
+    if (texts.size > 0) {
+      const parsed = values.parsed;
+      const count = parsed.ends.length;
+      const byLength = texts.size <= TEXT_COMPARE_MAX ? byLengthOf(texts) : null;
+      for (let from = 0; from < count; from += SHIFT_PIECE) {
+        const to = Math.min(count, from + SHIFT_PIECE);
+        if (byLength) markTrimmedIn(parsed, from, to, byLength, verdicts);
+        else
+          for (let code = from; code < to; code++)
+            if (test(textAt(parsed, code))) verdicts[code] = 1;
+        yield;
       }
-      if (pass) out.push(position);
-      position++;
-    });
+      for (let code = count; code < verdicts.length; code++) {
+        if (code % STEP_SIZE === STEP_SIZE - 1) yield;
+        if (test(textOf(values, code))) verdicts[code] = 1;
+      }
+    }
+    return yield* this.positionsOfVerdictsSteps(c, verdicts, test);
+  }
+
+  /**
+   * Positions (ascending) of the rows whose code in column `c` has verdict 1, an edited row by
+   * `test` of its own cell. The codes are read by a plain loop in pieces (a generator's loop
+   * runs unoptimized at first, and a closure and a map lookup per row cost 1M of each).
+   */
+  private *positionsOfVerdictsSteps(
+    c: number,
+    verdicts: Uint8Array,
+    test: (value: string) => boolean,
+  ): Steps<number[]> {
+    const codes = this.base.codes[c] as Int32Array;
+    const size = this.base.rows.length;
+    const hits: number[] = [];
+    for (let from = 0; from < size; from += SCAN_PIECE) {
+      collectHits(codes, verdicts, from, Math.min(size, from + SCAN_PIECE), hits);
+      yield;
+    }
+    const edited = this.edited;
+    const name = CANONICAL_COLUMNS[c] as CanonicalColumn;
+    const editedHits: number[] = [];
+    let n = 0;
+    for (const [index, row] of edited) {
+      if (++n % STEP_SIZE === 0) yield;
+      if (test(row.cells[name])) editedHits.push(index);
+    }
+    editedHits.sort((a, b) => a - b);
+    // Base hits that are neither edited nor deleted, and edited hits (never deleted), as positions.
+    const deleted = this.deleted;
+    const out: number[] = [];
+    let d = 0;
+    let k = 0;
+    let e = 0;
+    for (let round = 0; k < hits.length || e < editedHits.length; round++) {
+      if (round % STEP_SIZE === STEP_SIZE - 1) yield;
+      const hit = hits[k];
+      const edit = editedHits[e];
+      let index: number;
+      if (edit === undefined || (hit !== undefined && hit < edit)) {
+        index = hit as number;
+        k++;
+        if (edited.size > 0 && edited.has(index)) continue;
+      } else {
+        index = edit;
+        e++;
+        if (hit === edit) k++;
+      }
+      while (d < deleted.length && (deleted[d] as number) < index) d++;
+      if (d < deleted.length && deleted[d] === index) continue;
+      out.push(index - d);
+    }
     return out;
   }
 
@@ -514,4 +586,60 @@ function mergeSorted(sorted: Int32Array, list: readonly number[]): Int32Array<Ar
     }
   }
   return out;
+}
+
+/** Base indexes in [from, to) whose code has verdict 1, appended to `hits` (a plain loop). */
+function collectHits(
+  codes: Int32Array,
+  verdicts: Uint8Array,
+  from: number,
+  to: number,
+  hits: number[],
+): void {
+  for (let i = from; i < to; i++) if (verdicts[codes[i] as number] === 1) hits.push(i);
+}
+
+/**
+ * Verdict 1 for each text `from` to `to` - 1 of a table that, trimmed as String.prototype.trim
+ * trims, is one of `byLength`'s texts: compared in place by length and startsWith.
+ */
+function markTrimmedIn(
+  table: TextTable,
+  from: number,
+  to: number,
+  byLength: ReadonlyMap<number, readonly string[]>,
+  verdicts: Uint8Array,
+): void {
+  const { text, ends } = table;
+  for (let code = from; code < to; code++) {
+    let start = code === 0 ? 0 : (ends[code - 1] as number);
+    let end = ends[code] as number;
+    while (start < end && isTrimmed(text.charCodeAt(start))) start++;
+    while (end > start && isTrimmed(text.charCodeAt(end - 1))) end--;
+    const same = byLength.get(end - start);
+    if (same === undefined) continue;
+    for (const candidate of same) {
+      if (text.startsWith(candidate, start)) {
+        verdicts[code] = 1;
+        break;
+      }
+    }
+  }
+}
+
+/** Whether String.prototype.trim removes this UTF-16 code unit (white space, line terminators). */
+export function isTrimmed(unit: number): boolean {
+  if (unit <= 0x20) return unit === 0x20 || (unit >= 0x09 && unit <= 0x0d);
+  if (unit < 0xa0) return false;
+  return (
+    unit === 0xa0 ||
+    unit === 0x1680 ||
+    (unit >= 0x2000 && unit <= 0x200a) ||
+    unit === 0x2028 ||
+    unit === 0x2029 ||
+    unit === 0x202f ||
+    unit === 0x205f ||
+    unit === 0x3000 ||
+    unit === 0xfeff
+  );
 }
