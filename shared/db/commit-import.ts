@@ -4,7 +4,7 @@ import type { ImportRpc } from './import-rpc';
 import type { AuditTrail, BatchDetail } from './rpc-contract';
 import { RpcError } from './rpc-transport';
 import type { ResolvedKeys } from '../domain/natural-keys';
-import { toStagedRows } from './staging';
+import { toStagedChunk } from './staging';
 
 // Sends grouped purchases to the database as one batch: begin → stage chunks of whole purchases →
 // commit. Every step is safe to resend (idempotency key, chunk numbers, commit of a committed
@@ -39,7 +39,7 @@ export interface CommitImportInput {
   stageConcurrency?: number;
   /** What the admin changed before importing, stored with the batch (none: imported as is). */
   audit?: AuditTrail | null;
-  /** Natural keys as the preview resolved them (natural-keys.ts resolvedKeys); see toStagedRows. */
+  /** Natural keys as the preview resolved them (natural-keys.ts resolvedKeys); see toStagedChunk. */
   keys?: ResolvedKeys;
 }
 
@@ -251,7 +251,7 @@ async function stageChunks(
           rpc.call('import_stage_chunk', {
             p_batch_id: batchId,
             p_chunk_no: index,
-            p_rows: toStagedRows(chunk, hooks.keys),
+            p_rows: toStagedChunk(chunk, hooks.keys),
           }),
         );
         hooks.staged(staged.stagedRows);

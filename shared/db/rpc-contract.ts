@@ -285,6 +285,33 @@ export const stagedRowSchema = z.object({
 });
 export type StagedRow = z.infer<typeof stagedRowSchema>;
 
+/** A PostgreSQL array literal ('{2,3,"a b",NULL}'), as shared/db/staging.ts writes one. */
+const arrayLiteral = z.string().regex(/^\{.*\}$/s, 'a PostgreSQL array literal');
+
+/**
+ * One chunk of staged rows as columns (what the app sends; sql/schema/05's chunk_columns reads
+ * it): per row its spreadsheet row, which purchase entry it belongs to (1-based) and its item's
+ * fields; per purchase entry the purchase's fields, once instead of once per item. Each column is
+ * an array literal; a column left out is null on every row.
+ */
+export const stagedChunkSchema = z.object({
+  row: arrayLiteral,
+  purchase: arrayLiteral,
+  sku_id: arrayLiteral.optional(),
+  quantity: arrayLiteral.optional(),
+  unit_price: arrayLiteral.optional(),
+  notes: arrayLiteral.optional(),
+  sku_code: arrayLiteral.optional(),
+  transaction_number: arrayLiteral.optional(),
+  user_id: arrayLiteral.optional(),
+  purchased_at: arrayLiteral.optional(),
+  currency: arrayLiteral.optional(),
+  total_amount: arrayLiteral.optional(),
+  store_code: arrayLiteral.optional(),
+  user_email: arrayLiteral.optional(),
+});
+export type StagedChunk = z.infer<typeof stagedChunkSchema>;
+
 // ---------------------------------------------------------------------------------------------
 // The RPC table: function name -> { args, result }, the same shape as the IPC contract
 // (shared/ipc/contract.ts: channel -> { input, output }). Each argument has its SQL parameter
@@ -369,8 +396,11 @@ export const rpcContract = {
     {
       p_batch_id: batchId,
       p_chunk_no: arg('integer', int),
-      /** json, not jsonb: hashed as sent and read once (sql/schema/05_batch_lifecycle.sql). */
-      p_rows: arg('json', z.array(stagedRowSchema)),
+      /**
+       * json, not jsonb: hashed as sent and read once (sql/schema/05_batch_lifecycle.sql). The
+       * app sends columns; rows as objects (the shape before, an older client's) are still read.
+       */
+      p_rows: arg('json', z.union([stagedChunkSchema, z.array(stagedRowSchema)])),
     },
     stageResultSchema,
   ),

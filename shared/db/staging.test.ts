@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { U1, S1, AT, fourItemsReport } from '../domain/four-items.fixture';
 import type { Purchase } from '../domain/types';
-import { chunkPurchases, toStagedRows } from './staging';
+import type { StagedRow } from './rpc-contract';
+import {
+  chunkPurchases,
+  parseArrayLiteral,
+  stagedChunkOf,
+  stagedRowsOf,
+  toStagedChunk,
+  toStagedRows,
+} from './staging';
 
 const report = fourItemsReport;
 
@@ -59,5 +67,45 @@ describe('chunkPurchases', () => {
     ]);
     expect(chunkPurchases([], 5)).toEqual([]);
     expect(() => chunkPurchases([], 0)).toThrow(RangeError);
+  });
+});
+
+describe('toStagedChunk', () => {
+  it('holds exactly the rows toStagedRows writes, each purchase once', () => {
+    const chunk = toStagedChunk(report.purchases);
+    expect(stagedRowsOf(chunk)).toEqual(toStagedRows(report.purchases));
+    expect(chunk).toEqual(stagedChunkOf(toStagedRows(report.purchases)));
+    expect(parseArrayLiteral(chunk.purchase)).toEqual(['1', '1', '2', '3']);
+    expect(parseArrayLiteral(chunk.transaction_number ?? '')).toHaveLength(3);
+  });
+
+  it('quotes what array_in would read otherwise, and leaves out columns with no value', () => {
+    const awkward = ['', 'NULL', 'null', ' lead', 'a,b', '{x}', 'say "hi"', 'back\\slash', 'é ü'];
+    const rows = awkward.map((notes, i) => ({
+      ...(toStagedRows(report.purchases)[0] as StagedRow),
+      row: 2 + i,
+      notes,
+    }));
+    const chunk = stagedChunkOf(rows);
+    expect(chunk.notes).toBe(
+      '{"","NULL","null"," lead","a,b","{x}","say \\"hi\\"","back\\\\slash","é ü"}',
+    );
+    expect(stagedRowsOf(chunk).map((r) => r.notes)).toEqual(awkward);
+    expect(parseArrayLiteral(chunk.purchase)).toEqual(awkward.map(() => '1'));
+    expect(chunk).not.toHaveProperty('user_email');
+    expect(chunk).not.toHaveProperty('sku_code');
+  });
+
+  it('starts a purchase entry wherever a purchase field changes from the row before', () => {
+    const [first] = toStagedRows(report.purchases) as [StagedRow];
+    const rows: StagedRow[] = [
+      first,
+      { ...first, row: 3 },
+      { ...first, row: 4, store_code: 'other' },
+      { ...first, row: 5 },
+    ];
+    const chunk = stagedChunkOf(rows);
+    expect(parseArrayLiteral(chunk.purchase)).toEqual(['1', '1', '2', '3']);
+    expect(stagedRowsOf(chunk)).toEqual(rows);
   });
 });

@@ -37,6 +37,8 @@ const INTERNAL = [
   'import_private.batch_json(public.bulk_import_batches, integer, integer)',
   'import_private.find_batch(uuid)',
   'import_private.staged_row_count(uuid)',
+  'import_private.chunk_columns(json)',
+  'import_private.chunk_rows(json)',
   'import_private.same_staged_rows(uuid, integer, json)',
   'import_private.staged_errors(uuid, boolean)',
   'import_private.error_report(uuid, boolean, integer, integer)',

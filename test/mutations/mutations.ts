@@ -58,8 +58,8 @@ export const MUTATIONS: Mutation[] = [
     id: 'M04',
     title: 'Row numbers: each staged row sent to the database one off (row + 1)',
     file: 'shared/db/staging.ts',
-    find: '        row: item.row,\n        transaction_number: p.transactionNumber,',
-    replace: '        row: item.row + 1,\n        transaction_number: p.transactionNumber,',
+    find: '      columns.item(\n        item.row,\n',
+    replace: '      columns.item(\n        item.row + 1,\n',
     unit: ['shared/db/staging.test.ts'],
     db: [
       'test/db/commit-import.test.ts',

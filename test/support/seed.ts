@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { createImportRpc, type ImportRpc } from '../../shared/db/import-rpc';
 import type { StagedRow } from '../../shared/db/rpc-contract';
+import { stagedChunkOf } from '../../shared/db/staging';
 import type { Purchase } from '../../shared/domain/types';
 import { createPgTransport } from '../../electron/core/db/pg-transport';
 
@@ -171,7 +172,8 @@ export async function beginAndStage(
     await rpc.call('import_stage_chunk', {
       p_batch_id: batch.id,
       p_chunk_no: chunkNo,
-      p_rows: chunk,
+      // As the app sends it (columns); a test resending `chunks` sends rows as objects.
+      p_rows: stagedChunkOf(chunk),
     });
     stageMs.push(performance.now() - started);
   }

@@ -2,7 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { batchSummarySchema } from '../../../shared/db/rpc-contract';
+import { batchSummarySchema, type StagedChunk } from '../../../shared/db/rpc-contract';
+import { stagedRowsOf } from '../../../shared/db/staging';
 import type { ReferenceCheck } from '../../../shared/domain/types';
 import { disposeParseWorkers } from '../parse/parse-file';
 import { batchDetail, fakeRpc, type FakeAnswers } from './fake-rpc';
@@ -43,9 +44,9 @@ const committing = (reference: ReferenceCheck): FakeAnswers => ({
   import_stage_chunk: (args) => ({
     batchId: pending.id,
     chunkNo: args.p_chunk_no,
-    rowCount: args.p_rows.length,
+    rowCount: stagedRowsOf(args.p_rows).length,
     duplicate: false,
-    stagedRows: args.p_rows.length,
+    stagedRows: stagedRowsOf(args.p_rows).length,
   }),
   import_commit_batch: () => batchDetail({ importedPurchases: 3, importedItems: 3 }),
 });
@@ -113,9 +114,9 @@ describe('importFile', () => {
       p_total_rows: 2,
     });
     const staged = rpc.calls.find((c) => c.fn === 'import_stage_chunk')?.args as {
-      p_rows: { transaction_number: string }[];
+      p_rows: StagedChunk;
     };
-    expect(staged.p_rows.map((r) => r.transaction_number)).toEqual(['T1', 'T3']);
+    expect(stagedRowsOf(staged.p_rows).map((r) => r.transaction_number)).toEqual(['T1', 'T3']);
   });
 
   it('answers with the check as checkFile gives it, and passes the commit progress on', async () => {

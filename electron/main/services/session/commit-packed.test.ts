@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { commitImport } from '../../../../shared/db/commit-import';
-import { batchSummarySchema } from '../../../../shared/db/rpc-contract';
+import { batchSummarySchema, type StagedChunk } from '../../../../shared/db/rpc-contract';
+import { stagedRowsOf } from '../../../../shared/db/staging';
 import { analyseCsvText } from '../../../../shared/domain/analyse';
 import { packPurchases } from '../../../../shared/domain/packed-report';
 import { PurchaseList } from '../../../../shared/domain/purchase-list';
@@ -66,7 +67,10 @@ describe('the session commit of packed purchases', () => {
     expect(asObjects[0]).toMatchObject({ p_total_rows: 7, p_chunk_count: 3 });
     // A subset, as the reference check leaves it: only those purchases, in order.
     const some = packed.select([1, 3]);
-    const rows = (await staged(some)).slice(1) as { p_rows: { transaction_number: string }[] }[];
-    expect(rows.flatMap((c) => c.p_rows.map((r) => r.transaction_number))).toEqual(['T2', 'T4']);
+    const rows = (await staged(some)).slice(1) as { p_rows: StagedChunk }[];
+    expect(rows.flatMap((c) => stagedRowsOf(c.p_rows).map((r) => r.transaction_number))).toEqual([
+      'T2',
+      'T4',
+    ]);
   });
 });
