@@ -176,6 +176,30 @@ describe('build-cli', () => {
     }
   });
 
+  it("bundles node-postgres without its Cloudflare sniff loading Node's fetch", async () => {
+    // pg picks its sockets as it loads; unpatched, on Node 20, that constructs a fetch Response.
+    const main = join(tree, 'electron/cli/main.ts');
+    const label = await stat(main);
+    await put(
+      'electron/cli/main.ts',
+      "import net from 'node:net';\nimport pg from 'pg';\n" +
+        'const client = new pg.Client();\n' +
+        'const undici = process.moduleLoadList.some((m) => m.includes("undici"));\n' +
+        'const socket = client.connection.stream instanceof net.Socket;\n' +
+        'console.log(JSON.stringify({ undici, socket }));\n',
+    );
+    try {
+      await build();
+      expect(JSON.parse(await runBin())).toEqual({ undici: false, socket: true });
+    } finally {
+      await put(
+        'electron/cli/main.ts',
+        "import { label } from './label';\nconsole.log(label(new URL(import.meta.url).pathname));\n",
+      );
+      await utimes(main, label.atime, label.mtime);
+    }
+  });
+
   it('refuses to bundle a CLI that imports electron', async () => {
     await put(
       'electron/cli/label.ts',
