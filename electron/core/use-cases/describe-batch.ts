@@ -7,10 +7,19 @@ import type { BatchSummary } from '../../../shared/db/rpc-contract';
 /** An import's first commit, or a retry of a batch that failed. */
 export type BatchAttempt = 'import' | 'retry';
 
-const integer = new Intl.NumberFormat('en', { maximumFractionDigits: 0 });
-const pluralRules = new Intl.PluralRules('en');
+// Made on first use: the first Intl formatter of a process starts ICU, which the command line's
+// start (it imports this module) must not wait for (see electron/cli/cli-format.ts).
+let made: { integer: Intl.NumberFormat; pluralRules: Intl.PluralRules } | null = null;
+function formats(): { integer: Intl.NumberFormat; pluralRules: Intl.PluralRules } {
+  made ??= {
+    integer: new Intl.NumberFormat('en', { maximumFractionDigits: 0 }),
+    pluralRules: new Intl.PluralRules('en'),
+  };
+  return made;
+}
 
 function plural(value: number, one: string, many = `${one}s`): string {
+  const { integer, pluralRules } = formats();
   return `${integer.format(value)} ${pluralRules.select(value) === 'one' ? one : many}`;
 }
 
@@ -38,6 +47,6 @@ export function describeBatch(batch: BatchSummary, attempt: BatchAttempt = 'impo
     case 'cancelled':
       return `Batch ${batch.id}${name} was cancelled before its commit step: nothing was imported.`;
     default:
-      return `Batch ${batch.id}${name} is ${batch.status}: ${integer.format(batch.stagedRows)} of ${plural(batch.totalRows, 'row')} staged, nothing imported yet.`;
+      return `Batch ${batch.id}${name} is ${batch.status}: ${formats().integer.format(batch.stagedRows)} of ${plural(batch.totalRows, 'row')} staged, nothing imported yet.`;
   }
 }
