@@ -14,11 +14,20 @@ import { disposeParseWorkers } from '../../electron/core/parse/parse-file';
 const MARKER = 'PROBE_RUN ';
 const argv = process.argv.slice(2);
 let lastStdout = '';
+let started = 0;
+let phaseAt: Record<string, number> = {};
 const io = {
   stdout: (text: string) => {
     lastStdout += text;
   },
-  stderr: () => undefined,
+  // Off a terminal a command prints one "<phase>… (<time> elapsed)" line per phase: when each
+  // began, for the bench's log next to the CLI's.
+  stderr: (text: string) => {
+    for (const line of text.split('\n')) {
+      const phase = /^(\w+)…/.exec(line.trim())?.[1];
+      if (phase && phaseAt[phase] === undefined) phaseAt[phase] = performance.now() - started;
+    }
+  },
   stderrIsTty: false,
   env: { ...process.env, PURCHASE_IMPORT_DB: '' },
 };
@@ -26,15 +35,22 @@ const io = {
 async function once(
   freshWorker = true,
   args: readonly string[] = argv,
-): Promise<{ ms: number; cpuMs: number; code: number; stdout: string }> {
+): Promise<{
+  ms: number;
+  cpuMs: number;
+  code: number;
+  stdout: string;
+  phaseAt: Record<string, number>;
+}> {
   if (freshWorker) await disposeParseWorkers();
   lastStdout = '';
-  const started = performance.now();
+  phaseAt = {};
+  started = performance.now();
   const cpu = process.cpuUsage(); // the whole process, the parse worker's thread included
   const code = await runCli(args, io);
   const used = process.cpuUsage(cpu);
   const ms = performance.now() - started;
-  return { ms, cpuMs: (used.user + used.system) / 1000, code, stdout: lastStdout };
+  return { ms, cpuMs: (used.user + used.system) / 1000, code, stdout: lastStdout, phaseAt };
 }
 
 await once(); // warm the JIT and the connection code once, as a running app would be

@@ -43,6 +43,8 @@ const probeCheckSchema = z.object({
   cpuMs: z.number(),
   code: z.number(),
   stdout: z.string(),
+  /** When each progress phase began, ms after runCli was called. */
+  phaseAt: z.record(z.string(), z.number()).optional(),
 });
 const cpuUsageSchema = z.object({ user: z.number(), system: z.number() });
 /** Loaded into the CLI's process with --import: writes its CPU time (all threads) at exit. */
@@ -283,9 +285,11 @@ const importOutputSchema = z.object({
 });
 
 /**
- * A 100k-row import, IMPORT_ROUNDS rounds of: in the probe's process, then through the CLI (each
- * into a merchant of its own, interleaved), and psql COPY of what the CLI landed. The CLI's
- * progress lines say when it began reading and each later phase, counted from its spawn.
+ * A 100k-row import, IMPORT_ROUNDS rounds of: in the probe's process and through the CLI (each
+ * into a merchant of its own, interleaved, which goes first alternating), and psql COPY of what
+ * the CLI landed. Both sides' progress lines say when each phase began ("reading" is printed
+ * once the command has connected and takes the parse the worker began at start), the CLI's
+ * counted from its spawn.
  */
 async function measureImport(
   url: string,
@@ -315,26 +319,44 @@ async function measureImport(
   };
   const inProcess: number[] = [];
   const cliRuns: { ms: number; batchId: string; phaseAt: Record<string, number> }[] = [];
+  const phases = (at: Record<string, number>): string =>
+    Object.entries(at)
+      .map(([phase, ms]) => `${phase} ${Math.round(ms)}`)
+      .join(', ');
   for (let round = 0; round < IMPORT_ROUNDS; round++) {
-    const here = await probe.runOnce(await prepare(`import-here-${round}`));
-    expectImported(here.stdout, 'in process');
+    const inProcessRun = async (): Promise<z.infer<typeof probeCheckSchema>> => {
+      const here = await probe.runOnce(await prepare(`import-here-${round}`));
+      expectImported(here.stdout, 'in process');
+      return here;
+    };
+    const cliRun = async (): Promise<(typeof cliRuns)[number]> => {
+      const args = await prepare(`import-cli-${round}`);
+      if (!checkBundle(repoRoot).fresh) buildBundle();
+      const phaseAt: Record<string, number> = {};
+      const there = await timedRun([BIN, ...args], {}, (line, at) => {
+        // Off a terminal the CLI prints one "<phase>… (<time> elapsed)" line per phase.
+        const phase = /^(\w+)…/.exec(line.trim())?.[1];
+        if (phase && phaseAt[phase] === undefined) phaseAt[phase] = at;
+      });
+      if (there.code !== 0) throw new Error(`the CLI import exited ${there.code}: ${there.stderr}`);
+      return { ms: there.ms, batchId: expectImported(there.stdout, 'CLI'), phaseAt };
+    };
+    // Each import adds 100k rows to the tables the next one checks and inserts into: the order
+    // alternates, so neither side is always the one on the bigger tables.
+    let here: z.infer<typeof probeCheckSchema>;
+    let there: (typeof cliRuns)[number];
+    if (round % 2 === 0) {
+      here = await inProcessRun();
+      there = await cliRun();
+    } else {
+      there = await cliRun();
+      here = await inProcessRun();
+    }
     inProcess.push(here.ms);
-    const args = await prepare(`import-cli-${round}`);
-    if (!checkBundle(repoRoot).fresh) buildBundle();
-    const phaseAt: Record<string, number> = {};
-    const there = await timedRun([BIN, ...args], {}, (line, at) => {
-      // Off a terminal the CLI prints one "<phase>… (<time> elapsed)" line per phase.
-      const phase = /^(\w+)…/.exec(line.trim())?.[1];
-      if (phase && phaseAt[phase] === undefined) phaseAt[phase] = at;
-    });
-    if (there.code !== 0) throw new Error(`the CLI import exited ${there.code}: ${there.stderr}`);
-    cliRuns.push({ ms: there.ms, batchId: expectImported(there.stdout, 'CLI'), phaseAt });
+    cliRuns.push(there);
     log(
-      `cli: import ${rows} rows: in process ${Math.round(here.ms)} ms, CLI ${Math.round(there.ms)} ms (phases at ${Object.entries(
-        phaseAt,
-      )
-        .map(([phase, at]) => `${phase} ${Math.round(at)} ms`)
-        .join(', ')})`,
+      `cli: import ${rows} rows: in process ${Math.round(here.ms)} ms (phases at ${phases(here.phaseAt ?? {})}), ` +
+        `CLI ${Math.round(there.ms)} ms (phases at ${phases(there.phaseAt)}, from its spawn)`,
     );
   }
   const cliMs = median(cliRuns.map((run) => run.ms));
