@@ -583,19 +583,20 @@ export class ImportSession {
 }
 
 /**
- * Ids of a local report's purchases, kept per purchases list: the open computes them for the
- * database's check, and every state that shares the list (skip-existing, a newer verdict, undo)
- * reuses them instead of another pass over 1M items.
+ * Users and SKUs of a local report's purchases (no transaction numbers), kept per purchases list
+ * for the wrong-merchant signal: every state that shares the list (skip-existing, a newer verdict,
+ * undo) reuses them instead of another pass over 1M items.
  */
-const referenceIdsCache = new WeakMap<PurchaseList, ReferenceIds>();
-/** Users and SKUs only (no transaction numbers), for the wrong-merchant signal after an edit. */
 const signalIdsCache = new WeakMap<PurchaseList, ReferenceIds>();
 
+/**
+ * Every id of a local report's purchases, for the database's check at an open. Only its users and
+ * SKUs are kept: the transaction numbers (285k strings at 1M rows) were kept too, for as long as
+ * the file stayed open, though nothing read them again; each mark-compact marked them (issue 18).
+ */
 export function* referenceIdsSteps(local: { purchases: PurchaseList }): Steps<ReferenceIds> {
-  const cached = referenceIdsCache.get(local.purchases);
-  if (cached) return cached;
   const ids = yield* collectReferenceIdsSteps(local);
-  referenceIdsCache.set(local.purchases, ids);
+  signalIdsCache.set(local.purchases, { ...ids, transactionNumbers: [] });
   return ids;
 }
 
@@ -625,7 +626,7 @@ export function* deriveSteps(state: SessionState): Steps<Derived> {
     if (issues.some((e) => e.severity !== 'warning')) errorRowCount++;
   }
   const purchases = state.local.purchases;
-  let ids = referenceIdsCache.get(purchases) ?? signalIdsCache.get(purchases);
+  let ids = signalIdsCache.get(purchases);
   if (!ids) {
     ids = yield* collectReferenceIdsSteps(state.local, { transactions: false });
     signalIdsCache.set(purchases, ids);
