@@ -2,7 +2,7 @@ import { describe, expect, expectTypeOf, it } from 'vitest';
 import { analyseCsvText } from '../domain/analyse';
 import { rpcCallArgs, rpcContract, type RpcArgs, type RpcResult } from './rpc-contract';
 import { createSupabaseTransport } from './supabase-transport';
-import { toStagedRows } from './staging';
+import { toStagedChunk, toStagedRows } from './staging';
 
 const M = '0b7e4f7a-3c1d-4e8b-9a55-2f0d6c1e9b01';
 const B = '1b7e4f7a-3c1d-4e8b-9a55-2f0d6c1e9b02';
@@ -60,12 +60,15 @@ describe('rpcCallArgs', () => {
 });
 
 describe('the argument schemas', () => {
-  it("accept the staged rows the commit sends (p_rows' schema is the real shape)", () => {
+  it("accept the chunk the commit sends, and rows as an older client sends them (p_rows' schema is the real shape)", () => {
     const csv = [
       'transaction_number,user_email,purchased_at,sku_id,quantity,unit_price,currency',
       `T1,a@example.com,2026-03-04T10:15:00Z,${B},2,12.50,EUR`,
     ].join('\n');
-    const rows = toStagedRows(analyseCsvText(csv, {}, 'k.csv').purchases);
+    const { purchases } = analyseCsvText(csv, {}, 'k.csv');
+    const chunk = toStagedChunk(purchases);
+    expect(rpcContract.import_stage_chunk.args.p_rows.schema.parse(chunk)).toEqual(chunk);
+    const rows = toStagedRows(purchases);
     expect(rows).toHaveLength(1);
     expect(rpcContract.import_stage_chunk.args.p_rows.schema.parse(rows)).toEqual(rows);
   });

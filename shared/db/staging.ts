@@ -5,7 +5,9 @@ import type { Purchase } from '../domain/types';
 import type { StagedChunk, StagedRow } from './rpc-contract';
 
 // What a commit sends to the database: purchases cut into chunks of whole purchases, each chunk
-// as staged rows (one per item). The commit orchestration (commit-import.ts) is the only caller.
+// as columns (toStagedChunk). The commit orchestration (commit-import.ts) is its only caller; the
+// rows shape (toStagedRows, one object per item: what older clients send) is the reference the
+// columns are checked against, and stagedChunkOf / stagedRowsOf convert between the two for tests.
 
 /**
  * One staged row per item; the purchase fields repeat on each, money as "12.50". A member or SKU

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { shopifyOrdersCsv, type ShopifyOrder } from '../../test/fixtures/shopify-orders';
-import { toStagedRows } from '../db/staging';
+import { stagedRowsOf, toStagedChunk } from '../db/staging';
 import { analyseCsvTextWithRows } from './analyse';
 import { revalidateRows } from './revalidate-steps';
 import { SHOPIFY_ORDERS, findPreset } from './mapping-presets';
@@ -194,7 +194,7 @@ describe('the reference check with keys', () => {
     expect(checked.referenceCheck?.userKeys).toEqual(check.userKeys);
 
     // What the commit stages for the file's purchases: the key and the id the preview resolved.
-    const staged = toStagedRows(report.purchases, resolvedKeys(check));
+    const staged = stagedRowsOf(toStagedChunk(report.purchases, resolvedKeys(check)));
     expect(staged.map((r) => [r.user_id, r.user_email, r.sku_id, r.sku_code])).toEqual([
       [ALICE, 'alice@example.com', MUG, 'MUG-01'],
       [ALICE, 'alice@example.com', null, 'BEAN-1KG'],
