@@ -9,6 +9,7 @@ import { keyModeOf } from './natural-keys';
 import type { PackedPurchases } from './packed-report';
 import { resolveSettings } from './parse-options';
 import { sortIssues } from './sort-issues';
+import { ChunkStream, type ChunkStreamEnd, type PurchaseChunk } from './stream-chunks';
 import { summarize, summarizeStats } from './summary';
 import {
   CANONICAL_COLUMNS,
@@ -31,11 +32,18 @@ import { createRowValidator, transactionKey, type RowValidator } from './validat
 export interface AnalyseInit {
   fileName: string;
   keepRows?: boolean;
+  /**
+   * Hand out the chunks the commit would stage (PurchaseList.chunks(maxRows) of the finished
+   * report) while rows arrive, each as soon as its purchases are complete (stream-chunks.ts).
+   */
+  streamChunks?: { maxRows: number; onChunk: (chunk: PurchaseChunk) => void };
 }
 
 export interface AnalyseResult {
   report: ImportReport;
   rawRows?: RawRow[];
+  /** With streamChunks: what was handed out, and why it stopped early if it did. */
+  stream?: ChunkStreamEnd;
 }
 
 /** finish({ packed: true }): purchases come packed and `report.purchases` is left empty. */
@@ -67,6 +75,7 @@ export class RecordAnalyser implements RecordSink {
   private readonly fileErrors: RowError[] = [];
   private readonly rawRows: RawRow[] | null;
   private readonly filler: OrderFieldFiller;
+  private readonly stream: ChunkStream | null = null;
 
   constructor(
     private readonly options: ParseOptions,
@@ -74,6 +83,22 @@ export class RecordAnalyser implements RecordSink {
   ) {
     this.rawRows = init.keepRows ? [] : null;
     this.filler = new OrderFieldFiller(options.fillOrderFields === true);
+    if (init.streamChunks) {
+      this.stream = new ChunkStream({
+        ...init.streamChunks,
+        // Any error refuses the file: nothing of it may be staged.
+        guard: () =>
+          this.errors.length + this.fileErrors.length + this.grouper.errorCount > 0
+            ? 'the file has errors'
+            : null,
+      });
+      this.grouper.streamTo(this.stream);
+    }
+  }
+
+  /** Stops handing out chunks (the report is not affected). */
+  private breakStream(reason: string): void {
+    if (this.stream !== null) this.grouper.breakStream(reason);
   }
 
   /** The last row number seen so far (header and blank lines included). */
@@ -95,11 +120,13 @@ export class RecordAnalyser implements RecordSink {
   /** A defect of the whole file (unreadable encoding...): nothing from it will be imported. */
   addFileError(error: RowError): void {
     this.fileErrors.push(error);
+    this.breakStream(`file error: ${error.code}`);
   }
 
   /** A file-level defect a source found (merged cells, an unreadable sheet…). */
   fileError(message: string): void {
     this.fileErrors.push({ row: 0, column: null, code: 'malformed_csv', message, value: null });
+    this.breakStream('file error: malformed_csv');
   }
 
   records(batch: RecordBatch): void {
@@ -138,8 +165,16 @@ export class RecordAnalyser implements RecordSink {
         value: null,
       });
     }
-    this.validator = createRowValidator(this.settings, keyModeOf(this.mapping.mapping));
+    const keys = keyModeOf(this.mapping.mapping);
+    this.validator = createRowValidator(this.settings, keys);
     this.validator.checkUndecodable = this.sawUndecodable;
+    if (this.stream !== null) {
+      if (this.fileErrors.length > 0) this.breakStream('the header row could not be read');
+      else if (this.mapping.errors.length > 0) this.breakStream('the columns could not be mapped');
+      // Their staged ids come from the reference check, after the parse.
+      else if (keys.userByEmail) this.breakStream('members are named by e-mail');
+      else if (keys.skuByCode) this.breakStream('SKUs are named by code');
+    }
   }
 
   private addRecord(
@@ -168,16 +203,16 @@ export class RecordAnalyser implements RecordSink {
           `the row has ${record.length} field${record.length === 1 ? '' : 's'} but the header has ${headers.length}: a value containing the delimiter must be quoted`,
         value: null,
       });
-      this.exclude(record, mapping.index);
+      this.exclude(record, mapping.index, row);
       return;
     }
     if (cellProblems && this.refuseCells(cellProblems, mapping.index, row)) {
-      this.exclude(record, mapping.index);
+      this.exclude(record, mapping.index, row);
       return;
     }
     const valid = validator.validateRecord(record, mapping.index, row, this.errors);
     if (valid) this.grouper.add(valid);
-    else this.exclude(record, mapping.index);
+    else this.exclude(record, mapping.index, row);
   }
 
   /**
@@ -202,7 +237,8 @@ export class RecordAnalyser implements RecordSink {
     return refused;
   }
 
-  private exclude(record: readonly string[], index: readonly number[]): void {
+  private exclude(record: readonly string[], index: readonly number[], row: number): void {
+    this.breakStream(`row ${row} has an error`);
     const i = index[TRANSACTION] ?? -1;
     const key = i < 0 ? '' : transactionKey(record[i] ?? '');
     if (key !== '') this.grouper.exclude(key);
@@ -231,6 +267,12 @@ export class RecordAnalyser implements RecordSink {
     }
     // A file-level defect means the rows may not say what they seem to: import nothing.
     const blocked = fileErrors.length > 0;
+    let stream: ChunkStreamEnd | undefined;
+    if (this.stream !== null) {
+      if (blocked) this.breakStream('file error');
+      this.grouper.endStream();
+      stream = this.stream.end();
+    }
     let purchases: Purchase[] = [];
     let packedPurchases: PackedPurchases | null = null;
     let stats: PurchaseStats | null = null;
@@ -262,6 +304,7 @@ export class RecordAnalyser implements RecordSink {
       ...(this.settings ? { settings: this.settings } : {}),
     };
     const result: AnalyseResult = this.rawRows ? { report, rawRows: this.rawRows } : { report };
+    if (stream) result.stream = stream;
     return packedPurchases ? { ...result, packedPurchases } : result;
   }
 }

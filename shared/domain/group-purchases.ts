@@ -8,6 +8,7 @@ import {
   type PackedPurchases,
 } from './packed-report';
 import { runSteps, STEP_SIZE, type Steps } from './steps';
+import type { ChunkStream } from './stream-chunks';
 import type { Purchase, PurchaseItem, RowError, ValidRow } from './types';
 
 /**
@@ -102,6 +103,38 @@ export class PurchaseGrouper {
   // Rows of a purchase are usually adjacent: most rows skip the map lookup.
   private lastKey: string | null = null;
   private lastGroup: Group | null = null;
+  // Purchases handed out as they complete (stream-chunks.ts); null when not asked or broken.
+  private stream: ChunkStream | null = null;
+
+  /**
+   * Hands each purchase to `stream` once complete: when a row of another transaction arrives
+   * (rows of a transaction are adjacent in almost every file; one seen again breaks the stream),
+   * and the last one at endStream. The whole-purchase rules of finish are applied at its close.
+   */
+  streamTo(stream: ChunkStream): void {
+    if (this.groups.size > 0) throw new Error('streamTo must be called before the first row');
+    this.stream = stream;
+  }
+
+  /** Stops the stream (an error outside the grouper); the report is not affected. */
+  breakStream(reason: string): void {
+    this.stream?.break(reason);
+    this.stream = null;
+  }
+
+  /** Every row is in: the last purchase is handed out (the caller ends the stream). */
+  endStream(): void {
+    if (this.stream === null) return;
+    if (this.lastKey !== null && this.lastGroup !== null) {
+      this.closeForStream(this.lastKey, this.lastGroup);
+    }
+    this.stream = null;
+  }
+
+  /** Errors found so far (row rules across a transaction's rows). */
+  get errorCount(): number {
+    return this.errors.length;
+  }
 
   private group(transactionNumber: string): Group {
     if (transactionNumber === this.lastKey && this.lastGroup) return this.lastGroup;
@@ -129,10 +162,13 @@ export class PurchaseGrouper {
    * a purchase), and its other rows get no extra error for it.
    */
   exclude(transactionNumber: string): void {
+    if (this.stream !== null)
+      this.breakStream(`transaction "${transactionNumber}" has a row error`);
     this.group(transactionNumber).excluded = true;
   }
 
   add(row: ValidRow): void {
+    if (this.stream !== null && row.transactionNumber !== this.lastKey) this.streamNext(row);
     const g = this.group(row.transactionNumber);
     const first = g.first;
     if (first === null) {
@@ -170,6 +206,45 @@ export class PurchaseGrouper {
     g.count++;
   }
 
+  /** A row of another transaction than the last: the last one is complete. */
+  private streamNext(row: ValidRow): void {
+    if (this.lastKey !== null && this.lastGroup !== null) {
+      this.closeForStream(this.lastKey, this.lastGroup);
+    }
+    if (this.groups.has(row.transactionNumber)) {
+      this.breakStream(
+        `row ${row.row}: transaction "${row.transactionNumber}" continues after another one started (its rows are not adjacent)`,
+      );
+    }
+    if (this.stream !== null && !this.stream.live) this.stream = null;
+  }
+
+  /** A complete purchase to the stream, or the stream broken by the rule it fails. */
+  private closeForStream(transactionNumber: string, g: Group): void {
+    const first = g.first;
+    if (g.excluded || first === null) {
+      this.breakStream(`transaction "${transactionNumber}" is refused`);
+      return;
+    }
+    const refusal = this.refusal(g, first);
+    if (refusal !== null) {
+      this.breakStream(`row ${first.row}: transaction "${transactionNumber}": ${refusal}`);
+      return;
+    }
+    const total = first.totalAmountCents ?? g.sumCents;
+    this.stream?.purchase(this.purchaseOf({ transactionNumber, g, first, total }));
+  }
+
+  /** The whole-purchase rule a transaction fails (finish reports it), or null. */
+  private refusal(g: Group, first: ValidRow): 'out_of_range' | 'total_mismatch' | null {
+    if (g.overflow) return 'out_of_range';
+    const given = first.totalAmountCents;
+    if (given !== null && Math.abs(given - g.sumCents) > TOTAL_TOLERANCE_CENTS) {
+      return 'total_mismatch';
+    }
+    return null;
+  }
+
   private differs(
     g: Group,
     row: ValidRow,
@@ -179,6 +254,11 @@ export class PurchaseGrouper {
     theirs: string | null,
   ): void {
     g.excluded = true;
+    if (this.stream !== null) {
+      this.breakStream(
+        `row ${row.row}: ${column} differs within transaction "${row.transactionNumber}"`,
+      );
+    }
     this.errors.push({
       row: row.row,
       column,
@@ -208,7 +288,8 @@ export class PurchaseGrouper {
       if (++n % STEP_SIZE === 0) yield;
       const first = g.first;
       if (g.excluded || first === null) continue;
-      if (g.overflow) {
+      const refusal = this.refusal(g, first);
+      if (refusal === 'out_of_range') {
         this.errors.push({
           row: first.row,
           column: 'quantity',
@@ -219,7 +300,7 @@ export class PurchaseGrouper {
         continue;
       }
       const given = first.totalAmountCents;
-      if (given !== null && Math.abs(given - g.sumCents) > TOTAL_TOLERANCE_CENTS) {
+      if (refusal === 'total_mismatch' && given !== null) {
         this.errors.push({
           row: first.row,
           column: 'total_amount',
