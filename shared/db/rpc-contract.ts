@@ -63,8 +63,15 @@ export const batchSummarySchema = z.object({
   status: batchStatusSchema,
   fileName: z.string().nullable(),
   fileSha256: z.string().nullable(),
+  /** For an open batch, the rows staged so far (its file's total is not known yet). */
   totalRows: z.number().int(),
   stagedRows: z.number().int(),
+  /**
+   * true: begun before its file was read to the end and not sealed yet (migration 0012): rows may
+   * still arrive, and it commits only once import_seal_batch gives its totals. Absent from
+   * databases before that migration.
+   */
+  open: z.boolean().optional(),
   importedPurchases: z.number().int(),
   importedItems: z.number().int(),
   errorMessage: z.string().nullable(),
@@ -152,6 +159,9 @@ export const batchPageSchema = z.object({
   total: z.number().int(),
 });
 export type BatchPage = z.infer<typeof batchPageSchema>;
+
+export const batchDiscardedSchema = z.object({ discarded: z.boolean(), batchId: uuid.nullable() });
+export type BatchDiscarded = z.infer<typeof batchDiscardedSchema>;
 
 export const stageResultSchema = z.object({
   batchId: uuid,
@@ -385,8 +395,9 @@ export const rpcContract = {
       p_name: arg('text', nullableText),
       p_file_name: arg('text', nullableText),
       p_file_sha256: arg('text', nullableText),
-      p_total_rows: arg('integer', int),
-      p_chunk_count: arg('integer', int),
+      /** Both null: an open batch, staged while the file is read and sealed after. */
+      p_total_rows: arg('integer', int.nullable()),
+      p_chunk_count: arg('integer', int.nullable()),
       /** Left out: imported as the file was. */
       p_audit: defaulted('jsonb', auditTrailSchema.nullable()),
     },
@@ -404,6 +415,24 @@ export const rpcContract = {
     },
     stageResultSchema,
   ),
+  /**
+   * An open batch's totals and hash once its file is read: refused unless exactly those rows and
+   * chunks (numbered 0 to p_chunk_count - 1) are staged. A resend returns the sealed batch.
+   */
+  import_seal_batch: rpc(
+    {
+      p_batch_id: batchId,
+      p_total_rows: arg('integer', int),
+      p_chunk_count: arg('integer', int),
+      p_file_sha256: arg('text', nullableText),
+    },
+    batchSummarySchema,
+  ),
+  /**
+   * Deletes an open pending batch its caller began, with everything staged for it (a file refused
+   * on its own rows). discarded false: no such batch (already discarded, or not the caller's).
+   */
+  import_discard_batch: rpc({ p_batch_id: batchId }, batchDiscardedSchema),
   import_commit_batch: rpc({ p_batch_id: batchId }, batchDetailSchema),
   import_cancel_batch: rpc({ p_batch_id: batchId }, batchSummarySchema),
   import_list_batches: rpc(

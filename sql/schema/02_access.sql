@@ -182,11 +182,17 @@ as $$
     'status', p_batch.status,
     'fileName', p_batch.file_name,
     'fileSha256', p_batch.file_sha256,
-    'totalRows', p_batch.total_rows,
+    -- An open batch (migrations/0012: begun before its file was read to the end, not sealed)
+    -- knows no total yet: it reports the rows staged so far.
+    'totalRows', coalesce(p_batch.total_rows, case
+      when p_batch.status = 'pending' then import_private.staged_row_count(p_batch.id)
+      else p_batch.staged_rows
+    end),
     'stagedRows', case
       when p_batch.status = 'pending' then import_private.staged_row_count(p_batch.id)
       else p_batch.staged_rows
     end,
+    'open', p_batch.total_rows is null and p_batch.status = 'pending',
     'importedPurchases', p_batch.imported_purchases,
     'importedItems', p_batch.imported_items,
     'errorMessage', p_batch.error_message,

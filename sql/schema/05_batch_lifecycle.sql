@@ -1,6 +1,47 @@
 -- Sending a batch: begin (idempotent per merchant + key) → stage chunks (idempotent per chunk
 -- number) → commit (one transaction: all purchases of the batch land, or none) or cancel. Every
 -- step can be resent after a lost answer without doing anything twice.
+--
+-- A batch begun with the file's totals (rows, chunks) is sealed from the start. One begun without
+-- them is open (migrations/0012): staging overlaps the parse, so chunks arrive while the file is
+-- still being read; seal_batch then gives the totals and SHA-256 once it is read, after checking
+-- that exactly those rows and chunks are staged, and only a sealed batch commits. A file refused on
+-- its own rows after staging began is discarded (discard_batch): nothing of it stays.
+
+-- The bounds on a file's totals, given at begin or at the seal, so a forged call cannot declare a
+-- batch no file could fill (files are ~1M rows). Null and null: an open batch (asked by the caller).
+-- 10,000,000 is also what an open batch may stage in all (stage_chunk).
+create or replace function import_private.assert_batch_totals(
+  p_total_rows integer,
+  p_chunk_count integer
+)
+returns void
+language plpgsql
+immutable
+set search_path = ''
+as $$
+begin
+  if p_total_rows is null and p_chunk_count is null then
+    return;
+  end if;
+  if p_total_rows is null or p_total_rows < 0 or p_total_rows > 10000000 then
+    raise exception using
+      errcode = '22023',
+      message = format('Total rows must be between 0 and 10000000 (got %s).',
+        coalesce(p_total_rows::text, 'none'));
+  end if;
+  if p_chunk_count is null or p_chunk_count < 0 or p_chunk_count > greatest(p_total_rows, 1) then
+    raise exception using
+      errcode = '22023',
+      message = format(
+        'Chunk count must be between 0 and the number of rows (got %s for %s rows).',
+        coalesce(p_chunk_count::text, 'none'), p_total_rows
+      );
+  end if;
+end;
+$$;
+revoke all on function import_private.assert_batch_totals(integer, integer)
+  from public, anon, authenticated;
 
 create or replace function import_private.begin_batch(
   p_merchant_id uuid,
@@ -26,20 +67,17 @@ begin
   if p_idempotency_key is null or btrim(p_idempotency_key) = '' then
     raise exception 'An idempotency key is required to begin an import batch.';
   end if;
-  -- Bounds, so a forged call cannot declare a batch no file could fill (files are ~1M rows).
-  if p_total_rows is null or p_total_rows < 0 or p_total_rows > 10000000 then
-    raise exception using
-      errcode = '22023',
-      message = format('Total rows must be between 0 and 10000000 (got %s).', p_total_rows);
-  end if;
-  if p_chunk_count is null or p_chunk_count < 0 or p_chunk_count > greatest(p_total_rows, 1) then
+  -- Both totals, or neither (an open batch: the file is still being read; seal_batch gives them).
+  if (p_total_rows is null) <> (p_chunk_count is null) then
     raise exception using
       errcode = '22023',
       message = format(
-        'Chunk count must be between 0 and the number of rows (got %s for %s rows).',
-        p_chunk_count, p_total_rows
+        'Give both the total rows and the chunk count, or neither to begin an open batch '
+        '(got %s rows, %s chunks).',
+        coalesce(p_total_rows::text, 'no'), coalesce(p_chunk_count::text, 'no')
       );
   end if;
+  perform import_private.assert_batch_totals(p_total_rows, p_chunk_count);
   -- The audit trail rides on begin: a bound on its size, like a chunk's (the app sends KBs).
   if p_audit is not null and (
     jsonb_typeof(p_audit) <> 'object' or pg_catalog.pg_column_size(p_audit) > 4 * 1024 * 1024
@@ -67,17 +105,18 @@ begin
 
   if not found then
     -- A resend (or a resumed run): answer with the batch the key already names, but never let
-    -- one key stand for two different files.
+    -- one key stand for two different files. A value counts only where both sides know it: an
+    -- open begin resent after the seal, or a begin with totals that finds the open batch its key
+    -- names, answers with that batch (the client seals an open one).
     select b.* into v_batch
     from public.bulk_import_batches b
     where b.merchant_id = p_merchant_id and b.idempotency_key = p_idempotency_key;
-    if v_batch.total_rows <> p_total_rows
-      or v_batch.file_sha256 is distinct from p_file_sha256 then
+    if v_batch.total_rows <> p_total_rows or v_batch.file_sha256 <> p_file_sha256 then
       raise exception using
         message = format(
           'Idempotency key %s was already used for batch %s with a different file '
           '(%s rows, SHA-256 %s).',
-          p_idempotency_key, v_batch.id, v_batch.total_rows,
+          p_idempotency_key, v_batch.id, coalesce(v_batch.total_rows::text, 'not yet known'),
           coalesce(v_batch.file_sha256, 'none')
         ),
         hint = 'Use a new idempotency key for a new import.';
@@ -280,6 +319,36 @@ $$;
 revoke all on function import_private.same_staged_rows(uuid, integer, json)
   from public, anon, authenticated;
 
+-- The bound on a batch's staged rows: the total it was begun (or sealed) with, and for an open
+-- batch the 10,000,000 rows any batch may hold (assert_batch_totals). p_rows: the rows staged with
+-- this chunk.
+create or replace function import_private.assert_chunk_fits(
+  p_batch public.bulk_import_batches,
+  p_chunk_no integer,
+  p_rows integer
+)
+returns void
+language plpgsql
+stable
+set search_path = ''
+as $$
+begin
+  if p_batch.total_rows is null and p_rows > 10000000 then
+    raise exception using
+      errcode = '22023',
+      message = format(
+        'Chunk %s would bring open batch %s to %s rows, more than the 10000000 a batch may hold.',
+        p_chunk_no, p_batch.id, p_rows
+      );
+  elsif p_rows > p_batch.total_rows then
+    raise exception 'Chunk % would bring batch % to % rows, more than the % it was begun with.',
+      p_chunk_no, p_batch.id, p_rows, p_batch.total_rows;
+  end if;
+end;
+$$;
+revoke all on function import_private.assert_chunk_fits(public.bulk_import_batches, integer, integer)
+  from public, anon, authenticated;
+
 -- The rows arrive as json, not jsonb: json keeps the text as sent, so the chunk's hash is of that
 -- text (a resend from the same client is the same text) and it is read once (chunk_columns). As
 -- jsonb they were parsed into jsonb, printed again to hash, then read: 13 % more of the server's
@@ -336,13 +405,20 @@ begin
   perform pg_advisory_xact_lock(
     hashtextextended('public.import_stage_chunk:' || p_batch_id::text || ':' || p_chunk_no, 0)
   );
-  -- Serialises with the commit and the cancel (which lock the same row for update): no rows
-  -- arrive mid-commit, none after a cancel. A share lock, so the chunks of one batch stage side by
+  -- Serialises with the commit, the cancel, the seal and the discard (which lock the same row for
+  -- update): no rows arrive mid-commit, none after a cancel, a seal counts every chunk in flight
+  -- before it and a chunk after it meets the sealed totals. A share lock, so the chunks of one batch stage side by
   -- side (for update made the two chunks in flight wait for each other: one server core idled).
   -- Hence nothing here updates the batch row (two share holders upgrading would deadlock): its
   -- staged rows are the sum of its chunk records (batch_json), written to the row when the batch
   -- leaves pending.
   select b.* into v_batch from public.bulk_import_batches b where b.id = p_batch_id for share;
+  if not found then
+    -- Discarded (discard_batch) since find_batch read it.
+    raise exception using
+      errcode = 'P0002',
+      message = format('Import batch %s does not exist.', p_batch_id);
+  end if;
 
   select c.* into v_chunk
   from public.bulk_import_staged_chunks c
@@ -372,6 +448,7 @@ begin
   elsif v_batch.status <> 'pending' then
     raise exception 'Batch % is %: it accepts no rows.', p_batch_id, v_batch.status;
   end if;
+  -- An open batch has no chunk count yet: any number from 0 (the seal wants exactly 0 to n - 1).
   if p_chunk_no is null or p_chunk_no < 0
     or (v_batch.chunk_count is not null and p_chunk_no >= v_batch.chunk_count) then
     raise exception 'Chunk number % is out of range: batch % has chunks 0 to %.',
@@ -382,10 +459,7 @@ begin
   end if;
   -- Asked again below, where it is exact; here it spares the insert of a chunk refused anyway.
   v_staged := import_private.staged_row_count(p_batch_id);
-  if v_staged + v_count > v_batch.total_rows then
-    raise exception 'Chunk % would bring batch % to % rows, more than the % it was begun with.',
-      p_chunk_no, p_batch_id, v_staged + v_count, v_batch.total_rows;
-  end if;
+  perform import_private.assert_chunk_fits(v_batch, p_chunk_no, v_staged + v_count);
 
   begin
     -- One pass over the payload, one sort, one window: each row gets its line number in file
@@ -527,10 +601,7 @@ begin
   -- commit of its transaction; a statement's snapshot is taken after the lock is granted).
   perform pg_advisory_xact_lock(hashtextextended('public.import_stage_chunk:' || p_batch_id::text, 0));
   v_staged := import_private.staged_row_count(p_batch_id);
-  if v_staged + v_count > v_batch.total_rows then
-    raise exception 'Chunk % would bring batch % to % rows, more than the % it was begun with.',
-      p_chunk_no, p_batch_id, v_staged + v_count, v_batch.total_rows;
-  end if;
+  perform import_private.assert_chunk_fits(v_batch, p_chunk_no, v_staged + v_count);
   insert into public.bulk_import_staged_chunks (
     batch_id, chunk_no, row_count, payload_sha256, errors, transaction_numbers, user_ids, sku_ids,
     user_keys, user_key_ids, sku_keys, sku_key_ids
@@ -777,6 +848,12 @@ begin
 
   -- Concurrent commits of this batch queue here; the later ones then find it completed.
   select b.* into v_batch from public.bulk_import_batches b where b.id = p_batch_id for update;
+  if not found then
+    -- Discarded (discard_batch) since find_batch read it.
+    raise exception using
+      errcode = 'P0002',
+      message = format('Import batch %s does not exist.', p_batch_id);
+  end if;
   if v_batch.status = 'completed' then
     return import_private.batch_json(v_batch, 100, 0);
   end if;
@@ -785,6 +862,16 @@ begin
       message = format('Batch %s was cancelled before its commit step: it imports nothing.',
         p_batch_id),
       hint = 'Open the file again and start a new import.';
+  end if;
+  -- An open batch (migrations/0012) has not been sealed: its file was not read to the end, or its
+  -- totals never arrived, so nothing says its staged rows are the whole file.
+  if v_batch.total_rows is null then
+    raise exception using
+      message = format(
+        'Batch %s is still open: its file was not read to the end (it was never sealed with the '
+        'file''s totals), so it cannot be committed. Nothing was imported.', p_batch_id
+      ),
+      hint = 'Import the file again, or cancel this batch.';
   end if;
 
   -- Every chunk's record is written with its rows, in one transaction. Staging counts into the
@@ -983,6 +1070,12 @@ begin
   -- Staging and committing lock the batch too: a cancel waits for a running commit and then
   -- reports it completed, and a chunk that arrives after the cancel is refused.
   select b.* into v_batch from public.bulk_import_batches b where b.id = p_batch_id for update;
+  if not found then
+    -- Discarded (discard_batch) since find_batch read it.
+    raise exception using
+      errcode = 'P0002',
+      message = format('Import batch %s does not exist.', p_batch_id);
+  end if;
   if v_batch.status <> 'pending' then
     return import_private.batch_json(v_batch, null, null);
   end if;
@@ -995,10 +1088,15 @@ begin
       staged_rows = v_staged,
       completed_at = clock_timestamp(),
       error_message = format(
-        'Cancelled by %s before the commit step (%s of %s rows staged); nothing was imported.',
+        'Cancelled by %s before the commit step (%s); nothing was imported.',
         coalesce(import_private.current_actor(), 'the importer'),
-        to_char(v_staged, 'FM999,999,999,990'),
-        to_char(v_batch.total_rows, 'FM999,999,999,990')
+        case
+          when v_batch.total_rows is null then format(
+            '%s rows staged, the file not read to the end', to_char(v_staged, 'FM999,999,999,990')
+          )
+          else format('%s of %s rows staged', to_char(v_staged, 'FM999,999,999,990'),
+            to_char(v_batch.total_rows, 'FM999,999,999,990'))
+        end
       )
   where b.id = p_batch_id
   returning b.* into v_batch;
@@ -1006,6 +1104,181 @@ begin
 end;
 $$;
 call import_private.expose('import_private.cancel_batch(uuid)');
+
+-- Sealing an open batch once its file has been read (migrations/0012): the file's totals and
+-- SHA-256, accepted only when exactly that is staged — p_total_rows rows in p_chunk_count chunk
+-- records numbered 0 to p_chunk_count - 1 — so a chunk lost on the way (or one too many) is refused
+-- here instead of committing a short or padded file. Locks the batch row like the commit and the
+-- cancel (staging holds it in share mode): the seal waits for chunks in flight, and a chunk
+-- arriving after it meets the sealed totals. A resend of the same seal (a lost answer) returns the
+-- batch as it is, whatever became of it since; a seal naming another file is refused as begin
+-- refuses one key for two files.
+create or replace function import_private.seal_batch(
+  p_batch_id uuid,
+  p_total_rows integer,
+  p_chunk_count integer,
+  p_file_sha256 text
+)
+returns jsonb
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+  v_batch public.bulk_import_batches;
+  v_rows int;
+  v_chunks int;
+  v_first int;
+  v_last int;
+begin
+  v_batch := import_private.find_batch(p_batch_id);
+  perform import_private.assert_access(v_batch.merchant_id, 'import');
+  if p_total_rows is null or p_chunk_count is null then
+    raise exception using
+      errcode = '22023',
+      message = format('Sealing batch %s needs the total rows and the chunk count (got %s, %s).',
+        p_batch_id, coalesce(p_total_rows::text, 'none'), coalesce(p_chunk_count::text, 'none'));
+  end if;
+  perform import_private.assert_batch_totals(p_total_rows, p_chunk_count);
+
+  select b.* into v_batch from public.bulk_import_batches b where b.id = p_batch_id for update;
+  if not found then
+    -- Discarded since find_batch read it.
+    raise exception using
+      errcode = 'P0002',
+      message = format('Import batch %s does not exist.', p_batch_id);
+  end if;
+
+  if v_batch.total_rows is not null then
+    -- Sealed already (or begun with its totals): a resend, or another file. A value counts only
+    -- where both sides know it, as at begin.
+    if v_batch.total_rows <> p_total_rows or v_batch.chunk_count <> p_chunk_count
+      or v_batch.file_sha256 <> p_file_sha256 then
+      raise exception using
+        message = format(
+          'Batch %s was already sealed with a different file (%s rows in %s chunks, SHA-256 %s).',
+          p_batch_id, v_batch.total_rows, coalesce(v_batch.chunk_count::text, 'unknown'),
+          coalesce(v_batch.file_sha256, 'none')
+        ),
+        hint = 'A batch holds one file: import another file as a new batch.';
+    end if;
+    return import_private.batch_json(v_batch, null, null);
+  end if;
+
+  if v_batch.status <> 'pending' then
+    raise exception using
+      message = format('Batch %s is %s: only a pending batch can be sealed.',
+        p_batch_id, v_batch.status),
+      hint = 'Import the file again as a new batch.';
+  end if;
+  if v_batch.file_sha256 <> p_file_sha256 then
+    raise exception using
+      message = format(
+        'Batch %s was begun for the file with SHA-256 %s, not %s: it cannot be sealed with '
+        'another file.', p_batch_id, v_batch.file_sha256, p_file_sha256
+      ),
+      hint = 'Import the file again as a new batch.';
+  end if;
+
+  -- What is staged. The batch row's lock keeps it still: chunks stage under a share lock of it.
+  select coalesce(sum(c.row_count), 0)::int, count(*)::int, min(c.chunk_no), max(c.chunk_no)
+  into v_rows, v_chunks, v_first, v_last
+  from public.bulk_import_staged_chunks c
+  where c.batch_id = p_batch_id;
+  if v_rows <> p_total_rows then
+    raise exception using
+      message = format(
+        'Batch %s cannot be sealed: %s rows are staged, but the file has %s.',
+        p_batch_id, v_rows, p_total_rows
+      ),
+      hint = 'Stage the missing chunks, then seal again; or import the file again.';
+  end if;
+  -- Chunk numbers are distinct (the chunks' key): n of them lie in 0 to n - 1 only if they are
+  -- exactly those.
+  if v_chunks <> p_chunk_count or (v_chunks > 0 and (v_first <> 0 or v_last <> v_chunks - 1)) then
+    raise exception using
+      message = format(
+        'Batch %s cannot be sealed: %s chunks are staged (numbers %s), but the file has %s '
+        '(numbers 0 to %s).',
+        p_batch_id, v_chunks,
+        case when v_chunks = 0 then 'none' else format('%s to %s', v_first, v_last) end,
+        p_chunk_count, p_chunk_count - 1
+      ),
+      hint = 'Stage the missing chunks, then seal again; or import the file again.';
+  end if;
+
+  update public.bulk_import_batches b
+  set total_rows = p_total_rows,
+      chunk_count = p_chunk_count,
+      file_sha256 = coalesce(p_file_sha256, b.file_sha256)
+  where b.id = p_batch_id
+  returning b.* into v_batch;
+  return import_private.batch_json(v_batch, null, null);
+end;
+$$;
+call import_private.expose('import_private.seal_batch(uuid, integer, integer, text)');
+
+-- Discarding an open batch as if it had never been begun: its file was refused on its own rows
+-- after staging had started (staging overlaps the parse), and a refused file writes nothing. The
+-- batch row goes with everything that hangs off it: staged rows, chunk records, errors and
+-- recorded values (every table with a batch_id; an open batch was never committed, so no purchase
+-- names it), and its idempotency key is free again. Only its creator may (a colleague's import is
+-- cancelled, which History keeps); a sealed batch is cancelled instead. A resend after the
+-- batch is gone answers discarded false, as does any id the caller cannot see: another merchant's
+-- batch ids stay unprobeable.
+create or replace function import_private.discard_batch(p_batch_id uuid)
+returns jsonb
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+  v_batch public.bulk_import_batches;
+  v_gone jsonb := jsonb_build_object('discarded', false, 'batchId', p_batch_id);
+begin
+  begin
+    v_batch := import_private.find_batch(p_batch_id);
+  exception when no_data_found then
+    -- Gone, or not the caller's to see: the same answer. Still only for a signed-in caller (or a
+    -- trusted one): anon and claims from other sessions are refused here.
+    perform import_private.assert_access(null, 'list_merchants');
+    return v_gone;
+  end;
+  perform import_private.assert_access(v_batch.merchant_id, 'import');
+
+  -- Serialises with staging (share), the seal, the commit and the cancel (for update); a second
+  -- discard waiting here finds the row gone.
+  select b.* into v_batch from public.bulk_import_batches b where b.id = p_batch_id for update;
+  if not found then
+    return v_gone;
+  end if;
+  if v_batch.created_by is distinct from import_private.current_actor() then
+    raise exception using
+      errcode = '42501',
+      message = format('Only %s, who began batch %s, may discard it.',
+        coalesce(v_batch.created_by, 'its creator'), p_batch_id),
+      hint = 'Cancel it instead (import_cancel_batch): History keeps a cancelled batch.';
+  end if;
+  if v_batch.status <> 'pending' then
+    raise exception using
+      message = format('Batch %s is %s: only an open pending batch can be discarded.',
+        p_batch_id, v_batch.status);
+  end if;
+  if v_batch.total_rows is not null then
+    raise exception using
+      message = format('Batch %s is sealed: it is cancelled, not discarded.', p_batch_id),
+      hint = 'Cancel it with import_cancel_batch.';
+  end if;
+
+  -- Staged rows hold no foreign key (migrations/0002); the rest cascade from the batch row.
+  delete from public.bulk_import_staged_rows s where s.batch_id = p_batch_id;
+  delete from public.bulk_import_batches b where b.id = p_batch_id;
+  return jsonb_build_object('discarded', true, 'batchId', p_batch_id);
+end;
+$$;
+call import_private.expose('import_private.discard_batch(uuid)');
 
 -- A chunk's rows go with it (they hold no foreign key to it: see migrations/0002).
 create or replace function import_private.delete_staged_chunk_rows()

@@ -13,6 +13,8 @@ const API: Record<RpcFunctionName, string> = {
   import_begin_batch:
     'public.import_begin_batch(uuid, text, text, text, text, integer, integer, jsonb)',
   import_stage_chunk: 'public.import_stage_chunk(uuid, integer, json)',
+  import_seal_batch: 'public.import_seal_batch(uuid, integer, integer, text)',
+  import_discard_batch: 'public.import_discard_batch(uuid)',
   import_commit_batch: 'public.import_commit_batch(uuid)',
   import_cancel_batch: 'public.import_cancel_batch(uuid)',
   import_list_batches: 'public.import_list_batches(uuid, text, text, integer, integer)',
@@ -37,6 +39,8 @@ const INTERNAL = [
   'import_private.batch_json(public.bulk_import_batches, integer, integer)',
   'import_private.find_batch(uuid)',
   'import_private.staged_row_count(uuid)',
+  'import_private.assert_batch_totals(integer, integer)',
+  'import_private.assert_chunk_fits(public.bulk_import_batches, integer, integer)',
   'import_private.chunk_columns(json)',
   'import_private.chunk_rows(json)',
   'import_private.same_staged_rows(uuid, integer, json)',
@@ -181,6 +185,13 @@ describe('a role without grants', () => {
       p_chunk_count: 0,
     }),
     import_stage_chunk: () => ({ p_batch_id: merchant.merchantId, p_chunk_no: 0, p_rows: [] }),
+    import_seal_batch: () => ({
+      p_batch_id: merchant.merchantId,
+      p_total_rows: 0,
+      p_chunk_count: 0,
+      p_file_sha256: null,
+    }),
+    import_discard_batch: () => ({ p_batch_id: merchant.merchantId }),
     import_commit_batch: () => ({ p_batch_id: merchant.merchantId }),
     import_cancel_batch: () => ({ p_batch_id: merchant.merchantId }),
     import_list_batches: () => ({
