@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { z } from 'zod';
+import { stagedChunkSchema, type StagedChunk } from '../../../shared/db/rpc-contract';
 import { parseOptionsSchema } from '../../../shared/domain/parse-options';
 import {
   joinTextTablesSteps,
@@ -36,6 +37,11 @@ export const workerInputSchema = z.object({
   totalBytes: z.number().int().nonnegative(),
   options: parseOptionsSchema,
   keepRows: z.boolean(),
+  /**
+   * Hand out the chunks the commit would stage, at most this many rows each, while the file is
+   * read ('chunk' messages; absent: none). Issue 14: staging overlapped with parsing.
+   */
+  streamChunkRows: z.number().int().positive().optional(),
 });
 export type WorkerInput = z.infer<typeof workerInputSchema>;
 
@@ -68,6 +74,31 @@ const statsSchema = z.object({
 });
 export type ParseStats = z.infer<typeof statsSchema>;
 
+/**
+ * A chunk of whole purchases as the commit would stage it (toStagedChunk, encoded in the worker),
+ * sent as soon as its purchases are complete, before 'done' and outside the outbox.
+ */
+const chunkMessageSchema = z.object({
+  type: z.literal('chunk'),
+  jobId: z.number().int(),
+  /** 0, 1, 2… with no gaps. */
+  chunkNo: z.number().int().nonnegative(),
+  /** Items (staged rows) in the chunk. */
+  rows: z.number().int().positive(),
+  purchases: z.number().int().positive(),
+  body: stagedChunkSchema,
+});
+
+const streamEndSchema = z.object({
+  /** Chunks handed out (before the break, when broken). */
+  chunks: z.number().int().nonnegative(),
+  rows: z.number().int().nonnegative(),
+  /** Why no more chunks came (an error, rows of a transaction not adjacent, natural keys): the
+   *  chunks handed out are then not the import's, which takes the normal path. Null: all came. */
+  broken: z.string().nullable(),
+});
+export type StreamEnd = z.infer<typeof streamEndSchema>;
+
 /** The report travels with purchases, issues and raw rows packed (see packed-report.ts). */
 const doneMessageSchema = z.object({
   type: z.literal('done'),
@@ -82,6 +113,8 @@ const doneMessageSchema = z.object({
   warnings: packedIssuesSchema,
   rawRows: packedRawRowsSchema.optional(),
   stats: statsSchema,
+  /** With streamChunkRows: what the chunk messages handed out. */
+  stream: streamEndSchema.optional(),
 });
 
 /** A part of the raw rows, sent before 'done' (see ROWS_PER_PART in the worker). */
@@ -116,6 +149,7 @@ export class UnreadableFileError extends Error {
 
 export const workerMessageSchema = z.discriminatedUnion('type', [
   progressMessageSchema,
+  chunkMessageSchema,
   rowsMessageSchema,
   stringsMessageSchema,
   doneMessageSchema,
@@ -130,8 +164,22 @@ export interface ParseProgress {
   rows: number;
 }
 
+/** A chunk the parse handed out while reading (ParseHooks.onChunk). */
+export interface StreamedChunk {
+  chunkNo: number;
+  rows: number;
+  purchases: number;
+  body: StagedChunk;
+}
+
 export interface ParseHooks {
   onProgress?: (progress: ParseProgress) => void;
+  /**
+   * Ask the worker for the commit's chunks of at most this many rows while it reads (each to
+   * onChunk, all before the result); the result's `stream` says whether they all came.
+   */
+  streamChunkRows?: number;
+  onChunk?: (chunk: StreamedChunk) => void;
   signal?: AbortSignal;
   /** The worker entry; defaults to parse-worker next to this file (.ts under tsx, .js built). */
   workerUrl?: URL;
@@ -148,6 +196,8 @@ export interface ParseFileResult<P = Purchase[]> {
   /** With keepRows: 'packed', the rows as the worker packed them (the app's session keeps these). */
   rows?: RowStore;
   stats: ParseStats;
+  /** With hooks.streamChunkRows: the chunks handed out, and why they stopped early if they did. */
+  stream?: StreamEnd;
 }
 
 /**
@@ -319,6 +369,7 @@ async function unpackDone(
       report: { ...message.report, errors, warnings, purchases },
       rows,
       stats: message.stats,
+      ...(message.stream ? { stream: message.stream } : {}),
     };
   }
   const purchases = await sliced(unpackPurchasesSteps(packed));
@@ -336,6 +387,7 @@ async function unpackDone(
     report,
     ...(rawRows ? { rawRows } : {}),
     stats: message.stats,
+    ...(message.stream ? { stream: message.stream } : {}),
   };
 }
 
@@ -356,6 +408,13 @@ export async function parseCsvFile(
 ): Promise<ParseFileResult<Purchase[] | PurchaseList>> {
   const { signal } = hooks;
   if (signal?.aborted) throw abortError(path);
+  const { streamChunkRows } = hooks;
+  if (
+    streamChunkRows !== undefined &&
+    !(Number.isInteger(streamChunkRows) && streamChunkRows > 0)
+  ) {
+    throw new RangeError(`streamChunkRows must be a positive integer, got ${streamChunkRows}`);
+  }
   const { keepRows = false, ...parseOptions } = options;
   const checked = parseOptionsSchema.safeParse(parseOptions);
   if (!checked.success) {
@@ -382,6 +441,7 @@ export async function parseCsvFile(
       totalBytes,
       options: checked.data,
       keepRows: keepRows !== false,
+      ...(streamChunkRows === undefined ? {} : { streamChunkRows }),
     },
   };
   const worker = acquireWorker(url);
@@ -395,6 +455,7 @@ export async function parseCsvFile(
       });
     };
     const stringParts: TextTable[] = [];
+    let nextChunkNo = 0;
     let settled = false;
     /** `reusable`: kept as the idle worker; 'later': ended by `outcome` (see the done message). */
     const settle = (reusable: boolean | 'later', outcome: () => void): void => {
@@ -434,6 +495,26 @@ export async function parseCsvFile(
           totalBytes: message.totalBytes,
           rows: message.rows,
         });
+      } else if (message.type === 'chunk') {
+        if (message.chunkNo !== nextChunkNo) {
+          settle(false, () =>
+            reject(
+              new Error(`Parse worker sent chunk ${message.chunkNo}, expected ${nextChunkNo}`),
+            ),
+          );
+          return;
+        }
+        nextChunkNo++;
+        try {
+          hooks.onChunk?.({
+            chunkNo: message.chunkNo,
+            rows: message.rows,
+            purchases: message.purchases,
+            body: message.body,
+          });
+        } catch (error) {
+          settle(false, () => reject(error as Error));
+        }
       } else if (message.type === 'rows') {
         rowParts.push(message.rows);
         askNext();

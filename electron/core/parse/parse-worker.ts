@@ -1,4 +1,5 @@
 import { parentPort } from 'node:worker_threads';
+import { toStagedChunk } from '../../../shared/db/staging';
 import { RecordAnalyser } from '../../../shared/domain/analyse';
 import {
   packIssues,
@@ -32,9 +33,28 @@ export function runParseJob(
   post: (message: WorkerMessage, transfer?: ArrayBuffer[]) => void,
 ): void {
   const started = performance.now();
+  const { streamChunkRows } = input;
   const analyser = new RecordAnalyser(input.options, {
     fileName: input.fileName,
     keepRows: input.keepRows,
+    // Chunks go out as they are made, not through the outbox: each is small (~0.5 MB at 5,000
+    // rows) and encoded here, so main only passes the body on.
+    ...(streamChunkRows === undefined
+      ? {}
+      : {
+          streamChunks: {
+            maxRows: streamChunkRows,
+            onChunk: (chunk) =>
+              post({
+                type: 'chunk',
+                jobId,
+                chunkNo: chunk.chunkNo,
+                rows: chunk.rows,
+                purchases: chunk.purchases.length,
+                body: toStagedChunk(chunk.purchases),
+              }),
+          },
+        }),
   });
   let lastProgress = 0;
   let bytesRead = 0;
@@ -80,10 +100,12 @@ export function runParseJob(
       try {
         // Every byte is read; grouping and the report take seconds at 1M rows: say so.
         progress(true, 'analysing');
+        // With streamChunkRows the last chunks are posted from here, before anything below.
         const {
           report,
           rawRows,
           packedPurchases: purchases,
+          stream,
         } = analyser.finish(sha256, {
           packed: true,
         });
@@ -127,6 +149,7 @@ export function runParseJob(
               maxRssBytes: process.resourceUsage().maxRSS * 1024,
               parseMs: performance.now() - started,
             },
+            ...(stream ? { stream } : {}),
           },
           transfer: transferables(purchases, [errors, warnings]),
         });
