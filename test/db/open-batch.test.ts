@@ -479,6 +479,78 @@ describe('discarding', () => {
     expect(again).toMatchObject({ open: true, stagedRows: 0 });
   });
 
+  it('waits for a chunk in flight and deletes it too; a chunk after it finds no batch', async () => {
+    const file = openFile(6, 3);
+    const batch = await beginOpen();
+    const staging = await stageInOpenTransaction(batch.id, 0, file.chunks[0] as StagedChunk);
+    const discarding = await startCall('select public.import_discard_batch($1) as result', [
+      batch.id,
+    ]);
+    try {
+      expect(await discarding.waitsFor()).not.toBe('advisory');
+    } finally {
+      await finish(staging, 'commit');
+    }
+    expect(await discarding.result).toEqual({ discarded: true, batchId: batch.id });
+    expect(Object.values(await footprint(batch.id)).every((n) => n === 0)).toBe(true);
+    const late = await refusal(stage(batch.id, 1, file.chunks[1] as StagedChunk));
+    expect(late.message).toBe(`Import batch ${batch.id} does not exist.`);
+  });
+
+  it('finds a batch sealed while it waited, and refuses it', async () => {
+    const file = openFile(3, 3);
+    const batchId = await stagedOpen(file);
+    const sealing = await db.pool.connect();
+    await sealing.query('begin');
+    await sealing.query('select public.import_seal_batch($1, $2, 1, null)', [batchId, file.rows]);
+    const discarding = await startCall('select public.import_discard_batch($1) as result', [
+      batchId,
+    ]);
+    try {
+      expect(await discarding.waitsFor()).not.toBe('advisory');
+    } finally {
+      await finish(sealing, 'commit');
+    }
+    await expect(discarding.result).rejects.toThrow(`Batch ${batchId} is sealed`);
+    expect(await footprint(batchId)).toMatchObject({
+      'public.bulk_import_batches': 1,
+      'public.bulk_import_staged_rows': file.rows,
+    });
+  });
+
+  it('leaves a chunk that waited for it nothing to stage into', async () => {
+    const file = openFile(3, 3);
+    const batch = await beginOpen();
+    const discarding = await db.pool.connect();
+    await discarding.query('begin');
+    await discarding.query('select public.import_discard_batch($1)', [batch.id]);
+    const staging = await startCall(STAGE, [batch.id, 0, JSON.stringify(file.chunks[0])]);
+    try {
+      expect(await staging.waitsFor()).not.toBe('advisory');
+    } finally {
+      await finish(discarding, 'commit');
+    }
+    await expect(staging.result).rejects.toThrow(`Import batch ${batch.id} does not exist.`);
+    expect(Object.values(await footprint(batch.id)).every((n) => n === 0)).toBe(true);
+  });
+
+  it('leaves a commit or a cancel that waited for it a batch that does not exist', async () => {
+    const batchId = await stagedOpen(openFile(3, 3));
+    const discarding = await db.pool.connect();
+    await discarding.query('begin');
+    await discarding.query('select public.import_discard_batch($1)', [batchId]);
+    const commit = await startCall('select public.import_commit_batch($1) as result', [batchId]);
+    const cancel = await startCall('select public.import_cancel_batch($1) as result', [batchId]);
+    try {
+      expect(await commit.waitsFor()).not.toBe('advisory');
+      expect(await cancel.waitsFor()).not.toBe('advisory');
+    } finally {
+      await finish(discarding, 'commit');
+    }
+    await expect(commit.result).rejects.toThrow(`Import batch ${batchId} does not exist.`);
+    await expect(cancel.result).rejects.toThrow(`Import batch ${batchId} does not exist.`);
+  });
+
   it('refuses a sealed batch (cancelled instead) and a batch no longer pending', async () => {
     const file = openFile(3, 3);
     const sealedId = await stagedOpen(file);
