@@ -451,8 +451,12 @@ begin
   -- An open batch has no chunk count yet: any number from 0 (the seal wants exactly 0 to n - 1).
   if p_chunk_no is null or p_chunk_no < 0
     or (v_batch.chunk_count is not null and p_chunk_no >= v_batch.chunk_count) then
+    if v_batch.chunk_count is null then
+      raise exception 'Chunk number % is out of range: the chunks of batch % are numbered from 0.',
+        coalesce(p_chunk_no::text, 'null'), p_batch_id;
+    end if;
     raise exception 'Chunk number % is out of range: batch % has chunks 0 to %.',
-      coalesce(p_chunk_no::text, 'null'), p_batch_id, coalesce(v_batch.chunk_count, 0) - 1;
+      coalesce(p_chunk_no::text, 'null'), p_batch_id, v_batch.chunk_count - 1;
   end if;
   if v_count = 0 then
     raise exception 'Chunk % has no rows.', p_chunk_no;

@@ -398,6 +398,10 @@ describe('staging into an open batch', () => {
     const file = openFile(6, 3);
     const batch = await beginOpen();
     await stage(batch.id, 41, file.chunks[0] as StagedChunk);
+    const negative = await refusal(stage(batch.id, -1, file.chunks[1] as StagedChunk));
+    expect(negative.message).toBe(
+      `Chunk number -1 is out of range: the chunks of batch ${batch.id} are numbered from 0.`,
+    );
     // A forged chunk record stands for 9,999,983 staged rows (the bound counts chunk records):
     // cheaper than staging them. With chunk 41's 9 rows, 8 more fit; the next chunk has 9.
     await forgeChunkRecord(batch.id, 1_000, 10_000_000 - 9 - 8);
