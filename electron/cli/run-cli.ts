@@ -12,6 +12,7 @@ import { presetForHeaders } from '../../shared/domain/mapping-presets';
 import type { RowError } from '../../shared/domain/types';
 import { defaultDataDir } from '../core/app-paths';
 import type { DatabaseTarget, OpenDatabase } from '../core/connection';
+import { ChunkFeed, streamChunkRowsFor } from '../core/parse/chunk-feed';
 import {
   disposeParseWorkers,
   parseCsvFile,
@@ -109,15 +110,14 @@ async function runCommand(args: CommandArgs, io: CliIo): Promise<number> {
   }
 
   const target: DatabaseTarget = resolveApiTarget(args, io.env);
-  if (args.command === 'check' || args.command === 'import') {
-    await assertReadableFile(args.file);
-  }
+  const fileBytes =
+    args.command === 'check' || args.command === 'import' ? await assertReadableFile(args.file) : 0;
   // A check or an import reads its file while this thread connects and asks about the merchant
   // (the parse runs in the worker); its result, or its error, is taken only where the use case
   // would have started it, so what is printed, and in which order, stays the same.
   const early =
     args.command === 'check' || args.command === 'import'
-      ? startParse(args, io.endsAfterCommand === true)
+      ? startParse(args, io.endsAfterCommand === true, fileBytes)
       : null;
   // A command that fails before its use case took the parse stops it (a no-op once it is done).
   const stopEarly = (): void => early?.cancel();
@@ -156,14 +156,22 @@ interface EarlyParse {
   follow(onProgress: (progress: FileParseProgress) => void): void;
   /** Stops the parse if it is still running (the command failed before the check). */
   cancel(): void;
+  /** An import's chunks, handed out as the file is read (staged once connected): see importFile. */
+  chunks: ChunkFeed | null;
 }
 
-function startParse(args: FileArgs, lastParse: boolean): EarlyParse {
+function startParse(args: FileArgs, lastParse: boolean, fileBytes: number): EarlyParse {
   const controller = new AbortController();
   let latest: FileParseProgress | null = null;
   let listener: ((progress: FileParseProgress) => void) | null = null;
+  const streamChunkRows =
+    args.command === 'import'
+      ? streamChunkRowsFor({ skipExisting: args['skip-existing'], ...chunkRowsOf(args) }, fileBytes)
+      : null;
+  const chunks = streamChunkRows === null ? null : new ChunkFeed();
   const result = parseCsvFile(args.file, fileInput(args).parseOptions, {
     signal: controller.signal,
+    ...(chunks && streamChunkRows !== null ? { streamChunkRows, onChunk: chunks.push } : {}),
     onProgress: (progress) => {
       if (listener) listener(progress);
       else latest = progress;
@@ -181,6 +189,7 @@ function startParse(args: FileArgs, lastParse: boolean): EarlyParse {
       latest = null;
     },
     cancel: () => controller.abort(),
+    chunks,
   };
 }
 
@@ -231,6 +240,7 @@ async function runImport(
       onParseProgress,
       onCommitProgress: (p) => progress.update(commitLabel(p), commitFraction(p)),
       ...(early ? { parsed: early.result } : {}),
+      ...(early?.chunks ? { chunks: early.chunks } : {}),
     },
   );
   progress.done();
@@ -784,10 +794,12 @@ async function openDatabaseOrFail(target: DatabaseTarget, io: CliIo): Promise<Op
   }
 }
 
-async function assertReadableFile(path: string): Promise<void> {
+/** The file's size once it is known to be a readable file. */
+async function assertReadableFile(path: string): Promise<number> {
   try {
     const info = await stat(path);
     if (!info.isFile()) throw new UsageError(`${path} is a folder, not a file: give the CSV file.`);
+    return info.size;
   } catch (error) {
     if (error instanceof UsageError) throw error;
     throw new UsageError(fileProblem(path, error));

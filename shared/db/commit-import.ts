@@ -73,7 +73,7 @@ export class CommitCancelledError extends Error {
   }
 }
 
-const DEFAULT_RETRY: RetryPolicy = { attempts: 6, baseDelayMs: 250 };
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 6, baseDelayMs: 250 };
 
 export async function commitImport(
   rpc: ImportRpc,
@@ -149,6 +149,18 @@ export async function commitImport(
       report({ chunksSent: chunks.length, rowsStaged: batch.stagedRows });
     }
     throwIfCancelled();
+    // The key names a batch begun open (staged while its file was read: streamed-staging.ts)
+    // whose attempt did not get to seal it: these chunks are the file's, so seal it with them.
+    if (batch.open === true) {
+      await withRetry(retry, sleep, () =>
+        rpc.call('import_seal_batch', {
+          p_batch_id: batch.id,
+          p_total_rows: totalRows,
+          p_chunk_count: chunks.length,
+          p_file_sha256: input.fileSha256,
+        }),
+      );
+    }
   } catch (error) {
     if (!hooks.signal?.aborted) throw error;
     // Cancelled: the batch must not stay pending with its rows staged, or History would offer to
@@ -287,7 +299,8 @@ async function abandonBatch(
   return withRetry(retry, sleep, () => rpc.call('import_get_batch', { p_batch_id: batchId }));
 }
 
-async function withRetry<T>(
+/** Resends a call whose answer was lost (never one the database refused). */
+export async function withRetry<T>(
   retry: RetryPolicy,
   sleep: (ms: number) => Promise<void>,
   call: () => Promise<T>,
@@ -312,6 +325,6 @@ function backoff(retry: RetryPolicy, attempt: number): number {
   return retry.baseDelayMs * 2 ** (attempt - 1);
 }
 
-function defaultSleep(ms: number): Promise<void> {
+export function defaultSleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -43,15 +43,20 @@ const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
 export interface PhaseTimings {
   /** Start of importFile until the reference check is sent: worker start, read, decode, hash,
-   *  parse, validate, group, report back to the host. */
+   *  parse, validate, group, report back to the host (staging while reading: chunks go out
+   *  meanwhile). */
   parseMs: number;
-  /** Reference check sent until begin is sent: the check call, applying its verdict, and
-   *  building the staged rows and chunks. */
+  /** Reference check sent until begin is sent (or, when begin came first, until the check was
+   *  answered): the check call, applying its verdict, and building the staged rows and chunks. */
   referenceMs: number;
   /** The import_check_references call alone. */
   referenceCallMs: number;
   /** begin sent until commit sent: begin plus every chunk (two in flight). */
   stagingMs: number;
+  /** The part of stagingMs after the file was read and checked: what the commit waited for. */
+  stagingAfterCheckMs: number;
+  /** Chunks sent before the reference check (staged while the file was read). */
+  chunksWhileReading: number;
   stageCalls: number;
   slowestStageMs: number;
   /** commit sent until importFile returned (the commit call, reconciling if it had to). */
@@ -124,9 +129,11 @@ export async function timedImportFile(
   return {
     phases: {
       parseMs: reference.start - started,
-      referenceMs: begin.start - reference.start,
+      referenceMs: Math.max(begin.start, reference.end) - reference.start,
       referenceCallMs: reference.end - reference.start,
       stagingMs: commit.start - begin.start,
+      stagingAfterCheckMs: commit.start - Math.max(begin.start, reference.end),
+      chunksWhileReading: stages.filter((e) => e.start < reference.start).length,
       stageCalls: stages.length,
       slowestStageMs: Math.max(0, ...stages.map((e) => e.end - e.start)),
       commitMs: ended - commit.start,
@@ -331,6 +338,8 @@ const timedImportSchema = z.object({
     referenceMs: z.number(),
     referenceCallMs: z.number(),
     stagingMs: z.number(),
+    stagingAfterCheckMs: z.number(),
+    chunksWhileReading: z.number(),
     stageCalls: z.number(),
     slowestStageMs: z.number(),
     commitMs: z.number(),
@@ -760,7 +769,8 @@ const mb = (bytes: number): string => `${Math.round(bytes / 1024 / 1024)} MB`;
 export function describePhases(p: PhaseTimings): string {
   return (
     `parse ${s(p.parseMs)}, reference ${s(p.referenceMs)} (call ${s(p.referenceCallMs)}), ` +
-    `staging ${s(p.stagingMs)} (${p.stageCalls} chunks, slowest ${s(p.slowestStageMs)}), ` +
+    `staging ${s(p.stagingMs)} (${p.stageCalls} chunks, ${p.chunksWhileReading} sent while the file was read, ` +
+    `${s(p.stagingAfterCheckMs)} after the check; slowest ${s(p.slowestStageMs)}), ` +
     `commit ${s(p.commitMs)}, total ${s(p.totalMs)}`
   );
 }

@@ -1,13 +1,23 @@
 import { randomUUID } from 'node:crypto';
+import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { CommitProgress } from '../../../shared/db/commit-import';
+import {
+  CommitCancelledError,
+  commitOrReconcile,
+  type CommitProgress,
+} from '../../../shared/db/commit-import';
 import type { ImportRpc } from '../../../shared/db/import-rpc';
 import type { BatchDetail } from '../../../shared/db/rpc-contract';
+import { StreamedStaging } from '../../../shared/db/streamed-staging';
+import type { Purchase } from '../../../shared/domain/types';
+import { ChunkFeed, streamChunkRowsFor } from '../parse/chunk-feed';
+import { parseCsvFile, type ParseFileResult } from '../parse/parse-file';
 import { resolvedKeys } from '../../../shared/domain/natural-keys';
 import { wrongMerchantSignal, type ForeignIds } from '../../../shared/domain/wrong-merchant';
 import {
   askAboutFile,
   withVerdict,
+  type FileAnswer,
   type CheckedFile,
   type CheckFileHooks,
   type CheckFileInput,
@@ -20,10 +30,20 @@ export interface ImportFileInput extends CheckFileInput {
   chunkRows?: number;
   /** Record the batch as failed for support even when most ids are unknown to the merchant. */
   recordFailure?: boolean;
+  /**
+   * Stage while the file is read (see importStreamed): left out, for files of STREAM_MIN_BYTES or
+   * more; false never; true whatever the size (tests). Never with skipExisting.
+   */
+  stream?: boolean;
 }
 
 export interface ImportFileHooks extends CheckFileHooks {
   onCommitProgress?: (progress: CommitProgress) => void;
+  /**
+   * With `parsed`: the chunks that parse hands out as it reads (it was started with
+   * streamChunkRows, see streamChunkRowsFor); importFile stages them as they come.
+   */
+  chunks?: ChunkFeed;
 }
 
 export type ImportOutcome =
@@ -38,23 +58,39 @@ export type ImportOutcome =
  * nothing. Everything else goes to the database, which re-checks ids and transaction numbers
  * under its lock: a refusal there is recorded as a failed batch that support can re-check and
  * retry later.
+ *
+ * A big file is staged while it is read (issue 14): the parse worker hands out chunks of whole
+ * purchases as it goes and they are staged into an open batch, sealed once the file is read and
+ * found importable, then committed; a file refused here discards that batch, so nothing stays.
+ * Whenever the stream cannot stand for the file (rows of a transaction apart, members or SKUs by
+ * natural key, a chunk the database refused), it is discarded and the file is imported the usual
+ * way, from its parsed purchases.
  */
 export async function importFile(
   rpc: ImportRpc,
   input: ImportFileInput,
   hooks: ImportFileHooks = {},
 ): Promise<ImportOutcome> {
-  const answer = await askAboutFile(rpc, input, hooks);
+  let idempotencyKey = input.idempotencyKey ?? randomUUID();
+  const streamed = await openStream(rpc, input, hooks, idempotencyKey);
+  const parsed = streamed?.parsed ?? hooks.parsed;
+  let answer: FileAnswer;
+  try {
+    answer = await askAboutFile(rpc, input, { ...hooks, ...(parsed ? { parsed } : {}) });
+  } catch (error) {
+    await streamed?.staging.discard();
+    throw error;
+  }
   const { localReport, reference } = answer;
   // The answer applied to the report, for the outcome. On the way to a batch it is worked out
   // while the commit call runs (the process only waits for the database then), not between the
   // check and staging; once, whichever comes first.
   let checked: CheckedFile | null = null;
   const verdict = (): CheckedFile => (checked ??= withVerdict(answer, input.skipExisting ?? false));
-  if (localReport.errors.length > 0) return { kind: 'refused-locally', checked: verdict() };
-  const foreign = wrongMerchantSignal(answer.ids, reference);
-  if (foreign && !input.recordFailure) {
-    return { kind: 'wrong-merchant', checked: verdict(), foreign };
+  const refusal = refusedHere(answer, input, verdict);
+  if (refusal) {
+    await streamed?.staging.discard();
+    return refusal;
   }
 
   const skipped = new Set(
@@ -66,22 +102,24 @@ export async function importFile(
     (purchase) => !skipped.has(purchase.transactionNumber),
   );
   // Every transaction was skipped as already imported: an empty batch would only add noise.
-  if (purchases.length === 0) return { kind: 'nothing-to-import', checked: verdict() };
-  let whileCommitting: ReturnType<typeof setTimeout> | undefined;
-  const onProgress = (progress: CommitProgress): void => {
-    // A timer, so the commit call has gone out before the work starts.
-    // Should it throw, the outcome's own call below throws again, where the caller sees it.
-    if (progress.phase === 'committing') {
-      whileCommitting ??= setTimeout(() => {
-        try {
-          verdict();
-        } catch {
-          // reported by the outcome's call
-        }
-      }, 0);
-    }
-    hooks.onCommitProgress?.(progress);
-  };
+  if (purchases.length === 0) {
+    await streamed?.staging.discard();
+    return { kind: 'nothing-to-import', checked: verdict() };
+  }
+  const whileCommitting = verdictWhileCommitting(verdict);
+  if (streamed && parsed) {
+    const landed = await commitStreamed(
+      rpc,
+      streamed.staging,
+      await parsed,
+      purchases,
+      { ...hooks, onCommitProgress: whileCommitting.wrap(hooks.onCommitProgress) },
+      verdict,
+    ).finally(whileCommitting.clear);
+    if (landed.kind !== 'fell-back') return landed;
+    // A batch the discard could not remove keeps its key: the usual path begins another.
+    if (!landed.discarded && input.idempotencyKey === undefined) idempotencyKey = randomUUID();
+  }
   const outcome = await commitPurchases(
     rpc,
     {
@@ -92,14 +130,14 @@ export async function importFile(
       purchases,
       // Natural keys go with the ids the check resolved them to (the commit checks them again).
       keys: resolvedKeys(reference),
-      idempotencyKey: input.idempotencyKey ?? randomUUID(),
+      idempotencyKey,
       ...(input.chunkRows ? { chunkRows: input.chunkRows } : {}),
     },
     {
-      onProgress,
+      onProgress: whileCommitting.wrap(hooks.onCommitProgress),
       ...(hooks.signal ? { signal: hooks.signal } : {}),
     },
-  ).finally(() => clearTimeout(whileCommitting));
+  ).finally(whileCommitting.clear);
   if (outcome.kind === 'cancelled') {
     return {
       kind: 'cancelled',
@@ -109,4 +147,161 @@ export async function importFile(
     };
   }
   return { kind: 'batch', checked: verdict(), batch: outcome.batch };
+}
+
+/** The outcomes decided before anything is written: the file's own defects, a wrong merchant. */
+function refusedHere(
+  answer: FileAnswer,
+  input: ImportFileInput,
+  verdict: () => CheckedFile,
+): ImportOutcome | null {
+  if (answer.localReport.errors.length > 0) return { kind: 'refused-locally', checked: verdict() };
+  const foreign = wrongMerchantSignal(answer.ids, answer.reference);
+  if (foreign && !input.recordFailure) {
+    return { kind: 'wrong-merchant', checked: verdict(), foreign };
+  }
+  return null;
+}
+
+/**
+ * Works the verdict out once the commit call has gone out (a timer after the 'committing'
+ * progress), where the process only waits for the database.
+ */
+function verdictWhileCommitting(verdict: () => CheckedFile): {
+  wrap: (
+    onProgress: ((progress: CommitProgress) => void) | undefined,
+  ) => (progress: CommitProgress) => void;
+  clear: () => void;
+} {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return {
+    wrap: (onProgress) => (progress) => {
+      // Should it throw, the outcome's own call throws again, where the caller sees it.
+      if (progress.phase === 'committing') {
+        timer ??= setTimeout(() => {
+          try {
+            verdict();
+          } catch {
+            // reported by the outcome's call
+          }
+        }, 0);
+      }
+      onProgress?.(progress);
+    },
+    clear: () => clearTimeout(timer),
+  };
+}
+
+interface OpenStream {
+  staging: StreamedStaging;
+  parsed: Promise<ParseFileResult>;
+}
+
+/** Starts the parse handing out chunks, staged as they come; null when this import does not. */
+async function openStream(
+  rpc: ImportRpc,
+  input: ImportFileInput,
+  hooks: ImportFileHooks,
+  idempotencyKey: string,
+): Promise<OpenStream | null> {
+  let feed: ChunkFeed;
+  let parsed: Promise<ParseFileResult>;
+  if (hooks.parsed) {
+    if (!hooks.chunks || input.skipExisting || input.stream === false) return null;
+    feed = hooks.chunks;
+    parsed = hooks.parsed;
+  } else {
+    const bytes = await stat(input.path).then(
+      (info) => info.size,
+      // Unreadable: the parse says why, the usual way.
+      () => 0,
+    );
+    const chunkRows = streamChunkRowsFor(input, bytes);
+    if (chunkRows === null) return null;
+    const chunks = new ChunkFeed();
+    feed = chunks;
+    parsed = parseCsvFile(input.path, input.parseOptions ?? {}, {
+      streamChunkRows: chunkRows,
+      onChunk: chunks.push,
+      ...(hooks.onParseProgress ? { onProgress: hooks.onParseProgress } : {}),
+      ...(hooks.signal ? { signal: hooks.signal } : {}),
+    });
+  }
+  const staging = new StreamedStaging(rpc, {
+    merchantId: input.merchantId,
+    name: input.name ?? null,
+    fileName: basename(input.path),
+    idempotencyKey,
+  });
+  feed.follow((chunk) => staging.push(chunk));
+  return { staging, parsed };
+}
+
+type StreamedOutcome =
+  | Extract<ImportOutcome, { kind: 'batch' | 'cancelled' }>
+  | { kind: 'fell-back'; discarded: boolean };
+
+/**
+ * Seals and commits what was staged while the file was read, when it stands for exactly the
+ * purchases to import; otherwise discards it ('fell-back': import the usual way).
+ */
+async function commitStreamed(
+  rpc: ImportRpc,
+  staging: StreamedStaging,
+  parsed: ParseFileResult,
+  purchases: readonly Purchase[],
+  hooks: ImportFileHooks,
+  verdict: () => CheckedFile,
+): Promise<StreamedOutcome> {
+  const stream = parsed.stream;
+  let rows = 0;
+  for (const purchase of purchases) rows += purchase.items.length;
+  const whole =
+    stream !== undefined &&
+    stream.broken === null &&
+    staging.started &&
+    stream.rows === rows &&
+    stream.chunks === staging.pushed &&
+    purchases.length === parsed.report.purchases.length;
+  if (!whole) return { kind: 'fell-back', discarded: await staging.discard() };
+
+  const progress: CommitProgress = {
+    phase: 'staging',
+    batchId: staging.id,
+    chunksSent: staging.state.chunksStaged,
+    chunks: stream.chunks,
+    rowsStaged: staging.state.rowsStaged,
+    totalRows: rows,
+  };
+  const report = (patch: Partial<CommitProgress>): void => {
+    Object.assign(progress, patch);
+    hooks.onCommitProgress?.({ ...progress });
+  };
+  report({});
+  staging.onStaged = (state) =>
+    report({ batchId: staging.id, chunksSent: state.chunksStaged, rowsStaged: state.rowsStaged });
+  let batchId: string;
+  try {
+    const sealed = await staging.seal({
+      totalRows: rows,
+      chunkCount: stream.chunks,
+      fileSha256: parsed.report.fileSha256,
+    });
+    batchId = sealed.id;
+  } catch {
+    // A chunk refused (the usual path meets the refusal again, and reports it as it always has),
+    // or a seal refused: what is staged is not the file.
+    return { kind: 'fell-back', discarded: await staging.discard() };
+  }
+  if (hooks.signal?.aborted) {
+    const discarded = await staging.discard();
+    const error = new CommitCancelledError(discarded ? null : batchId, false);
+    return { kind: 'cancelled', checked: verdict(), batch: null, message: error.message };
+  }
+  report({ phase: 'committing', batchId });
+  const batch = await commitOrReconcile(rpc, batchId, undefined, undefined, () =>
+    report({ phase: 'reconciling' }),
+  );
+  report({ phase: 'done' });
+  return { kind: 'batch', checked: verdict(), batch };
 }
