@@ -4,7 +4,7 @@ import { CsvRecordReader } from '../sources/csv-records';
 import type { CellProblem, RecordBatch, RecordSink, SourceInfo } from '../sources/records';
 import { hintOrderFieldErrors, OrderFieldFiller, orderFieldFollowUpsSteps } from './fill-down';
 import { runSteps, type Steps } from './steps';
-import { PurchaseGrouper, type PurchaseStats } from './group-purchases';
+import { PurchaseGrouper, type Accepted, type PurchaseStats } from './group-purchases';
 import { keyModeOf } from './natural-keys';
 import type { PackedPurchases } from './packed-report';
 import { resolveSettings } from './parse-options';
@@ -75,7 +75,7 @@ export class RecordAnalyser implements RecordSink {
   private readonly fileErrors: RowError[] = [];
   private readonly rawRows: RawRow[] | null;
   private readonly filler: OrderFieldFiller;
-  private readonly stream: ChunkStream | null = null;
+  private readonly stream: ChunkStream<Accepted> | null = null;
 
   constructor(
     private readonly options: ParseOptions,
@@ -84,8 +84,18 @@ export class RecordAnalyser implements RecordSink {
     this.rawRows = init.keepRows ? [] : null;
     this.filler = new OrderFieldFiller(options.fillOrderFields === true);
     if (init.streamChunks) {
-      this.stream = new ChunkStream({
-        ...init.streamChunks,
+      const { maxRows, onChunk } = init.streamChunks;
+      const grouper = this.grouper;
+      this.stream = new ChunkStream<Accepted>({
+        maxRows,
+        onChunk: ({ chunkNo, rows, purchases }) =>
+          onChunk({
+            chunkNo,
+            rows,
+            size: purchases.length,
+            purchases: () => grouper.purchasesOf(purchases),
+            visit: (visitor) => grouper.visit(purchases, visitor),
+          }),
         // Any error refuses the file: nothing of it may be staged.
         guard: () =>
           this.errors.length + this.fileErrors.length + this.grouper.errorCount > 0

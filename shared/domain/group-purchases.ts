@@ -1,5 +1,5 @@
 import { formatCents, MAX_CENTS } from './money';
-import { userRefCell } from './natural-keys';
+import { userKeyOf, userRefCell } from './natural-keys';
 import {
   ITEM_FIELDS,
   NULL_REF,
@@ -8,7 +8,7 @@ import {
   type PackedPurchases,
 } from './packed-report';
 import { runSteps, STEP_SIZE, type Steps } from './steps';
-import type { ChunkStream } from './stream-chunks';
+import type { ChunkStream, PurchaseVisitor } from './stream-chunks';
 import type { Purchase, PurchaseItem, RowError, ValidRow } from './types';
 
 /**
@@ -80,8 +80,11 @@ class ItemColumns {
   }
 }
 
-/** A transaction that passed the whole-purchase rules, with its total. */
-interface Accepted {
+/**
+ * A transaction that passed the whole-purchase rules, with its total (also what a chunk stream
+ * holds until its chunk is cut: the group's items stay in the grouper's columns).
+ */
+export interface Accepted {
   transactionNumber: string;
   g: Group;
   first: ValidRow;
@@ -104,14 +107,14 @@ export class PurchaseGrouper {
   private lastKey: string | null = null;
   private lastGroup: Group | null = null;
   // Purchases handed out as they complete (stream-chunks.ts); null when not asked or broken.
-  private stream: ChunkStream | null = null;
+  private stream: ChunkStream<Accepted> | null = null;
 
   /**
    * Hands each purchase to `stream` once complete: when a row of another transaction arrives
    * (rows of a transaction are adjacent in almost every file; one seen again breaks the stream),
    * and the last one at endStream. The whole-purchase rules of finish are applied at its close.
    */
-  streamTo(stream: ChunkStream): void {
+  streamTo(stream: ChunkStream<Accepted>): void {
     if (this.groups.size > 0) throw new Error('streamTo must be called before the first row');
     this.stream = stream;
   }
@@ -231,8 +234,44 @@ export class PurchaseGrouper {
       this.breakStream(`row ${first.row}: transaction "${transactionNumber}": ${refusal}`);
       return;
     }
+    // Their staged ids come from the reference check, after the parse. (The column mapping
+    // decides it for the whole file and the analyser breaks the stream at its header; this is a
+    // net, one comparison per purchase.)
+    if (userKeyOf(first.userId) !== null) {
+      this.breakStream(`row ${first.row}: a member named by e-mail`);
+      return;
+    }
     const total = first.totalAmountCents ?? g.sumCents;
-    this.stream?.purchase(this.purchaseOf({ transactionNumber, g, first, total }));
+    this.stream?.purchase({ transactionNumber, g, first, total }, g.count);
+  }
+
+  /** Streamed purchases as the report's purchases (finish gives equal ones). */
+  purchasesOf(accepted: readonly Accepted[]): Purchase[] {
+    return accepted.map((a) => this.purchaseOf(a));
+  }
+
+  /** Streamed purchases field by field, without objects (a staged chunk's encoder). */
+  visit(accepted: readonly Accepted[], visitor: PurchaseVisitor): void {
+    const { items } = this;
+    for (const { transactionNumber, g, first, total } of accepted) {
+      visitor.purchase(
+        transactionNumber,
+        first.userId,
+        first.purchasedAt,
+        first.currency,
+        total,
+        first.storeCode,
+      );
+      for (let i = g.head; i >= 0; i = items.next[i] ?? -1) {
+        visitor.item(
+          items.row[i] ?? 0,
+          items.sku[i] ?? '',
+          items.quantity[i] ?? 0,
+          items.price[i] ?? 0,
+          items.notes[i] ?? null,
+        );
+      }
+    }
   }
 
   /** The whole-purchase rule a transaction fails (finish reports it), or null. */

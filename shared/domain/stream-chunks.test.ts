@@ -5,7 +5,7 @@ import { toStagedChunk } from '../db/staging';
 import { analyseCsvText, analyseCsvTextWithRows, RecordAnalyser } from './analyse';
 import { SHOPIFY_ORDERS } from './mapping-presets';
 import { PurchaseList } from './purchase-list';
-import { ChunkStream, type PurchaseChunk } from './stream-chunks';
+import { ChunkStream } from './stream-chunks';
 import { CsvRecordReader } from '../sources/csv-records';
 import { parseCsvChunks } from '../csv/csv-parse';
 import type { ParseOptions, Purchase } from './types';
@@ -16,6 +16,13 @@ const S1 = '6f1c2d3e-4a5b-4c6d-8e7f-90a1b2c3d4e5';
 const S2 = '7a2d3e4f-5b6c-4d7e-9f80-a1b2c3d4e5f6';
 const HEADER =
   'transaction_number,user_id,purchased_at,sku_id,quantity,unit_price,currency,total_amount,store_code,notes';
+
+/** A chunk handed out, its purchases made. */
+interface PurchaseChunk {
+  chunkNo: number;
+  rows: number;
+  purchases: Purchase[];
+}
 
 interface Streamed {
   chunks: PurchaseChunk[];
@@ -35,7 +42,9 @@ function streamed(text: string, options: ParseOptions, maxRows: number): Streame
     streamChunks: {
       maxRows,
       onChunk: (chunk) => {
-        chunks.push(chunk);
+        const purchases = chunk.purchases();
+        expect(chunk.size).toBe(purchases.length);
+        chunks.push({ chunkNo: chunk.chunkNo, rows: chunk.rows, purchases });
         if (!finishing) beforeFinish++;
       },
     },
@@ -148,11 +157,11 @@ describe('ChunkStream', () => {
     const sizes = [3, 4, 1, 9, 2, 5, 5, 7, 1];
     const purchases = sizes.map((n, i) => purchase(n, `T${i}`));
     const cut: number[][] = [];
-    const stream = new ChunkStream({
+    const stream = new ChunkStream<Purchase>({
       maxRows: 7,
       onChunk: (c) => cut.push(c.purchases.map((p) => p.items.length)),
     });
-    for (const p of purchases) stream.purchase(p);
+    for (const p of purchases) stream.purchase(p, p.items.length);
     expect(stream.end()).toEqual({ chunks: 7, rows: 37, broken: null });
     const list = PurchaseList.fromArray(purchases).chunks(7);
     const expected = Array.from({ length: list.length }, (_, k) =>

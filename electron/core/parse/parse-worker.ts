@@ -1,5 +1,4 @@
 import { parentPort } from 'node:worker_threads';
-import { toStagedChunk } from '../../../shared/db/staging';
 import { RecordAnalyser } from '../../../shared/domain/analyse';
 import {
   packIssues,
@@ -10,6 +9,7 @@ import {
 } from '../../../shared/domain/packed-report';
 import { sniffFile } from '../sources/sniff';
 import { sourceFor } from '../sources/sources';
+import { StagedChunkWriter } from './staged-chunk-writer';
 import {
   nextRequestSchema,
   workerRequestSchema,
@@ -34,25 +34,29 @@ export function runParseJob(
 ): void {
   const started = performance.now();
   const { streamChunkRows } = input;
+  // Chunks go out as they are made, not through the outbox: each is small (~0.5 MB at 5,000
+  // rows) and encoded here (toStagedChunk's text, written from the grouper's fields), so main
+  // only passes the body on.
+  const writer = streamChunkRows === undefined ? null : new StagedChunkWriter();
   const analyser = new RecordAnalyser(input.options, {
     fileName: input.fileName,
     keepRows: input.keepRows,
-    // Chunks go out as they are made, not through the outbox: each is small (~0.5 MB at 5,000
-    // rows) and encoded here, so main only passes the body on.
-    ...(streamChunkRows === undefined
+    ...(streamChunkRows === undefined || writer === null
       ? {}
       : {
           streamChunks: {
             maxRows: streamChunkRows,
-            onChunk: (chunk) =>
+            onChunk: (chunk) => {
+              chunk.visit(writer);
               post({
                 type: 'chunk',
                 jobId,
                 chunkNo: chunk.chunkNo,
                 rows: chunk.rows,
-                purchases: chunk.purchases.length,
-                body: toStagedChunk(chunk.purchases),
-              }),
+                purchases: chunk.size,
+                body: writer.finish(),
+              });
+            },
           },
         }),
   });
