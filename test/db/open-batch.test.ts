@@ -213,6 +213,10 @@ describe('an open batch', () => {
       'public.purchase_items': 0,
     });
     expect(await getBatch(batchId)).toMatchObject({ status: 'pending', open: true });
+    // A re-check only reads (the rows staged so far): it leaves the batch open and pending.
+    const recheck = await db.rpc.call('import_recheck_batch', { p_batch_id: batchId });
+    expect(recheck).toMatchObject({ batchId, ok: true, errorTotal: 0 });
+    expect(await getBatch(batchId)).toMatchObject({ status: 'pending', open: true });
 
     const cancelled = await db.rpc.call('import_cancel_batch', { p_batch_id: batchId });
     expect(cancelled).toMatchObject({ status: 'cancelled', open: false, stagedRows: file.rows });
