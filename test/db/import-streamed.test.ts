@@ -36,7 +36,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-type Fault = 'drop-before' | 'drop-after';
+/** 'slow': the answer comes 400 ms late (the chunks the stream handed out get sent meanwhile). */
+type Fault = 'drop-before' | 'drop-after' | 'slow';
 
 /** The pg transport, losing the connection around chosen calls (before sending, or the answer). */
 function lossyTransport(faults: Partial<Record<RpcFunctionName, Fault[]>>): {
@@ -52,6 +53,7 @@ function lossyTransport(faults: Partial<Record<RpcFunctionName, Fault[]>>): {
       const fault = faults[fn]?.shift();
       if (fault === 'drop-before') throw new RpcError('unreachable', 'connection reset (test)');
       const result = await db.rpc.transport.call(fn, args);
+      if (fault === 'slow') await new Promise((resolve) => setTimeout(resolve, 400));
       if (fault === 'drop-after') throw new RpcError('unreachable', 'connection lost (test)');
       return result;
     },
@@ -149,7 +151,9 @@ describe('importFile staging while the file is read, on PostgreSQL', () => {
     const sku = merchant.skuIds[0] ?? '';
     await appendFile(path, `RX-1,${user},yesterday,${sku},1,2.50,EUR,2.50,S1,\n`);
     const before = await batchesOfMerchant();
-    const { transport, calls } = lossyTransport({});
+    // The refusal waits for the check's answer: late, so the chunks before the bad row are staged
+    // (how far staging got by the end of the read depends on the machine's load).
+    const { transport, calls } = lossyTransport({ import_check_references: ['slow'] });
     const outcome = await importFile(createImportRpc(transport), {
       path,
       merchantId: merchant.merchantId,

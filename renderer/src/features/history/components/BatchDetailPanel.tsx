@@ -34,7 +34,10 @@ export function BatchDetailPanel(): React.JSX.Element {
   const resolved = new Set(recheck?.resolved.map((r) => `${r.code}|${r.value}`));
   // A pending batch with every row staged was interrupted at its commit step and may be committed;
   // one whose staging stopped part way has nothing to commit, and a cancelled one never imports.
-  const fullyStaged = detail.stagedRows === detail.totalRows;
+  // An open batch (staged while its file was read) whose file was never read to the end has no
+  // totals to be complete against: its commit is refused, so it is never offered.
+  const open = detail.open === true;
+  const fullyStaged = !open && detail.stagedRows === detail.totalRows;
   const retryable = detail.status === 'failed' || (detail.status === 'pending' && fullyStaged);
   const settled = detail.status === 'completed' || detail.status === 'cancelled';
 
@@ -57,11 +60,17 @@ export function BatchDetailPanel(): React.JSX.Element {
           {detail.errorMessage}
         </div>
       )}
-      {detail.status === 'pending' && !fullyStaged && (
+      {detail.status === 'pending' && !fullyStaged && !open && (
         <div className="callout callout--warning">
           This import stopped while sending its rows ({formatCount(detail.stagedRows)} of{' '}
           {formatCount(detail.totalRows)}) and imported nothing. Open the file again and commit it
           to finish.
+        </div>
+      )}
+      {detail.status === 'pending' && open && (
+        <div className="callout callout--warning">
+          This import stopped while its file was still being read ({formatCount(detail.stagedRows)}{' '}
+          rows sent) and imported nothing; it can never be committed. Import the file again.
         </div>
       )}
       <dl className="facts facts--grid">
