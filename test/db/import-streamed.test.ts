@@ -36,8 +36,11 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** 'slow': the answer comes 400 ms late (the chunks the stream handed out get sent meanwhile). */
-type Fault = 'drop-before' | 'drop-after' | 'slow';
+/**
+ * 'slow': the answer comes 400 ms late (the chunks the stream handed out get sent meanwhile).
+ * 'swallow': a staged chunk's call never reaches the database, yet answers as if it had.
+ */
+type Fault = 'drop-before' | 'drop-after' | 'slow' | 'swallow';
 
 /** The pg transport, losing the connection around chosen calls (before sending, or the answer). */
 function lossyTransport(faults: Partial<Record<RpcFunctionName, Fault[]>>): {
@@ -52,6 +55,16 @@ function lossyTransport(faults: Partial<Record<RpcFunctionName, Fault[]>>): {
       calls.push(fn);
       const fault = faults[fn]?.shift();
       if (fault === 'drop-before') throw new RpcError('unreachable', 'connection reset (test)');
+      if (fault === 'swallow' && fn === 'import_stage_chunk') {
+        const { p_batch_id, p_chunk_no } = args as RpcArgs['import_stage_chunk'];
+        return {
+          batchId: p_batch_id,
+          chunkNo: p_chunk_no,
+          rowCount: 1,
+          duplicate: false,
+          stagedRows: 1,
+        };
+      }
       const result = await db.rpc.transport.call(fn, args);
       if (fault === 'slow') await new Promise((resolve) => setTimeout(resolve, 400));
       if (fault === 'drop-after') throw new RpcError('unreachable', 'connection lost (test)');
@@ -142,6 +155,28 @@ describe('importFile staging while the file is read, on PostgreSQL', () => {
     });
     expect(row.rows[0]?.chunk_count).toBeGreaterThan(3);
     expect(batch.open ?? false).toBe(false);
+  });
+
+  it('refuses to seal when a chunk went missing, and lands the file whole the usual way', async () => {
+    const path = await generated('swallowed.csv', 120, `S${randomUUID().slice(0, 6)}-`);
+    const before = await batchesOfMerchant();
+    const { transport, calls } = lossyTransport({ import_stage_chunk: ['swallow'] });
+    const outcome = await importFile(createImportRpc(transport), {
+      path,
+      merchantId: merchant.merchantId,
+      stream: true,
+      chunkRows: 40,
+    });
+    if (outcome.kind !== 'batch') throw new Error(`expected a batch, got ${outcome.kind}`);
+    expect(outcome.batch.status).toBe('completed');
+    // The seal was refused (the chunk's rows are not there) and the open batch deleted.
+    expect(calls).toContain('import_seal_batch');
+    expect(calls).toContain('import_discard_batch');
+    const items = outcome.checked.localReport.purchases.reduce((n, p) => n + p.items.length, 0);
+    expect(await countImported(db.pool, outcome.batch.id)).toEqual({ purchases: 120, items });
+    const after = await batchesOfMerchant();
+    expect(after.batches - before.batches).toBe(1);
+    expect(after.purchases - before.purchases).toBe(120);
   });
 
   it('leaves no batch, chunk or staged row behind for a file refused on its own rows', async () => {

@@ -182,7 +182,7 @@ export const MUTATIONS: Mutation[] = [
     id: 'M14',
     title: 'Rows of one transaction that disagree (user, date, ...) are no longer flagged',
     file: 'shared/domain/group-purchases.ts',
-    find: "    g.excluded = true;\n    this.errors.push({\n      row: row.row,\n      column,\n      code: 'inconsistent_purchase',",
+    find: "    this.errors.push({\n      row: row.row,\n      column,\n      code: 'inconsistent_purchase',",
     replace:
       "    if (column !== column) this.errors.push({\n      row: row.row,\n      column,\n      code: 'inconsistent_purchase',",
     unit: ['shared/domain/group-purchases.test.ts', 'shared/domain/analyse.test.ts'],
@@ -233,5 +233,26 @@ export const MUTATIONS: Mutation[] = [
       'test/reliability/security.test.ts',
       'test/db/cli.test.ts',
     ],
+  },
+  {
+    id: 'M19',
+    title:
+      'A file refused on its own rows after staging began keeps its open batch and what it staged (no discard)',
+    file: 'electron/core/use-cases/import-file.ts',
+    find: '  if (refusal) {\n    await streamed?.staging.discard();\n    return refusal;',
+    replace: '  if (refusal) {\n    return refusal;',
+    unit: ['electron/core/use-cases/import-streamed.test.ts'],
+    db: ['test/db/import-streamed.test.ts', 'test/reliability/fuzz.test.ts'],
+  },
+  {
+    id: 'M20',
+    title:
+      "The seal takes the client's totals for what is staged (a chunk lost on the way is not seen there)",
+    file: 'sql/schema/05_batch_lifecycle.sql',
+    find: '  where c.batch_id = p_batch_id;\n  if v_rows <> p_total_rows then',
+    replace:
+      '  where c.batch_id = p_batch_id;\n  v_rows := p_total_rows; v_chunks := p_chunk_count; v_first := 0; v_last := p_chunk_count - 1;\n  if v_rows <> p_total_rows then',
+    unit: [],
+    db: ['test/db/open-batch.test.ts', 'test/db/import-streamed.test.ts'],
   },
 ];
