@@ -71,6 +71,49 @@ describe('the engine through supabase-js', () => {
     expect(await countImported(env.db.pool, outcome.batch.id)).toEqual({ purchases: 2, items: 3 });
   });
 
+  it('stages a file while reading it as a signed-in operator, and leaves nothing of a refused one', async () => {
+    const tag = randomUUID().slice(0, 6);
+    const lines = Array.from({ length: 30 }, (_, i) =>
+      line(
+        `${tag}-${i}`,
+        merchant.userIds[i % merchant.userIds.length] ?? '',
+        merchant.skuIds[i % merchant.skuIds.length] ?? '',
+      ),
+    );
+    const path = await csv(lines);
+    const outcome = await importFile(operator, {
+      path,
+      merchantId: merchant.merchantId,
+      stream: true,
+      chunkRows: 7,
+    });
+    if (outcome.kind !== 'batch') throw new Error(`expected a batch, got ${outcome.kind}`);
+    expect(outcome.batch).toMatchObject({ status: 'completed', importedPurchases: 30 });
+    const sealed = await env.db.pool.query<{ total_rows: number; chunk_count: number }>(
+      'select total_rows, chunk_count from public.bulk_import_batches where id = $1',
+      [outcome.batch.id],
+    );
+    expect(sealed.rows[0]).toEqual({ total_rows: 30, chunk_count: 5 });
+
+    const batches = async (): Promise<number> =>
+      (
+        await env.db.pool.query<{ n: number }>(
+          'select count(*)::int as n from public.bulk_import_batches where merchant_id = $1',
+          [merchant.merchantId],
+        )
+      ).rows[0]?.n ?? -1;
+    const before = await batches();
+    const refused = await csv([...lines.map((l) => l.replace(tag, `${tag}r`)), `${tag}-x,,,,,,`]);
+    const outcome2 = await importFile(operator, {
+      path: refused,
+      merchantId: merchant.merchantId,
+      stream: true,
+      chunkRows: 7,
+    });
+    expect(outcome2.kind).toBe('refused-locally');
+    expect(await batches()).toBe(before);
+  });
+
   it('records unknown ids as a failed batch that support re-checks and retries', async () => {
     const tag = randomUUID().slice(0, 6);
     const unknownSku = randomUUID();
