@@ -94,7 +94,7 @@ export class RecordAnalyser implements RecordSink {
             rows,
             size: purchases.length,
             purchases: () => grouper.purchasesOf(purchases),
-            visit: (visitor) => grouper.visit(purchases, visitor),
+            columns: () => grouper.columnsOf(purchases),
           }),
         // Any error refuses the file: nothing of it may be staged.
         guard: () =>

@@ -8,7 +8,7 @@ import {
   type PackedPurchases,
 } from './packed-report';
 import { runSteps, STEP_SIZE, type Steps } from './steps';
-import type { ChunkStream, PurchaseVisitor } from './stream-chunks';
+import type { ChunkColumns, ChunkStream } from './stream-chunks';
 import type { Purchase, PurchaseItem, RowError, ValidRow } from './types';
 
 /**
@@ -250,28 +250,45 @@ export class PurchaseGrouper {
     return accepted.map((a) => this.purchaseOf(a));
   }
 
-  /** Streamed purchases field by field, without objects (a staged chunk's encoder). */
-  visit(accepted: readonly Accepted[], visitor: PurchaseVisitor): void {
-    const { items } = this;
-    for (const { transactionNumber, g, first, total } of accepted) {
-      visitor.purchase(
-        transactionNumber,
-        first.userId,
-        first.purchasedAt,
-        first.currency,
-        total,
-        first.storeCode,
-      );
-      for (let i = g.head; i >= 0; i = items.next[i] ?? -1) {
-        visitor.item(
-          items.row[i] ?? 0,
-          items.sku[i] ?? '',
-          items.quantity[i] ?? 0,
-          items.price[i] ?? 0,
-          items.notes[i] ?? null,
-        );
-      }
+  /** Streamed purchases as columns over the item columns, without objects (for an encoder). */
+  columnsOf(accepted: readonly Accepted[]): ChunkColumns {
+    const n = accepted.length;
+    let rows = 0;
+    for (let p = 0; p < n; p++) rows += (accepted[p] as Accepted).g.count;
+    const out: ChunkColumns = {
+      transactionNumber: new Array<string>(n),
+      userId: new Array<string>(n),
+      purchasedAt: new Array<string>(n),
+      currency: new Array<string | null>(n),
+      totalAmountCents: new Float64Array(n),
+      storeCode: new Array<string | null>(n),
+      itemCount: new Int32Array(n),
+      items: new Int32Array(rows),
+      row: this.items.row,
+      skuId: this.items.sku,
+      quantity: this.items.quantity,
+      unitPriceCents: this.items.price,
+      notes: this.items.notes,
+    };
+    const next = this.items.next;
+    const tn = out.transactionNumber as string[];
+    const user = out.userId as string[];
+    const at = out.purchasedAt as string[];
+    const currency = out.currency as (string | null)[];
+    const store = out.storeCode as (string | null)[];
+    let k = 0;
+    for (let p = 0; p < n; p++) {
+      const { transactionNumber, g, first, total } = accepted[p] as Accepted;
+      tn[p] = transactionNumber;
+      user[p] = first.userId;
+      at[p] = first.purchasedAt;
+      currency[p] = first.currency;
+      out.totalAmountCents[p] = total;
+      store[p] = first.storeCode;
+      out.itemCount[p] = g.count;
+      for (let i = g.head; i >= 0; i = next[i] ?? -1) out.items[k++] = i;
     }
+    return out;
   }
 
   /** The whole-purchase rule a transaction fails (finish reports it), or null. */

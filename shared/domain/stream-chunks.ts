@@ -24,27 +24,28 @@ export interface Cut<T> {
 }
 
 /**
- * The purchase fields a staged chunk is made of, one call per purchase followed by one per item,
- * without a Purchase object (the worker encodes chunks so: objects for 1M items made the parse
- * half as slow again, mostly in the garbage collector). Money in cents; an item's notes are its
- * own row's.
+ * A chunk's purchases as columns, read in place from the grouper's arrays (valid during onChunk
+ * only): the worker encodes a chunk column by column from these, without a Purchase or item
+ * object (objects for 1M items made the parse half as slow again, mostly in the garbage
+ * collector, and one call per item touching every column cost a fifth).
  */
-export interface PurchaseVisitor {
-  purchase(
-    transactionNumber: string,
-    userId: string,
-    purchasedAt: string,
-    currency: string | null,
-    totalAmountCents: number,
-    storeCode: string | null,
-  ): void;
-  item(
-    row: number,
-    skuId: string,
-    quantity: number,
-    unitPriceCents: number,
-    notes: string | null,
-  ): void;
+export interface ChunkColumns {
+  /** Per purchase, in order. */
+  transactionNumber: readonly string[];
+  userId: readonly string[];
+  purchasedAt: readonly string[];
+  currency: readonly (string | null)[];
+  totalAmountCents: Float64Array;
+  storeCode: readonly (string | null)[];
+  itemCount: Int32Array;
+  /** Per item, in order (a purchase's items follow each other): where its fields are below. */
+  items: Int32Array;
+  /** Item fields, indexed by `items`; an item's notes are its own row's. */
+  row: Int32Array;
+  skuId: readonly string[];
+  quantity: Int32Array;
+  unitPriceCents: Float64Array;
+  notes: readonly (string | null)[];
 }
 
 /** A chunk handed out: the commit's PurchaseList.chunks(maxRows).at(chunkNo) of the report. */
@@ -55,8 +56,8 @@ export interface PurchaseChunk {
   size: number;
   /** The purchases as the finished report holds them (made on each call). */
   purchases(): Purchase[];
-  /** The same purchases field by field, in order, without making them. */
-  visit(visitor: PurchaseVisitor): void;
+  /** The same purchases as columns, without making them (valid during onChunk only). */
+  columns(): ChunkColumns;
 }
 
 export interface ChunkStreamEnd {

@@ -46,17 +46,15 @@ export function runParseJob(
       : {
           streamChunks: {
             maxRows: streamChunkRows,
-            onChunk: (chunk) => {
-              chunk.visit(writer);
+            onChunk: (chunk) =>
               post({
                 type: 'chunk',
                 jobId,
                 chunkNo: chunk.chunkNo,
                 rows: chunk.rows,
                 purchases: chunk.size,
-                body: writer.finish(),
-              });
-            },
+                body: writer.write(chunk.columns()),
+              }),
           },
         }),
   });

@@ -3,34 +3,50 @@ import { toStagedChunk } from '../../../shared/db/staging';
 import { MAX_CENTS } from '../../../shared/domain/money';
 import type { Purchase } from '../../../shared/domain/types';
 import { createRng, seededIds } from '../../../test/fixtures/generate-purchases';
+import type { ChunkColumns } from '../../../shared/domain/stream-chunks';
 import { StagedChunkWriter } from './staged-chunk-writer';
 
 // The worker's encoder writes the very text toStagedChunk writes for the same purchases.
 
+/** Purchases as the grouper's columns (ChunkColumns), written. */
 function written(writer: StagedChunkWriter, purchases: readonly Purchase[]): string {
-  for (const p of purchases) {
-    writer.purchase(
-      p.transactionNumber,
-      p.userId,
-      p.purchasedAt,
-      p.currency,
-      p.totalAmountCents,
-      p.storeCode,
-    );
-    for (const item of p.items) {
-      writer.item(
-        item.row,
-        item.skuId,
-        item.quantity,
-        item.unitPriceCents,
-        item.notes === undefined ? p.notes : item.notes,
-      );
-    }
-  }
-  return JSON.stringify(writer.finish());
+  const items = purchases.flatMap((p) =>
+    p.items.map((item) => ({ ...item, notes: item.notes === undefined ? p.notes : item.notes })),
+  );
+  // Item fields at shuffled places, read through `items` as the grouper's linked lists are.
+  const at = items.map((_, k) => (k * 7919) % (items.length * 2 + 1));
+  const size = items.length * 2 + 1;
+  const row = new Int32Array(size);
+  const quantity = new Int32Array(size);
+  const unitPriceCents = new Float64Array(size);
+  const skuId = new Array<string>(size).fill('');
+  const notes = new Array<string | null>(size).fill('unused');
+  items.forEach((item, k) => {
+    const i = at[k] as number;
+    row[i] = item.row;
+    quantity[i] = item.quantity;
+    unitPriceCents[i] = item.unitPriceCents;
+    skuId[i] = item.skuId;
+    notes[i] = item.notes ?? null;
+  });
+  const columns: ChunkColumns = {
+    transactionNumber: purchases.map((p) => p.transactionNumber),
+    userId: purchases.map((p) => p.userId),
+    purchasedAt: purchases.map((p) => p.purchasedAt),
+    currency: purchases.map((p) => p.currency),
+    totalAmountCents: Float64Array.from(purchases.map((p) => p.totalAmountCents)),
+    storeCode: purchases.map((p) => p.storeCode),
+    itemCount: Int32Array.from(purchases.map((p) => p.items.length)),
+    items: Int32Array.from(at),
+    row,
+    skuId,
+    quantity,
+    unitPriceCents,
+    notes,
+  };
+  return JSON.stringify(writer.write(columns));
 }
 
-// A natural key now and then: written as toStagedChunk writes one without resolved keys.
 const U = [...seededIds(3, 1), 'email:ann@example.com', 'email:o"dd, one@example.com'];
 const S = [...seededIds(5, 2), 'code:BEAN-1KG', 'code:with space'];
 /** Texts array_in reads otherwise (quoted), and some it reads as they are. */
@@ -118,7 +134,7 @@ describe('StagedChunkWriter', () => {
     expect(text).toBe(JSON.stringify(toStagedChunk([bare])));
     expect(Object.keys(JSON.parse(text) as object)).not.toContain('notes');
     // A big chunk grows the buffers; the next small one starts clean.
-    const big = Array.from({ length: 3000 }, (_, i) => ({
+    const big = Array.from({ length: 12_000 }, (_, i) => ({
       ...bare,
       transactionNumber: `B${i} ${ODD[i % ODD.length] ?? ''}`,
       notes: ODD[i % ODD.length] ?? null,
