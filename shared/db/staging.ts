@@ -280,8 +280,13 @@ class ChunkColumns {
 }
 
 // What PostgreSQL's array_in would read otherwise: whitespace (trimmed), the syntax characters, an
-// empty text and the word NULL. Quoting more than needed is harmless.
-const NEEDS_QUOTES = /[\s{}",\\]|^$|^null$/i;
+// empty text and the word NULL. Quoting more than needed is harmless. Shared with the parse
+// worker's encoder (electron/core/parse/staged-chunk-writer.ts), which must write the same text.
+export const NEEDS_QUOTES = /[\s{}",\\]|^$|^null$/i;
+
+/** A text as one element of an array literal. */
+export const arrayElement = (text: string): string =>
+  NEEDS_QUOTES.test(text) ? `"${text.replace(/["\\]/g, '\\$&')}"` : text;
 
 class Column {
   private readonly elements: string[] = [];
@@ -294,11 +299,7 @@ class Column {
     }
     this.values++;
     const text = typeof value === 'number' ? String(value) : value;
-    this.elements.push(
-      typeof value === 'string' && NEEDS_QUOTES.test(text)
-        ? `"${text.replace(/["\\]/g, '\\$&')}"`
-        : text,
-    );
+    this.elements.push(typeof value === 'string' ? arrayElement(text) : text);
   }
 
   /** The column's array literal, or null when every element is null (left out of the chunk). */

@@ -1,4 +1,5 @@
 import type { StagedChunk } from '../../../shared/db/rpc-contract';
+import { arrayElement as element } from '../../../shared/db/staging';
 import { formatCents } from '../../../shared/domain/money';
 import { SKU_KEY_PREFIX, USER_KEY_PREFIX } from '../../../shared/domain/natural-keys';
 import type { ChunkColumns } from '../../../shared/domain/stream-chunks';
@@ -17,11 +18,6 @@ import type { ChunkColumns } from '../../../shared/domain/stream-chunks';
  * ids come from the reference check: shared/domain/stream-chunks.ts), the rule is kept exact.
  */
 
-// What PostgreSQL's array_in would read otherwise (staging.ts's rule, kept identical).
-const NEEDS_QUOTES = /[\s{}",\\]|^$|^null$/i;
-const element = (text: string): string =>
-  NEEDS_QUOTES.test(text) ? `"${text.replace(/["\\]/g, '\\$&')}"` : text;
-
 const COMMA = 44;
 const MINUS = 45;
 const POINT = 46;
@@ -29,10 +25,10 @@ const ZERO = 48;
 const [N, U, L] = [78, 85, 76];
 
 /**
- * ASCII characters that make NEEDS_QUOTES match inside a text: its \s (tab, line feed, vertical
+ * ASCII characters that make staging.ts's NEEDS_QUOTES match inside a text: its \s (tab, line feed, vertical
  * tab, form feed, carriage return, space) and { } " , \. Any other character below 128 is written
  * as it is; a text with one of these, a character from 128 on (\s has some), or that is empty or
- * "null" in any case goes the slow way, through NEEDS_QUOTES itself.
+ * "null" in any case goes the slow way, through arrayElement itself.
  */
 const SPECIAL = new Uint8Array(128);
 for (const c of [9, 10, 11, 12, 13, 32, 123, 125, 34, 44, 92]) SPECIAL[c] = 1;
