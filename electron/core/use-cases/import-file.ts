@@ -31,8 +31,8 @@ export interface ImportFileInput extends CheckFileInput {
   /** Record the batch as failed for support even when most ids are unknown to the merchant. */
   recordFailure?: boolean;
   /**
-   * Stage while the file is read (see importStreamed): left out, for files of STREAM_MIN_BYTES or
-   * more; false never; true whatever the size (tests). Never with skipExisting.
+   * Stage while the file is read (openStream, commitStreamed): left out, for files of
+   * STREAM_MIN_BYTES or more; false never; true whatever the size (tests). Never with skipExisting.
    */
   stream?: boolean;
 }
