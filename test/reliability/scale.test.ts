@@ -143,8 +143,12 @@ describe('one big file end to end', () => {
     figures[`${BIG_ROWS} rows: rows per second`] = Math.round(BIG_ROWS / (p.totalMs / 1000));
     figures['peak RSS of the test process (incl. parse workers)'] =
       `${Math.round((process.resourceUsage().maxRSS * 1024) / 1024 / 1024)} MB`;
-    // The phases account for the whole import (they are cut at the RPC calls).
-    expect(p.parseMs + p.referenceMs + p.stagingMs + p.commitMs).toBeCloseTo(p.totalMs, 0);
+    // The phases account for the whole import (they are cut at the RPC calls; the staging done
+    // while the file was read lies inside parseMs, so only what came after the check is added).
+    expect(p.parseMs + p.referenceMs + p.stagingAfterCheckMs + p.commitMs).toBeCloseTo(
+      p.totalMs,
+      0,
+    );
     expect(p.stageCalls).toBeGreaterThanOrEqual(Math.floor(BIG_ROWS / 5_000));
     expect(p.totalMs).toBeLessThan(BIG_LIMIT_MS);
     if (LONG_RUN) figures['commit call (Supabase limit 8 s)'] = sec(p.commitMs);
