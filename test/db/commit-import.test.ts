@@ -3,8 +3,6 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { commitImport, CommitCancelledError } from '../../shared/db/commit-import';
 import { retryBatch } from '../../electron/core/use-cases';
 import { createImportRpc } from '../../shared/db/import-rpc';
-import type { RpcArgs, RpcFunctionName } from '../../shared/db/rpc-contract';
-import { RpcError, type RpcTransport } from '../../shared/db/rpc-transport';
 import { analyseCsvText } from '../../shared/domain/analyse';
 import type { Purchase } from '../../shared/domain/types';
 import {
@@ -14,6 +12,7 @@ import {
   type SeededMerchant,
   type TestDb,
 } from '../support/seed';
+import { lossyTransport as lossy } from '../support/lossy-transport';
 
 // The client side of "exactly once": begin → stage → commit over a transport that loses answers.
 // The database is real; only the wire in between misbehaves.
@@ -54,27 +53,9 @@ function purchases(count: number, itemsEach = 2): Purchase[] {
   });
 }
 
-type Fault = 'drop-before' | 'drop-after';
-
-/** A transport that loses the connection around chosen calls (before sending, or the answer). */
-function lossyTransport(faults: Partial<Record<RpcFunctionName, Fault[]>>): {
-  transport: RpcTransport;
-  calls: RpcFunctionName[];
-} {
-  const calls: RpcFunctionName[] = [];
-  const transport: RpcTransport = {
-    label: 'lossy',
-    close: async () => undefined,
-    async call<F extends RpcFunctionName>(fn: F, args: RpcArgs[F]) {
-      calls.push(fn);
-      const fault = faults[fn]?.shift();
-      if (fault === 'drop-before') throw new RpcError('unreachable', 'connection reset (test)');
-      const result = await db.rpc.transport.call(fn, args);
-      if (fault === 'drop-after') throw new RpcError('unreachable', 'connection lost (test)');
-      return result;
-    },
-  };
-  return { transport, calls };
+/** The test database's own transport, with faults on chosen calls. */
+function lossyTransport(faults: Parameters<typeof lossy>[1]): ReturnType<typeof lossy> {
+  return lossy(db.rpc.transport, faults);
 }
 
 const fast = { retry: { attempts: 5, baseDelayMs: 1 } };

@@ -6,8 +6,6 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { disposeParseWorkers } from '../../electron/core/parse/parse-file';
 import { importFile } from '../../electron/core/use-cases';
 import { createImportRpc } from '../../shared/db/import-rpc';
-import type { RpcArgs, RpcFunctionName } from '../../shared/db/rpc-contract';
-import { RpcError, type RpcTransport } from '../../shared/db/rpc-transport';
 import { writePurchasesCsv } from '../fixtures/generate-purchases';
 import {
   countImported,
@@ -16,6 +14,7 @@ import {
   type SeededMerchant,
   type TestDb,
 } from '../support/seed';
+import { lossyTransport as lossy } from '../support/lossy-transport';
 
 // Staging while the file is read (issue 14) against the real database: the open batch lands
 // exactly once through lost answers at every step, a refused file leaves no trace, and a file
@@ -36,42 +35,9 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/**
- * 'slow': the answer comes 400 ms late (the chunks the stream handed out get sent meanwhile).
- * 'swallow': a staged chunk's call never reaches the database, yet answers as if it had.
- */
-type Fault = 'drop-before' | 'drop-after' | 'slow' | 'swallow';
-
-/** The pg transport, losing the connection around chosen calls (before sending, or the answer). */
-function lossyTransport(faults: Partial<Record<RpcFunctionName, Fault[]>>): {
-  transport: RpcTransport;
-  calls: RpcFunctionName[];
-} {
-  const calls: RpcFunctionName[] = [];
-  const transport: RpcTransport = {
-    label: 'lossy',
-    close: async () => undefined,
-    async call<F extends RpcFunctionName>(fn: F, args: RpcArgs[F]) {
-      calls.push(fn);
-      const fault = faults[fn]?.shift();
-      if (fault === 'drop-before') throw new RpcError('unreachable', 'connection reset (test)');
-      if (fault === 'swallow' && fn === 'import_stage_chunk') {
-        const { p_batch_id, p_chunk_no } = args as RpcArgs['import_stage_chunk'];
-        return {
-          batchId: p_batch_id,
-          chunkNo: p_chunk_no,
-          rowCount: 1,
-          duplicate: false,
-          stagedRows: 1,
-        };
-      }
-      const result = await db.rpc.transport.call(fn, args);
-      if (fault === 'slow') await new Promise((resolve) => setTimeout(resolve, 400));
-      if (fault === 'drop-after') throw new RpcError('unreachable', 'connection lost (test)');
-      return result;
-    },
-  };
-  return { transport, calls };
+/** The test database's own transport, with faults on chosen calls. */
+function lossyTransport(faults: Parameters<typeof lossy>[1]): ReturnType<typeof lossy> {
+  return lossy(db.rpc.transport, faults);
 }
 
 async function generated(
