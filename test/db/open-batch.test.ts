@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startCall } from '../support/running-call';
 import { createImportRpc, type ImportRpc } from '../../shared/db/import-rpc';
 import type { BatchSummary, StagedChunk } from '../../shared/db/rpc-contract';
 import { RpcError } from '../../shared/db/rpc-transport';
@@ -328,12 +329,11 @@ describe('sealing', () => {
     const batch = await beginOpen();
     await stage(batch.id, 1, file.chunks[1] as StagedChunk);
     const staging = await stageInOpenTransaction(batch.id, 0, file.chunks[0] as StagedChunk);
-    const sealing = await startCall('select public.import_seal_batch($1, $2, $3, $4) as result', [
-      batch.id,
-      file.rows,
-      2,
-      SHA_A,
-    ]);
+    const sealing = await startCall(
+      db.pool,
+      'select public.import_seal_batch($1, $2, $3, $4) as result',
+      [batch.id, file.rows, 2, SHA_A],
+    );
     try {
       // The batch row (staging holds it in share mode until its transaction ends).
       expect(await sealing.waitsFor()).not.toBe('advisory');
@@ -424,6 +424,7 @@ describe('staging into an open batch', () => {
     await forgeChunkRecord(batch.id, 1_000, 10_000_000 - 9 - 8);
     const first = await stageInOpenTransaction(batch.id, 0, file.chunks[0] as StagedChunk);
     const second = await startCall(
+      db.pool,
       'select public.import_stage_chunk(p_batch_id => $1, p_chunk_no => $2, p_rows => $3::json) as result',
       [batch.id, 1, JSON.stringify(file.chunks[1])],
     );
@@ -491,9 +492,11 @@ describe('discarding', () => {
     const file = openFile(6, 3);
     const batch = await beginOpen();
     const staging = await stageInOpenTransaction(batch.id, 0, file.chunks[0] as StagedChunk);
-    const discarding = await startCall('select public.import_discard_batch($1) as result', [
-      batch.id,
-    ]);
+    const discarding = await startCall(
+      db.pool,
+      'select public.import_discard_batch($1) as result',
+      [batch.id],
+    );
     try {
       expect(await discarding.waitsFor()).not.toBe('advisory');
     } finally {
@@ -511,9 +514,11 @@ describe('discarding', () => {
     const sealing = await db.pool.connect();
     await sealing.query('begin');
     await sealing.query('select public.import_seal_batch($1, $2, 1, null)', [batchId, file.rows]);
-    const discarding = await startCall('select public.import_discard_batch($1) as result', [
-      batchId,
-    ]);
+    const discarding = await startCall(
+      db.pool,
+      'select public.import_discard_batch($1) as result',
+      [batchId],
+    );
     try {
       expect(await discarding.waitsFor()).not.toBe('advisory');
     } finally {
@@ -532,7 +537,7 @@ describe('discarding', () => {
     const discarding = await db.pool.connect();
     await discarding.query('begin');
     await discarding.query('select public.import_discard_batch($1)', [batch.id]);
-    const staging = await startCall(STAGE, [batch.id, 0, JSON.stringify(file.chunks[0])]);
+    const staging = await startCall(db.pool, STAGE, [batch.id, 0, JSON.stringify(file.chunks[0])]);
     try {
       expect(await staging.waitsFor()).not.toBe('advisory');
     } finally {
@@ -547,8 +552,12 @@ describe('discarding', () => {
     const discarding = await db.pool.connect();
     await discarding.query('begin');
     await discarding.query('select public.import_discard_batch($1)', [batchId]);
-    const commit = await startCall('select public.import_commit_batch($1) as result', [batchId]);
-    const cancel = await startCall('select public.import_cancel_batch($1) as result', [batchId]);
+    const commit = await startCall(db.pool, 'select public.import_commit_batch($1) as result', [
+      batchId,
+    ]);
+    const cancel = await startCall(db.pool, 'select public.import_cancel_batch($1) as result', [
+      batchId,
+    ]);
     try {
       expect(await commit.waitsFor()).not.toBe('advisory');
       expect(await cancel.waitsFor()).not.toBe('advisory');
@@ -720,43 +729,4 @@ async function finish(client: pg.PoolClient, how: 'commit' | 'rollback'): Promis
   } finally {
     client.release();
   }
-}
-
-interface RunningCall {
-  result: Promise<unknown>;
-  /** Resolves to the type of lock the call waits for (polling pg_locks), e.g. 'advisory'. */
-  waitsFor(): Promise<string>;
-}
-
-/** Starts a call on a connection of its own; as in staging-concurrency.test.ts. */
-async function startCall(sql: string, values: unknown[]): Promise<RunningCall> {
-  const client = await db.pool.connect();
-  const pid = (await client.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]?.pid;
-  const result = client.query<{ result: unknown }>(sql, values).then(
-    (answer) => {
-      client.release();
-      return answer.rows[0]?.result;
-    },
-    (error: unknown) => {
-      client.release();
-      throw error;
-    },
-  );
-  // Settled by the test; this only keeps an early refusal from being reported as unhandled.
-  result.catch(() => undefined);
-  return {
-    result,
-    async waitsFor() {
-      for (let attempt = 0; attempt < 400; attempt++) {
-        const waiting = await db.pool.query<{ locktype: string }>(
-          'select locktype from pg_locks where pid = $1 and not granted',
-          [pid],
-        );
-        const locktype = waiting.rows[0]?.locktype;
-        if (locktype) return locktype;
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
-      throw new Error(`the call on backend ${pid} never waited for a lock`);
-    },
-  };
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startCall } from '../support/running-call';
 import type { StagedRow } from '../../shared/db/rpc-contract';
 import {
   buildRows,
@@ -70,7 +71,7 @@ describe('staging chunks of one batch side by side', () => {
     const chunks = chunkRows(rows, 4);
     const batchId = await begin(rows.length, chunks.length);
     const first = await stageOpen(batchId, 0, chunks[0] ?? []);
-    const second = await startCall(STAGE, [batchId, 1, JSON.stringify(chunks[1] ?? [])]);
+    const second = await startCall(db.pool, STAGE, [batchId, 1, JSON.stringify(chunks[1] ?? [])]);
     try {
       // Past its insert, the second call waits for the lock that makes the bound on the batch's
       // rows exact (an advisory lock the first holds until its commit); with the batch row locked
@@ -101,8 +102,12 @@ describe('staging chunks of one batch side by side', () => {
     const rows = buildRows(merchant, { purchases: 2, itemsPerPurchase: 2 });
     const batchId = await begin(rows.length, 1);
     const staging = await stageOpen(batchId, 0, rows);
-    const commit = await startCall('select public.import_commit_batch($1) as result', [batchId]);
-    const cancel = await startCall('select public.import_cancel_batch($1) as result', [batchId]);
+    const commit = await startCall(db.pool, 'select public.import_commit_batch($1) as result', [
+      batchId,
+    ]);
+    const cancel = await startCall(db.pool, 'select public.import_cancel_batch($1) as result', [
+      batchId,
+    ]);
     try {
       // Both wait for the batch row (a tuple or the staging transaction), not an advisory lock.
       expect(await commit.waitsFor()).not.toBe('advisory');
@@ -123,7 +128,7 @@ describe('staging chunks of one batch side by side', () => {
     const batchId = await begin(rows.length, 1);
     const first = await stageOpen(batchId, 0, rows);
     // The resend waits for the first call's transaction, then finds its chunk.
-    const resend = await startCall(STAGE, [batchId, 0, JSON.stringify(rows)]);
+    const resend = await startCall(db.pool, STAGE, [batchId, 0, JSON.stringify(rows)]);
     expect(await resend.waitsFor()).toBe('advisory');
     await finish(first, 'commit');
     expect(await resend.result).toEqual({
@@ -148,7 +153,7 @@ describe('staging chunks of one batch side by side', () => {
     });
     const second = await stageOpen(batchId, 1, chunks[1] ?? []);
     const more = buildRows(merchant, { purchases: 4, itemsPerPurchase: 2, firstRow: 100 });
-    const third = await startCall(STAGE, [batchId, 2, JSON.stringify(more)]);
+    const third = await startCall(db.pool, STAGE, [batchId, 2, JSON.stringify(more)]);
     expect(await third.waitsFor()).toBe('advisory');
     await finish(second, 'commit');
     await expect(third.result).rejects.toThrow('more than the 12 it was begun with');
@@ -192,43 +197,3 @@ describe('a resent chunk spelled differently', () => {
     );
   });
 });
-
-interface RunningCall {
-  /** The call's answer (its connection is released when it settles). */
-  result: Promise<unknown>;
-  /** Resolves with the type of the lock the call waits for, once it waits. */
-  waitsFor(): Promise<string>;
-}
-
-/** Starts `sql` on a connection of its own without waiting for its answer. */
-async function startCall(sql: string, values: unknown[]): Promise<RunningCall> {
-  const client = await db.pool.connect();
-  const pid = (await client.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]?.pid;
-  const result = client.query<{ result: unknown }>(sql, values).then(
-    (answer) => {
-      client.release();
-      return answer.rows[0]?.result;
-    },
-    (error: unknown) => {
-      client.release();
-      throw error;
-    },
-  );
-  // Settled by the test; this only keeps an early refusal from being reported as unhandled.
-  result.catch(() => undefined);
-  return {
-    result,
-    async waitsFor() {
-      for (let attempt = 0; attempt < 400; attempt++) {
-        const waiting = await db.pool.query<{ locktype: string }>(
-          'select locktype from pg_locks where pid = $1 and not granted',
-          [pid],
-        );
-        const locktype = waiting.rows[0]?.locktype;
-        if (locktype) return locktype;
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
-      throw new Error(`the call on backend ${pid} never waited for a lock`);
-    },
-  };
-}
