@@ -202,6 +202,25 @@ function referenceText(raw: string, max: number, required: boolean): Expected {
   return [...t].length > max ? refuse('too_long') : pass(t);
 }
 
+/**
+ * A number as Excel shows a long one ("5.63848E+12"): sign, digits, a decimal part, E, sign,
+ * digits. The engine refuses such a transaction number (its digits are gone).
+ */
+function looksScientific(t: string): boolean {
+  const digits = (s: string): boolean => s.length > 0 && [...s].every((c) => c >= '0' && c <= '9');
+  const unsigned = (s: string): string => (s.startsWith('+') || s.startsWith('-') ? s.slice(1) : s);
+  const parts = t.toUpperCase().split('E');
+  if (parts.length !== 2) return false;
+  const [mantissa = '', exponent = ''] = parts;
+  const [whole = '', fraction, ...more] = unsigned(mantissa).split(/[.,]/);
+  return (
+    more.length === 0 &&
+    digits(whole) &&
+    (fraction === undefined || digits(fraction)) &&
+    digits(unsigned(exponent))
+  );
+}
+
 function referenceUuid(raw: string): Expected {
   const t = raw.trim();
   if (t === '') return refuse('required');
@@ -233,7 +252,9 @@ function referenceRow(
   if (instant === undefined && at !== '') throw new Error(`no reference for timestamp ${at}`);
   const currency = cells.currency.trim().toUpperCase();
   return {
-    transaction_number: referenceText(cells.transaction_number, 100, true),
+    transaction_number: looksScientific(cells.transaction_number.trim())
+      ? refuse('malformed_csv')
+      : referenceText(cells.transaction_number, 100, true),
     user_id: referenceUuid(cells.user_id),
     purchased_at: at === '' ? refuse('required') : instant ? pass(instant) : refuse('invalid_date'),
     sku_id: referenceUuid(cells.sku_id),
@@ -320,6 +341,8 @@ const oracleRow: fc.Arbitrary<Record<CanonicalColumn, string>> = fc.record({
   transaction_number: fc.oneof(
     fc.string({ maxLength: 6 }),
     fc.constantFrom('x'.repeat(100), 'x'.repeat(101), '😀'.repeat(100), '😀'.repeat(101), ' T1 '),
+    // Excel's scientific notation, and look-alikes that are not it.
+    fc.constantFrom('0E0', '5.63848E+12', '-1,5e-3', '1E', 'E5', '1.2.3E4', '12E+', 'T1E5'),
   ),
   user_id: fc.oneof(
     fc.uuid(),
