@@ -9,7 +9,8 @@ import type {
 import { RpcError } from '../../shared/db/rpc-transport';
 import { describeForeignIds } from '../../shared/domain/wrong-merchant';
 import { presetForHeaders } from '../../shared/domain/mapping-presets';
-import type { RowError } from '../../shared/domain/types';
+import type { PurchaseList } from '../../shared/domain/purchase-list';
+import type { Purchase, RowError } from '../../shared/domain/types';
 import { defaultDataDir } from '../core/app-paths';
 import type { DatabaseTarget, OpenDatabase } from '../core/connection';
 import { ChunkFeed, streamChunkRowsFor } from '../core/parse/chunk-feed';
@@ -18,6 +19,7 @@ import {
   parseCsvFile,
   UnreadableFileError,
   type ParseFileResult,
+  type ParseHooks,
   type ParseProgress as FileParseProgress,
 } from '../core/parse/parse-file';
 import type { CheckedFile, ParseProgress } from '../core/use-cases';
@@ -151,7 +153,7 @@ async function runCommand(args: CommandArgs, io: CliIo): Promise<number> {
 
 /** A parse started before the use case needs it; its progress is held until it is taken. */
 interface EarlyParse {
-  result: Promise<ParseFileResult>;
+  result: Promise<ParseFileResult<Purchase[] | PurchaseList>>;
   /** Where progress goes from now on; the latest one held so far is passed on at once. */
   follow(onProgress: (progress: FileParseProgress) => void): void;
   /** Stops the parse if it is still running (the command failed before the check). */
@@ -169,14 +171,19 @@ function startParse(args: FileArgs, lastParse: boolean, fileBytes: number): Earl
       ? streamChunkRowsFor({ skipExisting: args['skip-existing'], ...chunkRowsOf(args) }, fileBytes)
       : null;
   const chunks = streamChunkRows === null ? null : new ChunkFeed();
-  const result = parseCsvFile(args.file, fileInput(args).parseOptions, {
+  const { parseOptions } = fileInput(args);
+  const hooks: ParseHooks = {
     signal: controller.signal,
     ...(chunks && streamChunkRows !== null ? { streamChunkRows, onChunk: chunks.push } : {}),
     onProgress: (progress) => {
       if (listener) listener(progress);
       else latest = progress;
     },
-  });
+  };
+  // Staged while read, the purchases stay packed: nothing needs them as objects before the commit.
+  const result: Promise<ParseFileResult<Purchase[] | PurchaseList>> = chunks
+    ? parseCsvFile(args.file, { ...parseOptions, purchases: 'packed' }, hooks)
+    : parseCsvFile(args.file, parseOptions, hooks);
   // Awaited by the check; until then a failure must not count as unhandled.
   result.catch(() => undefined);
   // A failed parse has ended its worker already; a finished one left it idle for a next file.

@@ -338,6 +338,7 @@ async function unpackDone(
   path: string,
   signal: AbortSignal | undefined,
   keepRows: KeepRows,
+  packedPurchases = false,
 ): Promise<ParseFileResult<Purchase[] | PurchaseList>> {
   const step = async <T>(work: () => T): Promise<T> => {
     await new Promise<void>((resolve) => setImmediate(resolve));
@@ -372,6 +373,13 @@ async function unpackDone(
       ...(message.stream ? { stream: message.stream } : {}),
     };
   }
+  if (packedPurchases && keepRows === false) {
+    return {
+      report: { ...message.report, errors, warnings, purchases: PurchaseList.fromPacked(packed) },
+      stats: message.stats,
+      ...(message.stream ? { stream: message.stream } : {}),
+    };
+  }
   const purchases = await sliced(unpackPurchasesSteps(packed));
   const report = { ...message.report, errors, warnings, purchases };
   let rawRows: RawRow[] | undefined;
@@ -396,6 +404,15 @@ export function parseCsvFile(
   options: ParseOptions & { keepRows: 'packed' },
   hooks?: ParseHooks,
 ): Promise<ParseFileResult<PurchaseList>>;
+/**
+ * purchases: 'packed' without rows: the purchases left as the worker packed them, no Purchase
+ * object made (an import staged while read needs none before its commit: see import-file.ts).
+ */
+export function parseCsvFile(
+  path: string,
+  options: ParseOptions & { keepRows?: false; purchases: 'packed' },
+  hooks?: ParseHooks,
+): Promise<ParseFileResult<PurchaseList>>;
 export function parseCsvFile(
   path: string,
   options: ParseOptions & { keepRows?: boolean },
@@ -403,7 +420,7 @@ export function parseCsvFile(
 ): Promise<ParseFileResult>;
 export async function parseCsvFile(
   path: string,
-  options: ParseOptions & { keepRows?: KeepRows },
+  options: ParseOptions & { keepRows?: KeepRows; purchases?: 'packed' },
   hooks: ParseHooks = {},
 ): Promise<ParseFileResult<Purchase[] | PurchaseList>> {
   const { signal } = hooks;
@@ -415,7 +432,7 @@ export async function parseCsvFile(
   ) {
     throw new RangeError(`streamChunkRows must be a positive integer, got ${streamChunkRows}`);
   }
-  const { keepRows = false, ...parseOptions } = options;
+  const { keepRows = false, purchases: purchasesShape, ...parseOptions } = options;
   const checked = parseOptionsSchema.safeParse(parseOptions);
   if (!checked.success) {
     throw new Error(`Invalid parse options: ${z.prettifyError(checked.error)}`);
@@ -543,6 +560,7 @@ export async function parseCsvFile(
             path,
             signal,
             keepRows,
+            purchasesShape === 'packed',
           ).then(
             (result) => {
               end();

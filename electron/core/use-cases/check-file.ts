@@ -1,10 +1,17 @@
 import type { ImportRpc } from '../../../shared/db/import-rpc';
+import { PurchaseList } from '../../../shared/domain/purchase-list';
 import {
   applyReferenceCheck,
-  collectReferenceIds,
+  collectReferenceIdsSteps,
   type ReferenceIds,
 } from '../../../shared/domain/reference-check';
-import type { ImportReport, ParseOptions, ReferenceCheck } from '../../../shared/domain/types';
+import { runSteps } from '../../../shared/domain/steps';
+import type {
+  ImportReport,
+  ParseOptions,
+  Purchase,
+  ReferenceCheck,
+} from '../../../shared/domain/types';
 import { parseCsvFile, type ParseFileResult } from '../parse/parse-file';
 import { checkReferences } from './check-references';
 
@@ -27,8 +34,10 @@ export interface CheckFileHooks {
   /**
    * The parse of this very file with input.parseOptions, when the caller started it already
    * (the CLI reads the file while it connects to the database): used instead of parsing again.
+   * Its purchases may be left packed (an import staged while read makes no objects before its
+   * commit).
    */
-  parsed?: Promise<ParseFileResult>;
+  parsed?: Promise<ParseFileResult<Purchase[] | PurchaseList>>;
 }
 
 export interface CheckedFile {
@@ -50,7 +59,8 @@ export async function checkFile(
 
 /** A parsed file, the ids it was asked about and the database's answer, not applied yet. */
 export interface FileAnswer {
-  localReport: ImportReport;
+  /** Its purchases as the parse gave them: objects, or packed (see CheckFileHooks.parsed). */
+  localReport: ImportReport<Purchase[] | PurchaseList>;
   ids: ReferenceIds;
   reference: ReferenceCheck;
 }
@@ -69,13 +79,33 @@ export async function askAboutFile(
       ...(hooks.onParseProgress ? { onProgress: hooks.onParseProgress } : {}),
       ...(hooks.signal ? { signal: hooks.signal } : {}),
     }));
-  const ids = collectReferenceIds(localReport);
+  const purchases = localReport.purchases;
+  const ids = runSteps(
+    collectReferenceIdsSteps({
+      purchases: purchases instanceof PurchaseList ? purchases : PurchaseList.fromArray(purchases),
+    }),
+  );
   const reference = await checkReferences(rpc, input.merchantId, ids);
   return { localReport, ids, reference };
 }
 
 /** The database's answer applied to the file's report. */
 export function withVerdict(answer: FileAnswer, skipExisting: boolean): CheckedFile {
-  const report = applyReferenceCheck(answer.localReport, answer.reference, { skipExisting });
-  return { report, localReport: answer.localReport, reference: answer.reference };
+  const parsed = answer.localReport;
+  // The caller's own report when it holds objects (checkFile answers with the parse it was given).
+  const localReport = withObjects(parsed)
+    ? parsed
+    : { ...parsed, purchases: objectsOf(parsed.purchases) };
+  const report = applyReferenceCheck(localReport, answer.reference, { skipExisting });
+  return { report, localReport, reference: answer.reference };
+}
+
+function withObjects(
+  report: ImportReport<Purchase[] | PurchaseList>,
+): report is ImportReport<Purchase[]> {
+  return Array.isArray(report.purchases);
+}
+
+function objectsOf(purchases: Purchase[] | PurchaseList): Purchase[] {
+  return purchases instanceof PurchaseList ? purchases.toArray() : purchases;
 }

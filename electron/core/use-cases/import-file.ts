@@ -9,7 +9,8 @@ import {
 import type { ImportRpc } from '../../../shared/db/import-rpc';
 import type { BatchDetail } from '../../../shared/db/rpc-contract';
 import { StreamedStaging } from '../../../shared/db/streamed-staging';
-import type { Purchase } from '../../../shared/domain/types';
+import { PurchaseList } from '../../../shared/domain/purchase-list';
+import type { Purchase, ReferenceCheck } from '../../../shared/domain/types';
 import { ChunkFeed, streamChunkRowsFor } from '../parse/chunk-feed';
 import { parseCsvFile, type ParseFileResult } from '../parse/parse-file';
 import { resolvedKeys } from '../../../shared/domain/natural-keys';
@@ -93,14 +94,7 @@ export async function importFile(
     return refusal;
   }
 
-  const skipped = new Set(
-    input.skipExisting
-      ? reference.existingTransactions.map((existing) => existing.transactionNumber)
-      : [],
-  );
-  const purchases = localReport.purchases.filter(
-    (purchase) => !skipped.has(purchase.transactionNumber),
-  );
+  const purchases = toImport(localReport.purchases, input.skipExisting ? reference : null);
   // Every transaction was skipped as already imported: an empty batch would only add noise.
   if (purchases.length === 0) {
     await streamed?.staging.discard();
@@ -149,6 +143,20 @@ export async function importFile(
   return { kind: 'batch', checked: verdict(), batch: outcome.batch };
 }
 
+/**
+ * The purchases to import: all of them, or (skipExisting) those whose transaction is not in the
+ * database yet. Packed ones (staged while read) stay packed: no object is made before the commit.
+ */
+function toImport(
+  purchases: Purchase[] | PurchaseList,
+  skipExisting: ReferenceCheck | null,
+): Purchase[] | PurchaseList {
+  if (skipExisting === null) return purchases;
+  const skipped = new Set(skipExisting.existingTransactions.map((e) => e.transactionNumber));
+  const all = purchases instanceof PurchaseList ? purchases.toArray() : purchases;
+  return all.filter((purchase) => !skipped.has(purchase.transactionNumber));
+}
+
 /** The outcomes decided before anything is written: the file's own defects, a wrong merchant. */
 function refusedHere(
   answer: FileAnswer,
@@ -194,7 +202,7 @@ function verdictWhileCommitting(verdict: () => CheckedFile): {
 
 interface OpenStream {
   staging: StreamedStaging;
-  parsed: Promise<ParseFileResult>;
+  parsed: Promise<ParseFileResult<Purchase[] | PurchaseList>>;
 }
 
 /** Starts the parse handing out chunks, staged as they come; null when this import does not. */
@@ -205,7 +213,7 @@ async function openStream(
   idempotencyKey: string,
 ): Promise<OpenStream | null> {
   let feed: ChunkFeed;
-  let parsed: Promise<ParseFileResult>;
+  let parsed: Promise<ParseFileResult<Purchase[] | PurchaseList>>;
   if (hooks.parsed) {
     if (!hooks.chunks || input.skipExisting || input.stream === false) return null;
     feed = hooks.chunks;
@@ -220,12 +228,18 @@ async function openStream(
     if (chunkRows === null) return null;
     const chunks = new ChunkFeed();
     feed = chunks;
-    parsed = parseCsvFile(input.path, input.parseOptions ?? {}, {
-      streamChunkRows: chunkRows,
-      onChunk: chunks.push,
-      ...(hooks.onParseProgress ? { onProgress: hooks.onParseProgress } : {}),
-      ...(hooks.signal ? { signal: hooks.signal } : {}),
-    });
+    // Purchases left packed: nothing before the commit needs them as objects (the outcome's
+    // report makes them while the commit runs: withVerdict).
+    parsed = parseCsvFile(
+      input.path,
+      { ...input.parseOptions, purchases: 'packed' },
+      {
+        streamChunkRows: chunkRows,
+        onChunk: chunks.push,
+        ...(hooks.onParseProgress ? { onProgress: hooks.onParseProgress } : {}),
+        ...(hooks.signal ? { signal: hooks.signal } : {}),
+      },
+    );
   }
   const staging = new StreamedStaging(rpc, {
     merchantId: input.merchantId,
@@ -248,14 +262,18 @@ type StreamedOutcome =
 async function commitStreamed(
   rpc: ImportRpc,
   staging: StreamedStaging,
-  parsed: ParseFileResult,
-  purchases: readonly Purchase[],
+  parsed: ParseFileResult<Purchase[] | PurchaseList>,
+  purchases: Purchase[] | PurchaseList,
   hooks: ImportFileHooks,
   verdict: () => CheckedFile,
 ): Promise<StreamedOutcome> {
   const stream = parsed.stream;
   let rows = 0;
-  for (const purchase of purchases) rows += purchase.items.length;
+  if (purchases instanceof PurchaseList) {
+    for (let i = 0; i < purchases.length; i++) rows += purchases.itemCount(i);
+  } else {
+    for (const purchase of purchases) rows += purchase.items.length;
+  }
   const whole =
     stream !== undefined &&
     stream.broken === null &&
