@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyseCsvText } from '../../../shared/domain/analyse';
+import { PurchaseList } from '../../../shared/domain/purchase-list';
 import { applyReferenceCheck, collectReferenceIds } from '../../../shared/domain/reference-check';
 import {
   generatePurchases,
@@ -126,6 +127,19 @@ describe('parseCsvFile', { timeout: 60_000 }, () => {
     expect(byCode('invalid_integer')).toEqual(injected('bad_quantity'));
     expect(byCode('total_mismatch')).toEqual(injected('total_mismatch'));
     expect(byCode('invalid_date')).toEqual(injected('bad_date'));
+  });
+
+  it("leaves the purchases packed when asked (purchases: 'packed'), the same purchases, no rows", async () => {
+    const generated = generatePurchases({ purchases: 300, seed: 5 });
+    const path = join(dir, 'packed.csv');
+    await writeFile(path, generated.csv);
+    const objects = await parseCsvFile(path, {});
+    const packed = await parseCsvFile(path, { purchases: 'packed' });
+    expect(packed.report.purchases).toBeInstanceOf(PurchaseList);
+    expect(packed.report.purchases.toArray()).toEqual(objects.report.purchases);
+    expect({ ...packed.report, purchases: [] }).toEqual({ ...objects.report, purchases: [] });
+    expect(packed.rows).toBeUndefined();
+    expect(packed.rawRows).toBeUndefined();
   });
 
   it('brings the raw rows of a big file back whole, in order, from several messages', async () => {
