@@ -28,9 +28,14 @@ export interface ReferenceIds {
 }
 
 /** Distinct ids of the importable purchases, in first-seen order, for import_check_references. */
-export function collectReferenceIds(report: Pick<ImportReport, 'purchases'>): ReferenceIds {
+export function collectReferenceIds(report: {
+  purchases: readonly Purchase[] | PurchaseList;
+}): ReferenceIds {
+  const { purchases } = report;
   return runSteps(
-    collectReferenceIdsSteps({ purchases: PurchaseList.fromArray(report.purchases) }),
+    collectReferenceIdsSteps({
+      purchases: purchases instanceof PurchaseList ? purchases : PurchaseList.fromArray(purchases),
+    }),
   );
 }
 

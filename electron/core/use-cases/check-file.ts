@@ -2,10 +2,9 @@ import type { ImportRpc } from '../../../shared/db/import-rpc';
 import { PurchaseList } from '../../../shared/domain/purchase-list';
 import {
   applyReferenceCheck,
-  collectReferenceIdsSteps,
+  collectReferenceIds,
   type ReferenceIds,
 } from '../../../shared/domain/reference-check';
-import { runSteps } from '../../../shared/domain/steps';
 import type {
   ImportReport,
   ParseOptions,
@@ -79,12 +78,7 @@ export async function askAboutFile(
       ...(hooks.onParseProgress ? { onProgress: hooks.onParseProgress } : {}),
       ...(hooks.signal ? { signal: hooks.signal } : {}),
     }));
-  const purchases = localReport.purchases;
-  const ids = runSteps(
-    collectReferenceIdsSteps({
-      purchases: purchases instanceof PurchaseList ? purchases : PurchaseList.fromArray(purchases),
-    }),
-  );
+  const ids = collectReferenceIds(localReport);
   const reference = await checkReferences(rpc, input.merchantId, ids);
   return { localReport, ids, reference };
 }
