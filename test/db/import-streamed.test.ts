@@ -82,6 +82,11 @@ async function batchesOfMerchant(): Promise<{
   return result.rows[0] ?? { batches: -1, chunks: -1, rows: -1, purchases: -1 };
 }
 
+/** The input of an import staged while read, chunks of 40 rows. */
+function streamedInput(path: string) {
+  return { path, merchantId: merchant.merchantId, stream: true, chunkRows: 40 };
+}
+
 describe('importFile staging while the file is read, on PostgreSQL', () => {
   it('lands the file exactly once though answers to begin, chunks, the seal and the commit are lost', async () => {
     const path = await generated('lossy.csv', 120, `L${randomUUID().slice(0, 6)}-`);
@@ -91,12 +96,7 @@ describe('importFile staging while the file is read, on PostgreSQL', () => {
       import_seal_batch: ['drop-after'],
       import_commit_batch: ['drop-after'],
     });
-    const outcome = await importFile(createImportRpc(transport), {
-      path,
-      merchantId: merchant.merchantId,
-      stream: true,
-      chunkRows: 40,
-    });
+    const outcome = await importFile(createImportRpc(transport), streamedInput(path));
     if (outcome.kind !== 'batch') throw new Error(`expected a batch, got ${outcome.kind}`);
     const { batch, checked } = outcome;
     const items = checked.localReport.purchases.reduce((n, p) => n + p.items.length, 0);
@@ -127,12 +127,7 @@ describe('importFile staging while the file is read, on PostgreSQL', () => {
     const path = await generated('swallowed.csv', 120, `S${randomUUID().slice(0, 6)}-`);
     const before = await batchesOfMerchant();
     const { transport, calls } = lossyTransport({ import_stage_chunk: ['swallow'] });
-    const outcome = await importFile(createImportRpc(transport), {
-      path,
-      merchantId: merchant.merchantId,
-      stream: true,
-      chunkRows: 40,
-    });
+    const outcome = await importFile(createImportRpc(transport), streamedInput(path));
     if (outcome.kind !== 'batch') throw new Error(`expected a batch, got ${outcome.kind}`);
     expect(outcome.batch.status).toBe('completed');
     // The seal was refused (the chunk's rows are not there) and the open batch deleted.
@@ -155,12 +150,7 @@ describe('importFile staging while the file is read, on PostgreSQL', () => {
     // The refusal waits for the check's answer: late, so the chunks before the bad row are staged
     // (how far staging got by the end of the read depends on the machine's load).
     const { transport, calls } = lossyTransport({ import_check_references: ['slow'] });
-    const outcome = await importFile(createImportRpc(transport), {
-      path,
-      merchantId: merchant.merchantId,
-      stream: true,
-      chunkRows: 40,
-    });
+    const outcome = await importFile(createImportRpc(transport), streamedInput(path));
     expect(outcome.kind).toBe('refused-locally');
     expect(calls).toContain('import_stage_chunk');
     expect(calls).toContain('import_discard_batch');
@@ -176,12 +166,7 @@ describe('importFile staging while the file is read, on PostgreSQL', () => {
     await writeFile(path, [...lines, again.join(',')].join('\n'));
     const before = await batchesOfMerchant();
     const { transport, calls } = lossyTransport({});
-    const outcome = await importFile(createImportRpc(transport), {
-      path,
-      merchantId: merchant.merchantId,
-      stream: true,
-      chunkRows: 40,
-    });
+    const outcome = await importFile(createImportRpc(transport), streamedInput(path));
     if (outcome.kind !== 'batch') {
       throw new Error(
         `expected a batch, got ${outcome.kind}: ${JSON.stringify(outcome.checked.localReport.errors.slice(0, 2))}`,

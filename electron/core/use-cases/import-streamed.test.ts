@@ -118,6 +118,13 @@ function answers(options: Options = {}): FakeAnswers {
   };
 }
 
+/** The input of an import staged while read, chunks of CHUNK_ROWS. */
+const streamed = (path: string) => ({
+  path,
+  merchantId: MERCHANT,
+  stream: true,
+  chunkRows: CHUNK_ROWS,
+});
 const fns = (rpc: FakeRpc) => rpc.calls.map((c) => c.fn);
 const argsOf = <F extends keyof RpcArgs>(rpc: FakeRpc, fn: F): RpcArgs[F][] =>
   rpc.calls.filter((c) => c.fn === fn).map((c) => c.args as RpcArgs[F]);
@@ -131,12 +138,7 @@ async function expectedChunks(path: string): Promise<StagedChunk[]> {
 describe('importFile staging while the file is read', () => {
   it('stages the worker chunks into an open batch, seals it with the totals and hash, then commits', async () => {
     const rpc = fakeRpc(answers());
-    const outcome = await importFile(rpc, {
-      path: clean,
-      merchantId: MERCHANT,
-      stream: true,
-      chunkRows: CHUNK_ROWS,
-    });
+    const outcome = await importFile(rpc, streamed(clean));
     expect(outcome.kind).toBe('batch');
     const calls = fns(rpc);
     // Begun open as soon as the first chunk came, before the file's check was asked.
@@ -174,12 +176,7 @@ describe('importFile staging while the file is read', () => {
 
   it('discards what it staged when the file turns out refused on its own rows', async () => {
     const rpc = fakeRpc(answers());
-    const outcome = await importFile(rpc, {
-      path: lateError,
-      merchantId: MERCHANT,
-      stream: true,
-      chunkRows: CHUNK_ROWS,
-    });
+    const outcome = await importFile(rpc, streamed(lateError));
     expect(outcome.kind).toBe('refused-locally');
     expect(fns(rpc)).toContain('import_stage_chunk');
     expect(argsOf(rpc, 'import_discard_batch')).toEqual([{ p_batch_id: OPEN_ID }]);
@@ -192,12 +189,7 @@ describe('importFile staging while the file is read', () => {
   it('discards what it staged for a file of another merchant, unless told to record it', async () => {
     const foreign = { ...known, unknownUserIds: Array.from({ length: 7 }, (_, i) => USER(i)) };
     const rpc = fakeRpc(answers({ reference: foreign }));
-    const outcome = await importFile(rpc, {
-      path: clean,
-      merchantId: MERCHANT,
-      stream: true,
-      chunkRows: CHUNK_ROWS,
-    });
+    const outcome = await importFile(rpc, streamed(clean));
     expect(outcome.kind).toBe('wrong-merchant');
     expect(argsOf(rpc, 'import_discard_batch')).toEqual([{ p_batch_id: OPEN_ID }]);
     expect(fns(rpc)).not.toContain('import_commit_batch');
@@ -205,13 +197,7 @@ describe('importFile staging while the file is read', () => {
 
   it('falls back to the usual path when a transaction comes back after others (rows apart)', async () => {
     const rpc = fakeRpc(answers());
-    const outcome = await importFile(rpc, {
-      path: apart,
-      merchantId: MERCHANT,
-      stream: true,
-      chunkRows: CHUNK_ROWS,
-      idempotencyKey: 'key-1',
-    });
+    const outcome = await importFile(rpc, { ...streamed(apart), idempotencyKey: 'key-1' });
     expect(outcome.kind).toBe('batch');
     expect(argsOf(rpc, 'import_discard_batch')).toEqual([{ p_batch_id: OPEN_ID }]);
     const begins = argsOf(rpc, 'import_begin_batch');
@@ -228,12 +214,7 @@ describe('importFile staging while the file is read', () => {
 
   it('falls back when the database refuses a chunk, and begins anew when the discard fails', async () => {
     const rpc = fakeRpc(answers({ refuseOpenChunk: 1, discard: 'refused' }));
-    const outcome = await importFile(rpc, {
-      path: clean,
-      merchantId: MERCHANT,
-      stream: true,
-      chunkRows: CHUNK_ROWS,
-    });
+    const outcome = await importFile(rpc, streamed(clean));
     expect(outcome.kind).toBe('batch');
     const begins = argsOf(rpc, 'import_begin_batch');
     expect(begins).toHaveLength(2);
