@@ -425,6 +425,8 @@ export const rpcContract = {
       p_total_rows: arg('integer', int),
       p_chunk_count: arg('integer', int),
       p_file_sha256: arg('text', nullableText),
+      /** The batch's name, known only at Import (the app staged the file while it was reviewed). */
+      p_name: defaulted('text', nullableText),
     },
     batchSummarySchema,
   ),

@@ -87,6 +87,8 @@ export class StreamedStaging {
     totalRows: number;
     chunkCount: number;
     fileSha256: string | null;
+    /** The batch's name when it was not known at begin (the app's Import); left out: kept. */
+    name?: string | null;
   }): Promise<BatchSummary> {
     await this.flush();
     const batchId = this.batchId;
@@ -97,6 +99,7 @@ export class StreamedStaging {
         p_total_rows: totals.totalRows,
         p_chunk_count: totals.chunkCount,
         p_file_sha256: totals.fileSha256,
+        ...(totals.name ? { p_name: totals.name } : {}),
       }),
     );
   }

@@ -1117,11 +1117,15 @@ call import_private.expose('import_private.cancel_batch(uuid)');
 -- arriving after it meets the sealed totals. A resend of the same seal (a lost answer) returns the
 -- batch as it is, whatever became of it since; a seal naming another file is refused as begin
 -- refuses one key for two files.
+-- p_name: the batch's name, when it is known only once the file is read (the app stages a file
+-- while its admin reviews it, and the name is typed at Import); null keeps the name given at begin.
+-- It is written by the seal that gives the totals; a resent seal changes nothing.
 create or replace function import_private.seal_batch(
   p_batch_id uuid,
   p_total_rows integer,
   p_chunk_count integer,
-  p_file_sha256 text
+  p_file_sha256 text,
+  p_name text default null
 )
 returns jsonb
 language plpgsql
@@ -1215,13 +1219,14 @@ begin
   update public.bulk_import_batches b
   set total_rows = p_total_rows,
       chunk_count = p_chunk_count,
-      file_sha256 = coalesce(p_file_sha256, b.file_sha256)
+      file_sha256 = coalesce(p_file_sha256, b.file_sha256),
+      batch_name = coalesce(p_name, b.batch_name)
   where b.id = p_batch_id
   returning b.* into v_batch;
   return import_private.batch_json(v_batch, null, null);
 end;
 $$;
-call import_private.expose('import_private.seal_batch(uuid, integer, integer, text)');
+call import_private.expose('import_private.seal_batch(uuid, integer, integer, text, text)');
 
 -- Discarding an open batch as if it had never been begun: its file was refused on its own rows
 -- after staging had started (staging overlaps the parse), and a refused file writes nothing. The

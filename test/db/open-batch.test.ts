@@ -311,6 +311,31 @@ describe('sealing', () => {
     });
   });
 
+  it('names the batch when given a name (known only at Import), once: a resend renames nothing', async () => {
+    const file = openFile(6, 3);
+    const named = await stagedOpen(file);
+    const sealed = await db.rpc.call('import_seal_batch', {
+      p_batch_id: named,
+      p_total_rows: file.rows,
+      p_chunk_count: 2,
+      p_file_sha256: SHA_A,
+      p_name: 'November returns',
+    });
+    expect(sealed.name).toBe('November returns');
+    const resent = await db.rpc.call('import_seal_batch', {
+      p_batch_id: named,
+      p_total_rows: file.rows,
+      p_chunk_count: 2,
+      p_file_sha256: SHA_A,
+      p_name: 'Another name',
+    });
+    expect(resent.name).toBe('November returns');
+    expect((await getBatch(named)).name).toBe('November returns');
+    // Left out, the name given at begin stays.
+    const kept = await stagedOpen(file);
+    expect((await seal(kept, file.rows, 2, SHA_A)).name).toBe('open batch test');
+  });
+
   it('refuses totals no file could have', async () => {
     const batch = await beginOpen();
     for (const [rows, chunks] of [

@@ -13,7 +13,7 @@ const API: Record<RpcFunctionName, string> = {
   import_begin_batch:
     'public.import_begin_batch(uuid, text, text, text, text, integer, integer, jsonb)',
   import_stage_chunk: 'public.import_stage_chunk(uuid, integer, json)',
-  import_seal_batch: 'public.import_seal_batch(uuid, integer, integer, text)',
+  import_seal_batch: 'public.import_seal_batch(uuid, integer, integer, text, text)',
   import_discard_batch: 'public.import_discard_batch(uuid)',
   import_commit_batch: 'public.import_commit_batch(uuid)',
   import_cancel_batch: 'public.import_cancel_batch(uuid)',
