@@ -1,11 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import {
-  CommitCancelledError,
-  commitOrReconcile,
-  type CommitProgress,
-} from '../../../shared/db/commit-import';
+import type { CommitProgress } from '../../../shared/db/commit-import';
 import type { ImportRpc } from '../../../shared/db/import-rpc';
 import type { BatchDetail } from '../../../shared/db/rpc-contract';
 import { StreamedStaging } from '../../../shared/db/streamed-staging';
@@ -24,6 +20,7 @@ import {
   type CheckFileInput,
 } from './check-file';
 import { commitPurchases } from './commit-purchases';
+import { commitStreamed } from './commit-streamed';
 
 export interface ImportFileInput extends CheckFileInput {
   name?: string | null;
@@ -102,15 +99,23 @@ export async function importFile(
   }
   const whileCommitting = verdictWhileCommitting(verdict);
   if (streamed && parsed) {
+    const read = await parsed;
     const landed = await commitStreamed(
       rpc,
       streamed.staging,
-      await parsed,
-      purchases,
-      { ...hooks, onCommitProgress: whileCommitting.wrap(hooks.onCommitProgress) },
-      verdict,
+      {
+        stream: read.stream,
+        readPurchases: read.report.purchases.length,
+        purchases,
+        fileSha256: read.report.fileSha256,
+      },
+      {
+        onCommitProgress: whileCommitting.wrap(hooks.onCommitProgress),
+        ...(hooks.signal ? { signal: hooks.signal } : {}),
+      },
     ).finally(whileCommitting.clear);
-    if (landed.kind !== 'fell-back') return landed;
+    if (landed.kind === 'batch') return { ...landed, checked: verdict() };
+    if (landed.kind === 'cancelled') return { ...landed, checked: verdict(), batch: null };
     // A batch the discard could not remove keeps its key: the usual path begins another.
     if (!landed.discarded && input.idempotencyKey === undefined) idempotencyKey = randomUUID();
   }
@@ -249,77 +254,4 @@ async function openStream(
   });
   feed.follow((chunk) => staging.push(chunk));
   return { staging, parsed };
-}
-
-type StreamedOutcome =
-  | Extract<ImportOutcome, { kind: 'batch' | 'cancelled' }>
-  | { kind: 'fell-back'; discarded: boolean };
-
-/**
- * Seals and commits what was staged while the file was read, when it stands for exactly the
- * purchases to import; otherwise discards it ('fell-back': import the usual way).
- */
-async function commitStreamed(
-  rpc: ImportRpc,
-  staging: StreamedStaging,
-  parsed: ParseFileResult<Purchase[] | PurchaseList>,
-  purchases: Purchase[] | PurchaseList,
-  hooks: ImportFileHooks,
-  verdict: () => CheckedFile,
-): Promise<StreamedOutcome> {
-  const stream = parsed.stream;
-  let rows = 0;
-  if (purchases instanceof PurchaseList) {
-    for (let i = 0; i < purchases.length; i++) rows += purchases.itemCount(i);
-  } else {
-    for (const purchase of purchases) rows += purchase.items.length;
-  }
-  const whole =
-    stream !== undefined &&
-    stream.broken === null &&
-    staging.started &&
-    stream.rows === rows &&
-    stream.chunks === staging.pushed &&
-    purchases.length === parsed.report.purchases.length;
-  if (!whole) return { kind: 'fell-back', discarded: await staging.discard() };
-
-  const progress: CommitProgress = {
-    phase: 'staging',
-    batchId: staging.id,
-    chunksSent: staging.state.chunksStaged,
-    chunks: stream.chunks,
-    rowsStaged: staging.state.rowsStaged,
-    totalRows: rows,
-  };
-  const report = (patch: Partial<CommitProgress>): void => {
-    Object.assign(progress, patch);
-    hooks.onCommitProgress?.({ ...progress });
-  };
-  report({});
-  staging.onStaged = (state) =>
-    report({ batchId: staging.id, chunksSent: state.chunksStaged, rowsStaged: state.rowsStaged });
-  let batchId: string;
-  try {
-    const sealed = await staging.seal({
-      totalRows: rows,
-      chunkCount: stream.chunks,
-      fileSha256: parsed.report.fileSha256,
-    });
-    batchId = sealed.id;
-  } catch {
-    // A chunk refused (the usual path meets the refusal again, and reports it as it always has),
-    // or a seal refused: what is staged is not the file.
-    return { kind: 'fell-back', discarded: await staging.discard() };
-  }
-  if (hooks.signal?.aborted) {
-    const discarded = await staging.discard();
-    const error = new CommitCancelledError(discarded ? null : batchId, false);
-    return { kind: 'cancelled', checked: verdict(), batch: null, message: error.message };
-  }
-  report({ phase: 'committing', batchId });
-  const batch = await commitOrReconcile(rpc, batchId, undefined, undefined, () =>
-    report({ phase: 'reconciling' }),
-  );
-  report({ phase: 'done' });
-  return { kind: 'batch', checked: verdict(), batch };
 }
