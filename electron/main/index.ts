@@ -74,7 +74,7 @@ async function start(): Promise<void> {
   const target = (): WebContents | null => mainWindow?.webContents ?? null;
   const emit = createEmitter(target, log);
   const workerUrl = pathToFileURL(workerPath);
-  const { settings, connection, handlers } = createMainServices({
+  const { settings, connection, sessions, handlers } = createMainServices({
     dataDir,
     secretStore,
     log,
@@ -133,8 +133,12 @@ async function start(): Promise<void> {
     if (quitting) return;
     quitting = true;
     event.preventDefault();
-    // Stop the sandbox database and the parse worker before the process goes.
-    void Promise.allSettled([connection.close(), disposeParseWorkers()]).then(() => app.quit());
+    // Rows staged for a file still under review go first (the database is still there), then
+    // the sandbox database and the parse worker stop before the process goes.
+    void Promise.allSettled([
+      sessions.shutdown().then(() => connection.close()),
+      disposeParseWorkers(),
+    ]).then(() => app.quit());
   });
 }
 

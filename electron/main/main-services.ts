@@ -30,6 +30,8 @@ export interface MainServicesDeps {
   /** The built parse worker; default: next to parse-file. */
   workerUrl?: URL;
   prewarm?: () => void;
+  /** Stage files while they are read whatever their size (tests); see SessionServiceDeps. */
+  stageWhileRead?: boolean;
 }
 
 export function createMainServices(deps: MainServicesDeps) {
@@ -47,6 +49,7 @@ export function createMainServices(deps: MainServicesDeps) {
     connection,
     settings,
     ...(deps.workerUrl ? { workerUrl: deps.workerUrl } : {}),
+    ...(deps.stageWhileRead === undefined ? {} : { stageWhileRead: deps.stageWhileRead }),
     emitImportProgress: (progress) => deps.emit('event:import-progress', progress),
     emitCommitProgress: (progress) => deps.emit('event:commit-progress', progress),
     notify: deps.notify,

@@ -280,7 +280,7 @@ async function stageChunks(
 }
 
 /** Marks a batch cancelled; returns its detail instead when the database says it completed. */
-async function abandonBatch(
+export async function abandonBatch(
   rpc: ImportRpc,
   batchId: string,
   retry: RetryPolicy,

@@ -104,15 +104,20 @@ export class StreamedStaging {
     );
   }
 
+  /** Stops sending (chunks not yet sent are dropped) and waits until no call is in flight. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.queue.length = 0;
+    if (this.begun) await this.begun.catch(() => undefined);
+    await this.quiet();
+  }
+
   /**
    * Stops sending and deletes the open batch with what it staged, once no call is in flight (so
    * no chunk lands after it). Returns whether the batch is gone (or never was).
    */
   async discard(): Promise<boolean> {
-    this.stopped = true;
-    this.queue.length = 0;
-    if (this.begun) await this.begun.catch(() => undefined);
-    await this.quiet();
+    await this.stop();
     const batchId = this.batchId;
     if (batchId === null) return true;
     try {

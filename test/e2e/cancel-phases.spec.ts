@@ -99,6 +99,9 @@ test('Cancel while rows are staged: the batch is cancelled, nothing is imported'
     userIds: merchant.userIds,
     skuIds: merchant.skuIds,
     seed: 33,
+    // Staged only once Import is pressed, so that Cancel meets the sending (a file whose rows of a
+    // transaction are together would already be staged while it was read).
+    rowsApart: true,
     transactionPrefix: `STG-${merchant.merchantId.slice(0, 6)}-`,
   });
   await openFile(app, await app.writeFile('staging.csv', csv.csv));

@@ -20,17 +20,22 @@ export async function openAppServices(options: {
   merchantId: string;
   /** Names the temporary data folder. */
   name: string;
+  /** Stage files while they are read: true whatever their size, false never (default: by size). */
+  stageWhileRead?: boolean;
+  /** Each line the services log. */
+  log?: (line: string) => void;
 }): Promise<AppServices> {
   const dir = await mkdtemp(join(tmpdir(), `${options.name}-`));
   const { connection, sessions } = createMainServices({
     dataDir: dir,
     secretStore: () => createMemorySecretStore(),
-    log: () => undefined,
+    log: options.log ?? (() => undefined),
     emit: () => undefined,
     notify: () => undefined,
     dialogs: { openCsv: async () => null, saveCsv: async () => null },
     appInfo: { platform: process.platform, version: 'test' },
     sandboxTarget: () => ({ kind: 'postgres', url: options.databaseUrl }),
+    ...(options.stageWhileRead === undefined ? {} : { stageWhileRead: options.stageWhileRead }),
   });
   await connection.connect('sandbox');
   await connection.selectMerchant(options.merchantId);

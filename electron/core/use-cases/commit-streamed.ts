@@ -1,6 +1,9 @@
 import {
+  abandonBatch,
   CommitCancelledError,
   commitOrReconcile,
+  DEFAULT_RETRY,
+  defaultSleep,
   type CommitProgress,
 } from '../../../shared/db/commit-import';
 import type { ImportRpc } from '../../../shared/db/import-rpc';
@@ -9,6 +12,7 @@ import type { StreamedStaging } from '../../../shared/db/streamed-staging';
 import { PurchaseList } from '../../../shared/domain/purchase-list';
 import type { Purchase } from '../../../shared/domain/types';
 import type { StreamEnd } from '../parse/parse-file';
+import { untilAborted } from '../run-sliced';
 
 // The end of an import staged while its file was read (issue 14), for both doors: the command
 // line's importFile, and the app's Import of a file staged while its admin reviewed it.
@@ -27,8 +31,11 @@ export interface StreamedFile {
 
 export type StreamedCommit =
   | { kind: 'batch'; batch: BatchDetail }
-  /** Cancelled before the commit call: the open batch was discarded (or stays open, refused). */
-  | { kind: 'cancelled'; message: string }
+  /**
+   * Cancelled before the commit call: nothing more is sent, and the batch is marked cancelled
+   * (History keeps it, as it keeps any cancelled import); batch null if none was begun.
+   */
+  | { kind: 'cancelled'; batch: BatchDetail | null; message: string }
   /** What is staged does not stand for these purchases: discarded; import the usual way. */
   | { kind: 'fell-back'; discarded: boolean };
 
@@ -73,6 +80,21 @@ export async function commitStreamed(
   report({});
   staging.onStaged = (state) =>
     report({ batchId: staging.id, chunksSent: state.chunksStaged, rowsStaged: state.rowsStaged });
+  const signal = hooks.signal;
+  // Cancel is answered while chunks are still being sent (a slow link may be far behind the
+  // parse), not once they all are.
+  const flushed = await (signal
+    ? untilAborted(staging.flush(), signal).then(
+        () => 'staged' as const,
+        () => (signal.aborted ? ('cancelled' as const) : ('refused' as const)),
+      )
+    : staging.flush().then(
+        () => 'staged' as const,
+        () => 'refused' as const,
+      ));
+  if (flushed === 'cancelled') return cancel(rpc, staging);
+  // A chunk refused: the usual path meets the refusal again, and reports it as it always has.
+  if (flushed === 'refused') return { kind: 'fell-back', discarded: await staging.discard() };
   let batchId: string;
   try {
     const sealed = await staging.seal({
@@ -83,21 +105,35 @@ export async function commitStreamed(
     });
     batchId = sealed.id;
   } catch {
-    // A chunk refused (the usual path meets the refusal again, and reports it as it always has),
-    // or a seal refused: what is staged is not the file.
+    // The seal refused: what is staged is not the file.
     return { kind: 'fell-back', discarded: await staging.discard() };
   }
-  if (hooks.signal?.aborted) {
-    const discarded = await staging.discard();
-    return {
-      kind: 'cancelled',
-      message: new CommitCancelledError(discarded ? null : batchId, false).message,
-    };
-  }
+  if (signal?.aborted) return cancel(rpc, staging);
   report({ phase: 'committing', batchId });
   const batch = await commitOrReconcile(rpc, batchId, undefined, undefined, () =>
     report({ phase: 'reconciling' }),
   );
   report({ phase: 'done' });
   return { kind: 'batch', batch };
+}
+
+/** Stops sending and marks the batch cancelled, as a cancelled import of the usual path is. */
+async function cancel(rpc: ImportRpc, staging: StreamedStaging): Promise<StreamedCommit> {
+  await staging.stop();
+  const batchId = staging.id;
+  if (batchId === null) {
+    return { kind: 'cancelled', batch: null, message: new CommitCancelledError(null).message };
+  }
+  let error: CommitCancelledError;
+  try {
+    // The database may answer that the batch completed (a resent commit got there first).
+    const completed = await abandonBatch(rpc, batchId, DEFAULT_RETRY, defaultSleep);
+    if (completed) return { kind: 'batch', batch: completed };
+    error = new CommitCancelledError(batchId, true);
+  } catch (refused) {
+    if (!(refused instanceof CommitCancelledError)) throw refused;
+    error = refused;
+  }
+  const batch = await rpc.call('import_get_batch', { p_batch_id: batchId }).catch(() => null);
+  return { kind: 'cancelled', batch, message: error.message };
 }

@@ -223,6 +223,43 @@ describe('importFile staging while the file is read', () => {
     expect(argsOf(rpc, 'import_commit_batch')).toEqual([{ p_batch_id: USUAL_ID }]);
   });
 
+  it('answers Cancel while chunks are still being sent: no more are sent, the batch is marked cancelled', async () => {
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const base = answers();
+    const rpc = fakeRpc({
+      ...base,
+      // The last chunk is slow to land (a slow link far behind the parse).
+      import_stage_chunk: async (args) => {
+        if (args.p_chunk_no === 7) await held;
+        return (base.import_stage_chunk as NonNullable<FakeAnswers['import_stage_chunk']>)(args);
+      },
+      import_cancel_batch: (args) =>
+        batchSummarySchema.parse(batchDetail({ id: args.p_batch_id, status: 'cancelled' })),
+      import_get_batch: (args) => batchDetail({ id: args.p_batch_id, status: 'cancelled' }),
+    });
+    const controller = new AbortController();
+    const outcome = await importFile(rpc, streamed(clean), {
+      signal: controller.signal,
+      onCommitProgress: ({ phase }) => {
+        if (phase !== 'staging' || controller.signal.aborted) return;
+        controller.abort();
+        // The call in flight answers after the Cancel; nothing is sent after it.
+        setTimeout(release, 20);
+      },
+    });
+    expect(outcome).toMatchObject({
+      kind: 'cancelled',
+      batch: { id: OPEN_ID, status: 'cancelled' },
+    });
+    expect(argsOf(rpc, 'import_cancel_batch')).toEqual([{ p_batch_id: OPEN_ID }]);
+    expect(fns(rpc)).not.toContain('import_seal_batch');
+    expect(fns(rpc)).not.toContain('import_commit_batch');
+    expect(fns(rpc).lastIndexOf('import_stage_chunk')).toBeLessThan(
+      fns(rpc).indexOf('import_cancel_batch'),
+    );
+  });
+
   it('never streams with skipExisting, nor a small file unless asked', async () => {
     for (const input of [
       { stream: true, skipExisting: true },

@@ -11,6 +11,7 @@ export {
   type ParseProgress,
 } from './check-file';
 export { commitPurchases, type CommitOutcome } from './commit-purchases';
+export { commitStreamed, type StreamedCommit, type StreamedFile } from './commit-streamed';
 export {
   importFile,
   type ImportFileHooks,

@@ -27,6 +27,8 @@ import type {
   RowPage,
   SessionView,
 } from '../../../../shared/ipc/contract';
+import type { StreamedStaging } from '../../../../shared/db/streamed-staging';
+import type { StreamEnd } from '../../../core/parse/parse-file';
 import { runSliced } from '../../../core/run-sliced';
 
 // One opened file, kept in the main process: its rows (100k+ never cross to the renderer), the
@@ -49,6 +51,19 @@ export interface SessionState {
   skipExisting: boolean;
   /** What the admin changed so far (issue 11): part of the state, so undo takes it back too. */
   audit?: readonly AuditEntry[];
+}
+
+/**
+ * The file as read, staged into an open batch while it was read (issue 14): Import then only
+ * seals and commits it (commitStreamed), as long as the state is still the one read.
+ */
+export interface StagedWhileRead {
+  key: string;
+  merchantId: string;
+  staging: StreamedStaging;
+  stream: StreamEnd | undefined;
+  /** Discards the open batch (a change made it stale, or the file closed); never throws. */
+  release(): Promise<void>;
 }
 
 /** A state and what was derived from it: undo and redo swap both, without deriving again. */
@@ -83,6 +98,7 @@ export class ImportSession {
   committedBatchId: string | null = null;
   /** One key per committable state: a resent commit of the same state finds its batch. */
   idempotencyKey: string | null = null;
+  private staged: StagedWhileRead | null = null;
 
   /** `derived`: from deriveSteps(state), run in slices by the caller; else derived here. */
   constructor(
@@ -173,6 +189,40 @@ export class ImportSession {
     this.current = next;
     this.derived = derived;
     this.idempotencyKey = null;
+    // Staged rows stand for the file as read only: any change (even one undone later) lets them go.
+    void this.releaseStaged();
+  }
+
+  /** Keeps what was staged while the file was read: its key is this state's. */
+  keepStaged(staged: StagedWhileRead): void {
+    void this.releaseStaged();
+    this.staged = staged;
+    this.idempotencyKey = staged.key;
+  }
+
+  /**
+   * Hands what was staged while the file was read to an Import at this merchant: null once the
+   * state changed (it was released then) or for another merchant (released now). Taken once.
+   */
+  takeStaged(merchantId: string): StagedWhileRead | null {
+    const staged = this.staged;
+    this.staged = null;
+    if (staged === null) return null;
+    if (staged.merchantId === merchantId && this.idempotencyKey === staged.key) return staged;
+    void staged.release();
+    return null;
+  }
+
+  /** Whether rows of the file as read are staged, waiting for Import. */
+  get hasStaged(): boolean {
+    return this.staged !== null;
+  }
+
+  /** Lets staged rows go (the file closes, or another replaces it). */
+  releaseStaged(): Promise<void> {
+    const staged = this.staged;
+    this.staged = null;
+    return staged ? staged.release() : Promise.resolve();
   }
 
   view(): SessionView {

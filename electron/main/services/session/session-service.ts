@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { stat } from 'node:fs/promises';
+import { StreamedStaging } from '../../../../shared/db/streamed-staging';
 import type { BatchDetail, BatchOverview, ErrorPage } from '../../../../shared/db/rpc-contract';
 import { suggestColumnMapping, resolveColumnMapping } from '../../../../shared/csv/column-mapping';
 import type { RowEdit } from '../../../../shared/domain/analyse';
@@ -39,6 +41,7 @@ import {
   batchOverview,
   checkReferences,
   commitPurchases,
+  commitStreamed,
   describeBatch,
   exportBatchErrors,
   getBatch,
@@ -48,11 +51,17 @@ import {
   retryBatch,
 } from '../../../core/use-cases';
 import { parseCsvFile } from '../../../core/parse/parse-file';
+import { streamChunkRowsFor } from '../../../core/parse/chunk-feed';
 import type { SettingsStore } from '../settings/settings';
 import type { ConnectionManager } from './connection-manager';
 import { readFileHead } from '../../../core/sources/sources';
 import { writeCsv } from '../../../core/files/csv-write';
-import { ImportSession, mergeReference, referenceIdsSteps } from './import-session';
+import {
+  ImportSession,
+  mergeReference,
+  referenceIdsSteps,
+  type StagedWhileRead,
+} from './import-session';
 import { runSliced, untilAborted } from '../../../core/run-sliced';
 import { releaseMemorySoon } from './release-memory';
 
@@ -72,10 +81,19 @@ export interface SessionServiceDeps {
   /** A desktop notification (long imports end while the window may be hidden). */
   notify: (title: string, body: string) => void;
   log: (line: string) => void;
+  /**
+   * Stage a file into an open batch while it is read, so that Import of the file as read only
+   * seals and commits it (issue 14): left out, for files of STREAM_MIN_BYTES or more; true
+   * whatever the size (tests); false never.
+   */
+  stageWhileRead?: boolean;
 }
 
 /** Transaction numbers per reference check while a file opens (see checkFileIds). */
 const CHECK_PART = 50_000;
+
+/** How long quitting waits for staged rows of the file under review to be discarded. */
+const SHUTDOWN_DISCARD_MS = 3_000;
 
 /** Imports that take longer than this end with a desktop notification. */
 export const NOTIFY_AFTER_MS = 10_000;
@@ -205,6 +223,47 @@ export function createSessionService(deps: SessionServiceDeps) {
     });
   };
 
+  /**
+   * An open batch to stage the file into while it is read (issue 14), begun with its first
+   * chunk: only for someone who may import at the active merchant, and a file big enough to gain.
+   */
+  const stagerFor = async (
+    path: string,
+    fileName: string,
+  ): Promise<(Omit<StagedWhileRead, 'stream'> & { chunkRows: number }) | null> => {
+    const { rpc, merchantId, state } = deps.connection.active();
+    if (!state.permissions.import || deps.stageWhileRead === false) return null;
+    const bytes = await stat(path).then(
+      (info) => info.size,
+      () => 0,
+    );
+    const chunkRows = streamChunkRowsFor(
+      deps.stageWhileRead === true ? { stream: true } : {},
+      bytes,
+    );
+    if (chunkRows === null) return null;
+    const key = randomUUID();
+    const staging = new StreamedStaging(rpc, {
+      merchantId,
+      name: null,
+      fileName,
+      idempotencyKey: key,
+    });
+    let released: Promise<void> | null = null;
+    return {
+      key,
+      merchantId,
+      staging,
+      chunkRows,
+      release: () =>
+        (released ??= staging.discard().then((discarded) => {
+          if (!discarded && staging.id) {
+            deps.log(`staged rows of ${fileName} left in open batch ${staging.id}`);
+          }
+        })),
+    };
+  };
+
   const service = {
     view: (): SessionView | null => session?.view() ?? null,
     current,
@@ -228,6 +287,7 @@ export function createSessionService(deps: SessionServiceDeps) {
       // read, so two 1M-row files are never held at once. Re-reading the same file with other
       // settings keeps it until the new reading succeeds.
       if (!keepCurrent && session) {
+        void session.releaseStaged();
         session = null;
         sessionFile = null;
         releaseMemorySoon();
@@ -236,6 +296,7 @@ export function createSessionService(deps: SessionServiceDeps) {
       const controller = new AbortController();
       opening = controller;
       const fileName = file.name;
+      let stager: (Omit<StagedWhileRead, 'stream'> & { chunkRows: number }) | null = null;
       try {
         let parseOptions = options;
         if (!options.columnMapping) {
@@ -294,6 +355,8 @@ export function createSessionService(deps: SessionServiceDeps) {
           totalBytes: 0,
           rows: 0,
         });
+        stager = await stagerFor(path, fileName);
+        const staging = stager?.staging;
         const parsed = await parseCsvFile(
           path,
           { ...parseOptions, keepRows: 'packed' },
@@ -302,6 +365,9 @@ export function createSessionService(deps: SessionServiceDeps) {
             ...(deps.workerUrl ? { workerUrl: deps.workerUrl } : {}),
             onProgress: ({ stage, ...p }) =>
               deps.emitImportProgress({ phase: stage, fileName, ...p }),
+            ...(staging && stager
+              ? { streamChunkRows: stager.chunkRows, onChunk: (chunk) => staging.push(chunk) }
+              : {}),
           },
         );
         const rows = parsed.report.summary.rows;
@@ -326,7 +392,7 @@ export function createSessionService(deps: SessionServiceDeps) {
         await breathe();
         if (controller.signal.aborted) return { kind: 'cancelled' };
         const parseMs = performance.now() - started;
-        session = await ImportSession.create(
+        const opened = await ImportSession.create(
           randomUUID(),
           path,
           fileName,
@@ -334,6 +400,18 @@ export function createSessionService(deps: SessionServiceDeps) {
           { rows: parsed.rows ?? RowStore.fromRows([]), local, reference, skipExisting: false },
           controller.signal,
         );
+        // What was staged while reading stands for the file only if every chunk came and the
+        // file can be imported as it is; otherwise the admin's fixes make it stale anyway.
+        if (
+          stager?.staging.started &&
+          parsed.stream?.broken === null &&
+          opened.view().blockedReason === null
+        ) {
+          opened.keepStaged({ ...stager, stream: parsed.stream });
+          stager = null;
+        }
+        void session?.releaseStaged();
+        session = opened;
         sessionFile = file;
         deps.emitImportProgress({ phase: 'done', fileName, bytesRead: 0, totalBytes: 0, rows });
         deps.log(`opened ${fileName}: ${rows} rows in ${Math.round(parseMs)} ms`);
@@ -345,6 +423,8 @@ export function createSessionService(deps: SessionServiceDeps) {
         throw error;
       } finally {
         if (opening === controller) opening = null;
+        // Not kept by the session (cancelled, refused, or not importable as read): nothing stays.
+        void stager?.release();
       }
     },
 
@@ -565,6 +645,42 @@ export function createSessionService(deps: SessionServiceDeps) {
         return result;
       };
       try {
+        const staged = s.takeStaged(merchantId);
+        if (staged) {
+          const landed = await commitStreamed(
+            rpc,
+            staged.staging,
+            {
+              stream: staged.stream,
+              readPurchases: s.report.purchases.length,
+              purchases: s.report.purchases,
+              fileSha256: s.report.fileSha256 || null,
+              name: name || null,
+            },
+            { signal: controller.signal, onCommitProgress: (p) => deps.emitCommitProgress(p) },
+          );
+          if (landed.kind === 'batch') {
+            const { batch } = landed;
+            if (batch.status === 'completed') s.committedBatchId = batch.id;
+            return finish({
+              outcome: batch.status === 'completed' ? 'completed' : 'failed',
+              batch,
+              message: describeForApp(batch, 'import'),
+              durationMs: performance.now() - started,
+            });
+          }
+          // Cancelled (the batch is final, as any cancelled import), or what was staged is not
+          // the file after all: the next Import stages it again, under a new key.
+          s.idempotencyKey = randomUUID();
+          if (landed.kind === 'cancelled') {
+            return {
+              outcome: 'cancelled',
+              batch: landed.batch,
+              message: landed.message,
+              durationMs: performance.now() - started,
+            };
+          }
+        }
         const outcome = await commitPurchases(
           rpc,
           {
@@ -606,6 +722,21 @@ export function createSessionService(deps: SessionServiceDeps) {
       }
     },
 
+    /**
+     * Before the app quits: the open file's rows staged while it was read are discarded, so no
+     * open batch outlives the review (bounded: an unreachable database must not hold the quit).
+     */
+    async shutdown(): Promise<void> {
+      opening?.abort();
+      const s = session;
+      session = null;
+      sessionFile = null;
+      await Promise.race([
+        s?.releaseStaged(),
+        new Promise<void>((resolve) => setTimeout(resolve, SHUTDOWN_DISCARD_MS).unref()),
+      ]);
+    },
+
     cancelCommit(): boolean {
       if (!committing) return false;
       committing.abort();
@@ -615,6 +746,7 @@ export function createSessionService(deps: SessionServiceDeps) {
     close(): boolean {
       const had = session !== null;
       opening?.abort();
+      void session?.releaseStaged();
       session = null;
       sessionFile = null;
       if (had) releaseMemorySoon();

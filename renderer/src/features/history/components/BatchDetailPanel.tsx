@@ -34,8 +34,8 @@ export function BatchDetailPanel(): React.JSX.Element {
   const resolved = new Set(recheck?.resolved.map((r) => `${r.code}|${r.value}`));
   // A pending batch with every row staged was interrupted at its commit step and may be committed;
   // one whose staging stopped part way has nothing to commit, and a cancelled one never imports.
-  // An open batch (staged while its file was read) whose file was never read to the end has no
-  // totals to be complete against: its commit is refused, so it is never offered.
+  // An open batch (staged while its file was read, or while the app's admin reviews the file) has
+  // no totals to be complete against: its commit is refused, so it is never offered here.
   const open = detail.open === true;
   const fullyStaged = !open && detail.stagedRows === detail.totalRows;
   const retryable = detail.status === 'failed' || (detail.status === 'pending' && fullyStaged);
@@ -69,8 +69,10 @@ export function BatchDetailPanel(): React.JSX.Element {
       )}
       {detail.status === 'pending' && open && (
         <div className="callout callout--warning">
-          This import stopped while its file was still being read ({formatCount(detail.stagedRows)}{' '}
-          rows sent) and imported nothing; it can never be committed. Import the file again.
+          {formatCount(detail.stagedRows)} rows of this file were sent while it was read, and
+          nothing is imported. If the file is still open for review in the app, its Import there
+          finishes this batch. Otherwise the import stopped part way: this batch can never be
+          committed, so import the file again.
         </div>
       )}
       <dl className="facts facts--grid">
