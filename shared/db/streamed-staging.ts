@@ -24,6 +24,11 @@ export interface OpenBatchInput {
   idempotencyKey: string;
   /** Chunks in flight at once (default 2, as commitImport). */
   concurrency?: number;
+  /**
+   * Hold the chunks (nothing is begun or sent) until resume(): the app reads a file for its
+   * admin first, and stages it only once it has opened and can be imported as read.
+   */
+  paused?: boolean;
   retry?: RetryPolicy;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -40,6 +45,7 @@ export class StreamedStaging {
   private batchId: string | null = null;
   private inFlight = 0;
   private stopped = false;
+  private paused: boolean;
   private failure: unknown = null;
   private readonly idle = new Set<() => void>();
   readonly state: StagingState = { chunksStaged: 0, rowsStaged: 0 };
@@ -51,11 +57,18 @@ export class StreamedStaging {
   constructor(
     private readonly rpc: ImportRpc,
     private readonly input: OpenBatchInput,
-  ) {}
+  ) {
+    this.paused = input.paused ?? false;
+  }
 
-  /** Whether a batch was begun (a chunk came): only then is there anything to seal or discard. */
+  /** Whether a batch was begun (a chunk was sent): only then is there anything to discard. */
   get started(): boolean {
     return this.begun !== null;
+  }
+
+  /** Whether there is anything to seal: a batch begun, or chunks held for one. */
+  get hasChunks(): boolean {
+    return this.begun !== null || this.queue.length > 0;
   }
 
   /** The first refusal or lost answer that stopped the sending, if any. */
@@ -68,12 +81,20 @@ export class StreamedStaging {
     this.pushed++;
     if (this.stopped) return;
     this.queue.push(chunk);
+    this.resume(this.paused);
+  }
+
+  /** Starts sending what is held (paused: true), and what comes after. */
+  resume(paused = false): void {
+    this.paused = paused;
+    if (paused || this.stopped || this.queue.length === 0) return;
     this.begun ??= this.begin();
     this.pump();
   }
 
-  /** Waits until every chunk pushed so far is staged; throws what stopped the sending. */
+  /** Waits until every chunk pushed so far is staged (sending what is held); throws what stopped the sending. */
   async flush(): Promise<void> {
+    this.resume();
     if (this.begun) await this.begun.catch(() => undefined);
     await this.quiet();
     if (this.failure !== null) throw this.failure;
@@ -179,6 +200,7 @@ export class StreamedStaging {
     while (
       this.batchId !== null &&
       !this.stopped &&
+      !this.paused &&
       this.inFlight < concurrency &&
       this.queue.length > 0
     ) {

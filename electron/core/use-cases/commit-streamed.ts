@@ -59,7 +59,7 @@ export async function commitStreamed(
   const whole =
     stream !== undefined &&
     stream.broken === null &&
-    staging.started &&
+    staging.hasChunks &&
     stream.rows === rows &&
     stream.chunks === staging.pushed &&
     purchases.length === file.readPurchases;

@@ -224,8 +224,9 @@ export function createSessionService(deps: SessionServiceDeps) {
   };
 
   /**
-   * An open batch to stage the file into while it is read (issue 14), begun with its first
-   * chunk: only for someone who may import at the active merchant, and a file big enough to gain.
+   * An open batch to stage the file into (issue 14), its chunks made as the file is read and
+   * held until it has opened: only for someone who may import at the active merchant, and a
+   * file big enough to gain.
    */
   const stagerFor = async (
     path: string,
@@ -248,6 +249,7 @@ export function createSessionService(deps: SessionServiceDeps) {
       name: null,
       fileName,
       idempotencyKey: key,
+      paused: true,
     });
     let released: Promise<void> | null = null;
     return {
@@ -400,14 +402,18 @@ export function createSessionService(deps: SessionServiceDeps) {
           { rows: parsed.rows ?? RowStore.fromRows([]), local, reference, skipExisting: false },
           controller.signal,
         );
-        // What was staged while reading stands for the file only if every chunk came and the
-        // file can be imported as it is; otherwise the admin's fixes make it stale anyway.
+        // The chunks the parse handed out stand for the file only if they all came and the file
+        // can be imported as it is (otherwise the admin's fixes make them stale anyway): only
+        // then are they sent, while the admin reviews. Held until now, so that staging does not
+        // compete with reading for the machine (a 1M-row file took 14.4 s to open instead of
+        // 9.6 s with a local database, bench:ui).
         if (
-          stager?.staging.started &&
+          stager?.staging.hasChunks &&
           parsed.stream?.broken === null &&
           opened.view().blockedReason === null
         ) {
           opened.keepStaged({ ...stager, stream: parsed.stream });
+          stager.staging.resume();
           stager = null;
         }
         void session?.releaseStaged();
