@@ -45,9 +45,16 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     'connection:delete-profile': async ({ id }) => ({
       deleted: await connection.deleteProfile(id),
     }),
-    'connection:connect': ({ profileId }) => connection.connect(profileId),
+    // Rows staged for the open file go while the connection that staged them is still there.
+    'connection:connect': async ({ profileId }) => {
+      await sessions.releaseStaged();
+      return connection.connect(profileId);
+    },
     'connection:sign-in': ({ email, password }) => connection.signIn(email, password),
-    'connection:sign-out': () => connection.signOut(),
+    'connection:sign-out': async () => {
+      await sessions.releaseStaged();
+      return connection.signOut();
+    },
     'connection:state': () => connection.state(),
     'connection:select-merchant': async ({ merchantId }) => {
       const state = await connection.selectMerchant(merchantId);

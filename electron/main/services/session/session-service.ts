@@ -729,6 +729,14 @@ export function createSessionService(deps: SessionServiceDeps) {
     },
 
     /**
+     * Discards rows staged for the open file while it was read (the connection that staged them
+     * is about to change); its Import then stages it as it is then.
+     */
+    releaseStaged(): Promise<void> {
+      return session?.releaseStaged() ?? Promise.resolve();
+    },
+
+    /**
      * Before the app quits: the open file's rows staged while it was read are discarded, so no
      * open batch outlives the review (bounded: an unreachable database must not hold the quit).
      */
