@@ -122,12 +122,17 @@ describe('a file staged while the app reads it', () => {
     expect(batches[0]).toMatchObject({ status: 'completed', totalRows: ROWS });
   });
 
-  it('leaves nothing staged for a file with errors to fix', async () => {
-    const file = await writeFile('defects.csv', { defects: { bad_quantity: 0.05 } });
-    const opened = await sessions.open(file.path, file.ref);
-    expect(opened.kind).toBe('opened');
-    expect(sessions.current().view().blockedReason).not.toBeNull();
-    await expect.poll(() => batchesOf('defects.csv')).toEqual([]);
+  it('leaves nothing staged for a file with errors to fix, its own or the database’s', async () => {
+    for (const [name, defects] of [
+      ['defects.csv', { bad_quantity: 0.05 }],
+      ['unknown-skus.csv', { unknown_sku: 0.05 }],
+    ] as const) {
+      const file = await writeFile(name, { defects });
+      const opened = await sessions.open(file.path, file.ref);
+      expect(opened.kind).toBe('opened');
+      expect(sessions.current().view().blockedReason).not.toBeNull();
+      await expect.poll(() => batchesOf(name)).toEqual([]);
+    }
   });
 
   it('leaves nothing staged once the file is closed, replaced by another, or the app quits', async () => {

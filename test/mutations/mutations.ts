@@ -255,4 +255,14 @@ export const MUTATIONS: Mutation[] = [
     unit: [],
     db: ['test/db/open-batch.test.ts', 'test/db/import-streamed.test.ts'],
   },
+  {
+    id: 'M21',
+    title:
+      "An edit leaves the app's rows staged while the file was read in their open batch (no discard until Import)",
+    file: 'electron/main/services/session/import-session.ts',
+    find: '    // Staged rows stand for the file as read only: any change (even one undone later) lets them go.\n    void this.releaseStaged();\n',
+    replace: '',
+    unit: ['electron/main/services/session/import-session.test.ts'],
+    db: ['test/db/app-staged-while-read.test.ts'],
+  },
 ];

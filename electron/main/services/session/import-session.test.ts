@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { revalidateRowsSteps } from '../../../../shared/domain/revalidate-steps';
 import { runSteps } from '../../../../shared/domain/steps';
 import { openTestSession } from './session-fixture';
-import { ImportSession, mergeReference } from './import-session';
+import type { StreamedStaging } from '../../../../shared/db/streamed-staging';
+import { ImportSession, mergeReference, type StagedWhileRead } from './import-session';
 
 const U1 = '11111111-1111-4111-8111-111111111111';
 const U2 = '22222222-2222-4222-8222-222222222222';
@@ -120,6 +121,43 @@ describe('ImportSession', () => {
     expect(s.view().counts.errors).toBe(3);
     s.redo();
     expect(s.view().counts.errors).toBe(1);
+  });
+
+  it('hands rows staged while the file was read to an Import of the file as read only', () => {
+    const released: string[] = [];
+    const staged = (key: string): StagedWhileRead => ({
+      key,
+      merchantId: 'm1',
+      staging: {} as StreamedStaging,
+      stream: undefined,
+      release: () => {
+        released.push(key);
+        return Promise.resolve();
+      },
+    });
+    const s = open();
+    s.keepStaged(staged('as-read'));
+    expect(s.idempotencyKey).toBe('as-read');
+    // Another merchant's Import does not take them, and lets them go.
+    expect(s.takeStaged('m2')).toBeNull();
+    expect(released).toEqual(['as-read']);
+
+    s.keepStaged(staged('kept'));
+    expect(s.takeStaged('m1')?.key).toBe('kept');
+    expect(s.takeStaged('m1')).toBeNull(); // taken once
+
+    // Any change lets them go at once (the open batch is discarded while the admin goes on).
+    s.keepStaged(staged('edited'));
+    const edits = s.planEdit(2, 'store_code', 'EDITED');
+    const result = runSteps(
+      revalidateRowsSteps({ report: s.state.local, rows: s.state.rows, edits }),
+    );
+    s.apply('edit', { ...s.state, rows: result.rows, local: result.report });
+    expect(released).toEqual(['as-read', 'edited']);
+    expect(s.hasStaged).toBe(false);
+    s.undo();
+    expect(s.takeStaged('m1')).toBeNull();
+    expect(s.idempotencyKey).toBeNull();
   });
 
   it('plans deletion of whole transactions', () => {
