@@ -43,6 +43,58 @@ $$;
 revoke all on function import_private.assert_batch_totals(integer, integer)
   from public, anon, authenticated;
 
+-- Deletes an open batch and everything that hangs off it, as if it had never been begun (its
+-- caller checked who may, and holds the batch row for update). Staged rows hold no foreign key
+-- (migrations/0002); the rest cascade from the batch row.
+create or replace function import_private.delete_open_batch(p_batch_id uuid)
+returns void
+language sql
+volatile
+set search_path = ''
+as $$
+  delete from public.bulk_import_staged_rows s where s.batch_id = p_batch_id;
+  delete from public.bulk_import_batches b where b.id = p_batch_id;
+$$;
+revoke all on function import_private.delete_open_batch(uuid) from public, anon, authenticated;
+
+-- Open batches their creator's process left behind at a merchant (it died while reading the file,
+-- or the app could not reach the database as it quit): their staged rows will never be sealed.
+-- Each open batch its creator begins there discards those begun over a day ago, up to a million
+-- staged rows per call, which keeps a begin well within the 8 s the API gives a statement (1M
+-- staged rows go in ~1.6 s); one with more is left to import_cancel_batch. Someone else's are never
+-- touched (only the creator may discard: discard_batch).
+create or replace function import_private.discard_stale_open_batches(p_merchant_id uuid)
+returns void
+language plpgsql
+volatile
+set search_path = ''
+as $$
+declare
+  v_batch record;
+  v_budget bigint := 1000000;
+begin
+  for v_batch in
+    select b.id,
+      (select coalesce(sum(c.row_count), 0) from public.bulk_import_staged_chunks c
+       where c.batch_id = b.id) as staged
+    from public.bulk_import_batches b
+    where b.merchant_id = p_merchant_id
+      and b.status = 'pending'
+      and b.total_rows is null
+      and b.created_by = import_private.current_actor()
+      and b.created_at < now() - interval '1 day'
+    order by b.created_at
+    for update of b skip locked
+  loop
+    continue when v_batch.staged > v_budget;
+    v_budget := v_budget - v_batch.staged;
+    perform import_private.delete_open_batch(v_batch.id);
+  end loop;
+end;
+$$;
+revoke all on function import_private.discard_stale_open_batches(uuid)
+  from public, anon, authenticated;
+
 create or replace function import_private.begin_batch(
   p_merchant_id uuid,
   p_idempotency_key text,
@@ -90,6 +142,10 @@ begin
     raise exception using
       errcode = 'P0002',
       message = format('Merchant %s does not exist.', coalesce(p_merchant_id::text, 'null'));
+  end if;
+
+  if p_total_rows is null then
+    perform import_private.discard_stale_open_batches(p_merchant_id);
   end if;
 
   insert into public.bulk_import_batches as b (
@@ -1281,9 +1337,7 @@ begin
       hint = 'Cancel it with import_cancel_batch.';
   end if;
 
-  -- Staged rows hold no foreign key (migrations/0002); the rest cascade from the batch row.
-  delete from public.bulk_import_staged_rows s where s.batch_id = p_batch_id;
-  delete from public.bulk_import_batches b where b.id = p_batch_id;
+  perform import_private.delete_open_batch(p_batch_id);
   return jsonb_build_object('discarded', true, 'batchId', p_batch_id);
 end;
 $$;

@@ -461,6 +461,46 @@ describe('staging into an open batch', () => {
 });
 
 describe('discarding', () => {
+  it('discards, at each open begin, its creator’s open batches at the merchant left over a day (up to 1M staged rows a call), and nothing else', async () => {
+    const file = openFile(6, 3);
+    const age = (batchId: string, hours: number) =>
+      db.pool.query(
+        `update public.bulk_import_batches set created_at = now() - make_interval(hours => $2)
+         where id = $1`,
+        [batchId, hours],
+      );
+    // Made first, then aged: each open begin here would sweep the ones aged before it.
+    const stale = await stagedOpen(file);
+    const recent = await stagedOpen(file);
+    // More than a call may delete: left for import_cancel_batch.
+    const big = (await beginOpen()).id;
+    await forgeChunkRecord(big, 0, 1_500_000);
+    const sealed = (await begin({ rows: 3, chunks: 1, sha: SHA_A })).id;
+    const colleagues = await stagedOpen(file);
+    await age(stale, 25);
+    await age(recent, 23);
+    await age(big, 48);
+    await age(sealed, 25);
+    await age(colleagues, 25);
+    await db.pool.query(
+      `update public.bulk_import_batches set created_by = 'colleague@example.test' where id = $1`,
+      [colleagues],
+    );
+    const before = await footprint(stale);
+    expect(before['public.bulk_import_staged_rows']).toBe(file.rows);
+
+    // A begin with totals sweeps nothing; an open one does.
+    await begin({ rows: 3, chunks: 1, sha: SHA_A });
+    expect((await footprint(stale))['public.bulk_import_batches']).toBe(1);
+    const next = await beginOpen();
+    expect(next.open).toBe(true);
+    expect(Object.values(await footprint(stale)).every((n) => n === 0)).toBe(true);
+    for (const kept of [recent, big, sealed, colleagues]) {
+      expect((await footprint(kept))['public.bulk_import_batches']).toBe(1);
+    }
+    expect((await footprint(recent))['public.bulk_import_staged_rows']).toBe(file.rows);
+  });
+
   it('removes every row of every batch table for the batch and leaves other batches alone', async () => {
     const tables = await batchTables();
     // Every table that hangs off a batch (a new one must be looked at by discard_batch).
