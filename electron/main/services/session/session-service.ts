@@ -650,6 +650,16 @@ export function createSessionService(deps: SessionServiceDeps) {
         }
         return result;
       };
+      /** A batch the database answered with: completed, or failed with its errors. */
+      const answered = (batch: BatchDetail, durationMs: number): CommitResult => {
+        if (batch.status === 'completed') s.committedBatchId = batch.id;
+        return finish({
+          outcome: batch.status === 'completed' ? 'completed' : 'failed',
+          batch,
+          message: describeForApp(batch, 'import'),
+          durationMs,
+        });
+      };
       try {
         const staged = s.takeStaged(merchantId);
         if (staged) {
@@ -665,16 +675,7 @@ export function createSessionService(deps: SessionServiceDeps) {
             },
             { signal: controller.signal, onCommitProgress: (p) => deps.emitCommitProgress(p) },
           );
-          if (landed.kind === 'batch') {
-            const { batch } = landed;
-            if (batch.status === 'completed') s.committedBatchId = batch.id;
-            return finish({
-              outcome: batch.status === 'completed' ? 'completed' : 'failed',
-              batch,
-              message: describeForApp(batch, 'import'),
-              durationMs: performance.now() - started,
-            });
-          }
+          if (landed.kind === 'batch') return answered(landed.batch, performance.now() - started);
           // Cancelled (the batch is final, as any cancelled import), or what was staged is not
           // the file after all: the next Import stages it again, under a new key.
           s.idempotencyKey = randomUUID();
@@ -715,14 +716,7 @@ export function createSessionService(deps: SessionServiceDeps) {
             durationMs,
           };
         }
-        const { batch } = outcome;
-        if (batch.status === 'completed') s.committedBatchId = batch.id;
-        return finish({
-          outcome: batch.status === 'completed' ? 'completed' : 'failed',
-          batch,
-          message: describeForApp(batch, 'import'),
-          durationMs,
-        });
+        return answered(outcome.batch, durationMs);
       } finally {
         committing = null;
       }
