@@ -83,15 +83,11 @@ export async function commitStreamed(
   const signal = hooks.signal;
   // Cancel is answered while chunks are still being sent (a slow link may be far behind the
   // parse), not once they all are.
-  const flushed = await (signal
-    ? untilAborted(staging.flush(), signal).then(
-        () => 'staged' as const,
-        () => (signal.aborted ? ('cancelled' as const) : ('refused' as const)),
-      )
-    : staging.flush().then(
-        () => 'staged' as const,
-        () => 'refused' as const,
-      ));
+  const flush = staging.flush();
+  const flushed = await (signal ? untilAborted(flush, signal) : flush).then(
+    () => 'staged' as const,
+    () => (signal?.aborted ? ('cancelled' as const) : ('refused' as const)),
+  );
   if (flushed === 'cancelled') return cancel(rpc, staging);
   // A chunk refused: the usual path meets the refusal again, and reports it as it always has.
   if (flushed === 'refused') return { kind: 'fell-back', discarded: await staging.discard() };
