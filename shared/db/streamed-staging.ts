@@ -61,11 +61,6 @@ export class StreamedStaging {
     this.paused = input.paused ?? false;
   }
 
-  /** Whether a batch was begun (a chunk was sent): only then is there anything to discard. */
-  get started(): boolean {
-    return this.begun !== null;
-  }
-
   /** Whether there is anything to seal: a batch begun, or chunks held for one. */
   get hasChunks(): boolean {
     return this.begun !== null || this.queue.length > 0;
@@ -81,18 +76,19 @@ export class StreamedStaging {
     this.pushed++;
     if (this.stopped) return;
     this.queue.push(chunk);
-    this.resume(this.paused);
+    this.send();
   }
 
   /** Starts sending what is held (paused: true), and what comes after. */
-  resume(paused = false): void {
-    this.paused = paused;
-    if (paused || this.stopped || this.queue.length === 0) return;
-    this.begun ??= this.begin();
-    this.pump();
+  resume(): void {
+    this.paused = false;
+    this.send();
   }
 
-  /** Waits until every chunk pushed so far is staged (sending what is held); throws what stopped the sending. */
+  /**
+   * Waits until every chunk pushed so far is staged (sending what is held); throws what stopped
+   * the sending.
+   */
   async flush(): Promise<void> {
     this.resume();
     if (this.begun) await this.begun.catch(() => undefined);
@@ -193,6 +189,13 @@ export class StreamedStaging {
       this.inFlight--;
       this.pump();
     }
+  }
+
+  /** The first chunk sent begins the open batch. */
+  private send(): void {
+    if (this.paused || this.stopped || this.queue.length === 0) return;
+    this.begun ??= this.begin();
+    this.pump();
   }
 
   private pump(): void {
