@@ -194,7 +194,12 @@ export class StreamedStaging {
   /** The first chunk sent begins the open batch. */
   private send(): void {
     if (this.paused || this.stopped || this.queue.length === 0) return;
-    this.begun ??= this.begin();
+    if (this.begun === null) {
+      this.begun = this.begin();
+      // A refused begin is recorded (fail) and thrown by flush and seal; until one is asked, the
+      // rejection must not go unhandled (the process would end on it).
+      this.begun.catch(() => undefined);
+    }
     this.pump();
   }
 

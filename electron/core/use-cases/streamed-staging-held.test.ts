@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { batchSummarySchema, type StagedChunk } from '../../../shared/db/rpc-contract';
+import { RpcError } from '../../../shared/db/rpc-transport';
 import { StreamedStaging } from '../../../shared/db/streamed-staging';
 import { batchDetail, fakeRpc } from './fake-rpc';
 
@@ -27,7 +28,7 @@ function rpc() {
   });
 }
 
-function held(fake: ReturnType<typeof rpc>): StreamedStaging {
+function held(fake: ReturnType<typeof fakeRpc>): StreamedStaging {
   const staging = new StreamedStaging(fake, {
     merchantId: '99999999-2222-4333-8444-555555555555',
     name: null,
@@ -73,5 +74,20 @@ describe('a paused StreamedStaging', () => {
     staging.resume();
     await settle();
     expect(fake.calls).toEqual([]);
+  });
+
+  it('reports a refused begin when flushed, and never leaves it unhandled meanwhile', async () => {
+    const refusing = fakeRpc({
+      import_begin_batch: () => {
+        throw new RpcError('refused', 'no access to this merchant');
+      },
+    });
+    const staging = held(refusing);
+    staging.resume();
+    // Nothing awaits the staging for a while (the file is still being read): a rejection left
+    // unhandled here fails the run.
+    await settle();
+    await expect(staging.flush()).rejects.toThrow('no access to this merchant');
+    expect(await staging.discard()).toBe(true);
   });
 });
