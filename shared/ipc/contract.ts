@@ -205,6 +205,11 @@ export const sessionViewSchema = z.object({
   committable: z.object({ purchases: z.number().int(), items: z.number().int() }),
   parseMs: z.number(),
   committedBatchId: id.nullable(),
+  /**
+   * Rows of the file as read already sent to the database while its admin reviews it (issue 14):
+   * Import then only commits them. Null when none are (a small file, errors, or a change since).
+   */
+  sent: z.object({ rows: z.number().int(), total: z.number().int() }).nullable(),
   /** Set when most user or SKU ids are unknown to the merchant: most likely the wrong one. */
   foreignIds: z
     .object({

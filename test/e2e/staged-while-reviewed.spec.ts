@@ -35,7 +35,14 @@ test('a file reviewed as read: its rows are sent meanwhile, Import only commits'
   await expect.poll(staged, { timeout: 30_000 }).toEqual([{ open: true, rows: csv.rows }]);
 
   await page.getByRole('button', { name: 'Continue to import →' }).click();
+  // The admin is told, before pressing Import, that the rows are already there (and nothing is
+  // imported yet).
+  await expect(page.locator('#sent-while-reviewed')).toHaveText(
+    `All ${csv.rows.toLocaleString('en-US')} rows were sent to the database while you reviewed ` +
+      'the file: Import only has to commit them. Nothing is imported until you press Import.',
+  );
   await page.locator('#batch-name').fill('E2E reviewed file');
+  await app.shot('commit-ready-reviewed');
   await page.evaluate(() => {
     const seen: string[] = [];
     (window as unknown as { __commit: string[] }).__commit = seen;

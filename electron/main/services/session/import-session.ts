@@ -250,6 +250,9 @@ export class ImportSession {
       committable: { purchases: report.purchases.length, items },
       parseMs: this.parseMs,
       committedBatchId: this.committedBatchId,
+      sent: this.staged
+        ? { rows: this.staged.staging.state.rowsStaged, total: this.staged.stream?.rows ?? 0 }
+        : null,
       foreignIds: this.derived.foreignIds,
     };
   }

@@ -32,6 +32,7 @@ function view(over: Partial<SessionView>): SessionView {
     committable: { purchases: 3, items: 4 },
     parseMs: 1,
     committedBatchId: null,
+    sent: null,
     foreignIds: null,
     ...over,
   };

@@ -451,7 +451,16 @@ export const useImportStore = create<ImportState>()((set, get) => {
     },
 
     commitStepOpened: () => {
-      if (get().view) set({ phase: 'commit', editing: false });
+      if (!get().view) return;
+      set({ phase: 'commit', editing: false });
+      // How many rows were sent meanwhile (issue 14) changes without any action of the window's.
+      const version = get().version;
+      void api()
+        .importView()
+        .then((view) => {
+          if (view && get().version === version) set({ view });
+        })
+        .catch(() => undefined);
     },
     previewReturned: () => {
       if (get().view) set({ phase: 'preview' });

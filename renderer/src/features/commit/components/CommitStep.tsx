@@ -152,6 +152,14 @@ export function CommitStep({
                 transaction: either all of them are imported, or none is.
                 {view.skipExisting ? ' Transactions already imported are skipped.' : ''}
               </p>
+              {view.sent && phase !== 'running' && (
+                <p className="muted" id="sent-while-reviewed">
+                  {view.sent.rows >= view.sent.total
+                    ? `All ${formatCount(view.sent.total)} rows were sent to the database while you reviewed the file: Import only has to commit them.`
+                    : `${formatCount(view.sent.rows)} of ${formatCount(view.sent.total)} rows were sent to the database while you reviewed the file; Import sends the rest, then commits.`}{' '}
+                  Nothing is imported until you press Import.
+                </p>
+              )}
               {phase === 'running' && (
                 <div className="commit-progress" aria-live="polite">
                   <div
