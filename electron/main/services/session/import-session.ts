@@ -213,11 +213,6 @@ export class ImportSession {
     return null;
   }
 
-  /** Whether rows of the file as read are staged, waiting for Import. */
-  get hasStaged(): boolean {
-    return this.staged !== null;
-  }
-
   /** Lets staged rows go (the file closes, or another replaces it). */
   releaseStaged(): Promise<void> {
     const staged = this.staged;

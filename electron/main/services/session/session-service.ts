@@ -92,6 +92,9 @@ export interface SessionServiceDeps {
 /** Transaction numbers per reference check while a file opens (see checkFileIds). */
 const CHECK_PART = 50_000;
 
+/** What the file is staged into while it is read, before the parse says what it stands for. */
+type Stager = Omit<StagedWhileRead, 'stream'> & { chunkRows: number };
+
 /** How long quitting waits for staged rows of the file under review to be discarded. */
 const SHUTDOWN_DISCARD_MS = 3_000;
 
@@ -228,10 +231,7 @@ export function createSessionService(deps: SessionServiceDeps) {
    * held until it has opened: only for someone who may import at the active merchant, and a
    * file big enough to gain.
    */
-  const stagerFor = async (
-    path: string,
-    fileName: string,
-  ): Promise<(Omit<StagedWhileRead, 'stream'> & { chunkRows: number }) | null> => {
+  const stagerFor = async (path: string, fileName: string): Promise<Stager | null> => {
     const { rpc, merchantId, state } = deps.connection.active();
     if (!state.permissions.import || deps.stageWhileRead === false) return null;
     const bytes = await stat(path).then(
@@ -298,7 +298,7 @@ export function createSessionService(deps: SessionServiceDeps) {
       const controller = new AbortController();
       opening = controller;
       const fileName = file.name;
-      let stager: (Omit<StagedWhileRead, 'stream'> & { chunkRows: number }) | null = null;
+      let stager: Stager | null = null;
       try {
         let parseOptions = options;
         if (!options.columnMapping) {
@@ -357,8 +357,8 @@ export function createSessionService(deps: SessionServiceDeps) {
           totalBytes: 0,
           rows: 0,
         });
-        stager = await stagerFor(path, fileName);
-        const staging = stager?.staging;
+        const reading = await stagerFor(path, fileName);
+        stager = reading;
         const parsed = await parseCsvFile(
           path,
           { ...parseOptions, keepRows: 'packed' },
@@ -367,8 +367,11 @@ export function createSessionService(deps: SessionServiceDeps) {
             ...(deps.workerUrl ? { workerUrl: deps.workerUrl } : {}),
             onProgress: ({ stage, ...p }) =>
               deps.emitImportProgress({ phase: stage, fileName, ...p }),
-            ...(staging && stager
-              ? { streamChunkRows: stager.chunkRows, onChunk: (chunk) => staging.push(chunk) }
+            ...(reading
+              ? {
+                  streamChunkRows: reading.chunkRows,
+                  onChunk: (chunk) => reading.staging.push(chunk),
+                }
               : {}),
           },
         );
