@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { writePurchasesCsv } from '../fixtures/generate-purchases';
-import { chooseMerchant, expect, openFile, test } from './support/fixtures';
+import { chooseMerchant, expect, openFile, test, watchCommitPanel } from './support/fixtures';
 
 // Issue 18: while a file opens, every number and name on the progress panel is true: rows read
 // exclude the header, "Starting…" never comes back after the check began, and the heading says
@@ -95,21 +95,12 @@ test('committing: elapsed time against the expected duration, and why Cancel is 
   });
   await page.getByRole('button', { name: 'Continue to import →' }).click();
   // Every status the commit panel shows, however briefly.
-  await page.evaluate(() => {
-    const seen: string[] = [];
-    (window as unknown as { __commit: string[] }).__commit = seen;
-    new MutationObserver(() => {
-      const panel = document.querySelector('.commit-progress');
-      if (!panel) return;
-      const text = panel.textContent ?? '';
-      if (seen.at(-1) !== text) seen.push(text);
-    }).observe(document.body, { subtree: true, childList: true, characterData: true });
-  });
+  const commitPanel = await watchCommitPanel(page);
   await page.locator('#commit-button').click();
   await expect(page.getByRole('heading', { name: 'Import completed' })).toBeVisible({
     timeout: 120_000,
   });
-  const seen = await page.evaluate(() => (window as unknown as { __commit: string[] }).__commit);
+  const seen = await commitPanel();
   console.log(`[commit-progress]\n  ${seen.join('\n  ')}`);
   const committing = seen.filter((s) => s.includes('in one transaction:'));
   expect(committing.length).toBeGreaterThan(0);

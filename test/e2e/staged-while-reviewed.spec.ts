@@ -1,5 +1,5 @@
 import { generatePurchases } from '../fixtures/generate-purchases';
-import { chooseMerchant, expect, openFile, test } from './support/fixtures';
+import { chooseMerchant, expect, openFile, test, watchCommitPanel } from './support/fixtures';
 
 // Issue 14 in the app: a file of 2 MB or more that can be imported as read is sent to the
 // database while its admin reviews it, so Import only seals and commits it: the commit panel
@@ -43,19 +43,12 @@ test('a file reviewed as read: its rows are sent meanwhile, Import only commits'
   );
   await page.locator('#batch-name').fill('E2E reviewed file');
   await app.shot('commit-ready-reviewed');
-  await page.evaluate(() => {
-    const seen: string[] = [];
-    (window as unknown as { __commit: string[] }).__commit = seen;
-    new MutationObserver(() => {
-      const text = document.querySelector('.commit-progress')?.textContent;
-      if (text && seen.at(-1) !== text) seen.push(text);
-    }).observe(document.body, { subtree: true, childList: true, characterData: true });
-  });
+  const commitPanel = await watchCommitPanel(page);
   await page.locator('#commit-button').click();
   await expect(page.getByRole('heading', { name: 'Import completed' })).toBeVisible({
     timeout: 60_000,
   });
-  const seen = await page.evaluate(() => (window as unknown as { __commit: string[] }).__commit);
+  const seen = await commitPanel();
   // Nothing left to send: no count of rows sent below the file's.
   const rows = csv.rows.toLocaleString('en-US');
   for (const text of seen.filter((s) => s.includes('Sending rows'))) {

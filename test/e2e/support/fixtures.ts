@@ -210,6 +210,22 @@ export async function chooseMerchant(app: ConsoleApp): Promise<void> {
   await expect(page.locator('.badge')).toContainText(app.merchant.name);
 }
 
+/**
+ * Starts recording every status the commit panel shows, however briefly; the function returned
+ * reads what was recorded.
+ */
+export async function watchCommitPanel(page: Page): Promise<() => Promise<string[]>> {
+  await page.evaluate(() => {
+    const seen: string[] = [];
+    (window as unknown as { __commit: string[] }).__commit = seen;
+    new MutationObserver(() => {
+      const text = document.querySelector('.commit-progress')?.textContent;
+      if (text && seen.at(-1) !== text) seen.push(text);
+    }).observe(document.body, { subtree: true, childList: true, characterData: true });
+  });
+  return () => page.evaluate(() => (window as unknown as { __commit: string[] }).__commit);
+}
+
 /** Opens a file through the Open button and the (answered) native dialog. */
 export async function openFile(app: ConsoleApp, path: string): Promise<void> {
   const { page } = app;
