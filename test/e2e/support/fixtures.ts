@@ -216,14 +216,27 @@ export async function chooseMerchant(app: ConsoleApp): Promise<void> {
  */
 export async function watchCommitPanel(page: Page): Promise<() => Promise<string[]>> {
   await page.evaluate(() => {
+    // The page's globals, typed just enough: this file is also checked without the DOM library.
+    const win = globalThis as unknown as CommitPanelPage;
     const seen: string[] = [];
-    (window as unknown as { __commit: string[] }).__commit = seen;
-    new MutationObserver(() => {
-      const text = document.querySelector('.commit-progress')?.textContent;
+    win.__commit = seen;
+    new win.MutationObserver(() => {
+      const text = win.document.querySelector('.commit-progress')?.textContent;
       if (text && seen.at(-1) !== text) seen.push(text);
-    }).observe(document.body, { subtree: true, childList: true, characterData: true });
+    }).observe(win.document.body, { subtree: true, childList: true, characterData: true });
   });
-  return () => page.evaluate(() => (window as unknown as { __commit: string[] }).__commit);
+  return () => page.evaluate(() => (globalThis as unknown as CommitPanelPage).__commit);
+}
+
+interface CommitPanelPage {
+  __commit: string[];
+  document: {
+    body: unknown;
+    querySelector(selector: string): { textContent: string | null } | null;
+  };
+  MutationObserver: new (callback: () => void) => {
+    observe(target: unknown, options: Record<string, boolean>): void;
+  };
 }
 
 /** Opens a file through the Open button and the (answered) native dialog. */
