@@ -327,6 +327,71 @@ describe('committing keyed rows', () => {
     ]);
   });
 
+  it('resolves at staging the keys a chunk sends without ids (a file staged while it is read)', async () => {
+    const m = await seedMerchant(db.pool, { users: 2, skus: 2 });
+    const rows = keyedRows({
+      email: ' USER2@example.test',
+      userId: null,
+      codes: [
+        ['SKU-2', null],
+        ['SKU-1', m.skuIds[0] ?? null],
+      ],
+    });
+    const { batchId } = await beginAndStage(db.rpc, m, rows);
+    const staged = await db.pool.query(
+      `select user_id, sku_id, user_email, sku_code from public.bulk_import_staged_rows
+       where batch_id = $1 order by row_number`,
+      [batchId],
+    );
+    expect(staged.rows).toEqual([
+      {
+        user_id: m.userIds[1],
+        sku_id: m.skuIds[1],
+        user_email: ' USER2@example.test',
+        sku_code: 'SKU-2',
+      },
+      {
+        user_id: m.userIds[1],
+        sku_id: m.skuIds[0],
+        user_email: ' USER2@example.test',
+        sku_code: 'SKU-1',
+      },
+    ]);
+    const done = await db.rpc.call('import_commit_batch', { p_batch_id: batchId });
+    expect(done.status).toBe('completed');
+    const items = await db.pool.query(
+      `select p.user_id, i.sku_id from public.purchase_items i
+       join public.purchases p on p.id = i.purchase_id
+       where i.import_batch_id = $1 order by i.line_number`,
+      [batchId],
+    );
+    expect(items.rows).toEqual([
+      { user_id: m.userIds[1], sku_id: m.skuIds[1] },
+      { user_id: m.userIds[1], sku_id: m.skuIds[0] },
+    ]);
+  });
+
+  it('catches a key re-pointed between staging and commit when staging resolved it', async () => {
+    const m = await seedMerchant(db.pool, { users: 2, skus: 1 });
+    const [before, after] = m.userIds;
+    const rows = keyedRows({ email: 'user1@example.test', userId: null, codes: [['SKU-1', null]] });
+    const { batchId } = await beginAndStage(db.rpc, m, rows);
+    await db.pool.query(`update public.user_accounts set email = 'old-' || email where id = $1`, [
+      before,
+    ]);
+    await db.pool.query(
+      `update public.user_accounts set email = 'user1@example.test' where id = $1`,
+      [after],
+    );
+    const failed = await db.rpc.call('import_commit_batch', { p_batch_id: batchId });
+    expect(failed.status).toBe('failed');
+    expect(failed.errors.map((e) => [e.row, e.code, e.value])).toEqual([
+      [2, 'key_changed', 'user1@example.test'],
+    ]);
+    expect(failed.errors[0]?.message).toContain(`was member ${before} when the file was checked`);
+    expect(await countImported(db.pool, batchId)).toEqual({ purchases: 0, items: 0 });
+  });
+
   it('counts the spellings of one e-mail as one key, before and after the refusal is recorded', async () => {
     // The commit reads keys as the file spelled them (one pass: batch_value_pairs) and folds the
     // spellings of an e-mail into one value: the refusal, its recorded values and a re-check must
