@@ -12,9 +12,8 @@ import type { StagedChunk, StagedRow } from './rpc-contract';
 /**
  * One staged row per item; the purchase fields repeat on each, money as "12.50". A member or SKU
  * named by a natural key is staged as the key plus the id the preview resolved it to (`keys`, from
- * the reference check; null when it was not resolved, or when the file is staged while it is read:
- * staging resolves it then, sql/schema/05): the database resolves the key again under the
- * commit's lock (sql/schema/03_validation.sql). Rows of UUIDs are staged as before.
+ * the reference check; null when it was not resolved): the database resolves the key again under
+ * the commit's lock (sql/schema/03_validation.sql). Rows of UUIDs are staged as before.
  */
 export function toStagedRows(purchases: readonly Purchase[], keys?: ResolvedKeys): StagedRow[] {
   const rows: StagedRow[] = [];

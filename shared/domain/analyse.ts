@@ -181,6 +181,9 @@ export class RecordAnalyser implements RecordSink {
     if (this.stream !== null) {
       if (this.fileErrors.length > 0) this.breakStream('the header row could not be read');
       else if (this.mapping.errors.length > 0) this.breakStream('the columns could not be mapped');
+      // Their staged ids come from the reference check, after the parse.
+      else if (keys.userByEmail) this.breakStream('members are named by e-mail');
+      else if (keys.skuByCode) this.breakStream('SKUs are named by code');
     }
   }
 

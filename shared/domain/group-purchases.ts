@@ -1,5 +1,5 @@
 import { formatCents, MAX_CENTS } from './money';
-import { userRefCell } from './natural-keys';
+import { userKeyOf, userRefCell } from './natural-keys';
 import {
   ITEM_FIELDS,
   NULL_REF,
@@ -232,6 +232,13 @@ export class PurchaseGrouper {
     const refusal = this.refusal(g, first);
     if (refusal !== null) {
       this.breakStream(`row ${first.row}: transaction "${transactionNumber}": ${refusal}`);
+      return;
+    }
+    // Their staged ids come from the reference check, after the parse. (The column mapping
+    // decides it for the whole file and the analyser breaks the stream at its header; this is a
+    // net, one comparison per purchase.)
+    if (userKeyOf(first.userId) !== null) {
+      this.breakStream(`row ${first.row}: a member named by e-mail`);
       return;
     }
     const total = first.totalAmountCents ?? g.sumCents;

@@ -8,10 +8,10 @@ import type { Purchase } from './types';
  * byte for byte the chunk the import would have sent.
  *
  * The stream breaks (hands out nothing more, and says why) as soon as the early chunks could
- * differ from the report's or the file would not be imported as it is: any error, or a transaction
- * whose rows are not adjacent. The caller then takes the normal path; a break never changes the
- * report. A member or SKU named by a natural key goes out as its key without an id: staging
- * resolves it (sql/schema/05, stage_chunk), since the reference check comes after the parse.
+ * differ from the report's or the file would not be imported as it is: any error, a transaction
+ * whose rows are not adjacent, a member or SKU named by a natural key (their staged ids come from
+ * the reference check after the parse). The caller then takes the normal path; a break never
+ * changes the report.
  */
 
 /** A cut of `T`s (the grouper's handles on complete purchases: no object per item yet). */

@@ -521,33 +521,6 @@ begin
   v_staged := import_private.staged_row_count(p_batch_id);
   perform import_private.assert_chunk_fits(v_batch, p_chunk_no, v_staged + v_count);
 
-  -- Members and SKUs named by natural key without an id: a file staged while it is read (issue 14)
-  -- sends them before any reference check, and a key the preview could not resolve comes without
-  -- one. They take the answer resolve_keys gives now, as the reference check would; the chunk
-  -- records that answer with its keys, so the commit refuses the batch if a key points elsewhere
-  -- by then (key_changed), and a key still unresolved is resolved under the commit's lock. A chunk
-  -- without keys pays two null tests (a column of nothing but NULL arrives as no array at all).
-  if v_cols.c_user_email is not null
-    and (v_cols.c_user_id is null or array_position(v_cols.c_user_id, null) is not null) then
-    select array_agg(coalesce(u.id, r.id) order by u.n)
-    into v_cols.c_user_id
-    from unnest(v_cols.c_user_id, v_cols.c_user_email) with ordinality as u(id, email, n)
-    left join import_private.resolve_keys(v_batch.merchant_id, 'user_email', array(
-      select k.email from unnest(v_cols.c_user_id, v_cols.c_user_email) as k(id, email)
-      where k.id is null and k.email is not null
-    )) as r on u.id is null and r.key = lower(btrim(u.email)) and r.matches = 1;
-  end if;
-  if v_cols.c_sku_code is not null
-    and (v_cols.c_sku_id is null or array_position(v_cols.c_sku_id, null) is not null) then
-    select array_agg(coalesce(i.id, r.id) order by i.n)
-    into v_cols.c_sku_id
-    from unnest(v_cols.c_sku_id, v_cols.c_sku_code) with ordinality as i(id, code, n)
-    left join import_private.resolve_keys(v_batch.merchant_id, 'sku_code', array(
-      select k.code from unnest(v_cols.c_sku_id, v_cols.c_sku_code) as k(id, code)
-      where k.id is null and k.code is not null
-    )) as r on i.id is null and r.key = i.code and r.matches = 1;
-  end if;
-
   begin
     -- One pass over the payload, one sort, one window: each row gets its line number in file
     -- order within its transaction (line 1 carries the purchase and the items' sum), its

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Papa from 'papaparse';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { disposeParseWorkers } from '../../electron/core/parse/parse-file';
 import { importFile } from '../../electron/core/use-cases';
@@ -156,67 +155,6 @@ describe('importFile staging while the file is read, on PostgreSQL', () => {
     expect(calls).toContain('import_stage_chunk');
     expect(calls).toContain('import_discard_batch');
     expect(await batchesOfMerchant()).toEqual(before);
-  });
-
-  it('stages a file naming members by e-mail and SKUs by code while it is read', async () => {
-    const source = await generated('keyed-source.csv', 120, `K${randomUUID().slice(0, 6)}-`);
-    const emails = await db.pool.query<{ id: string; email: string }>(
-      'select id, email from public.user_accounts where merchant_id = $1',
-      [merchant.merchantId],
-    );
-    const codes = await db.pool.query<{ id: string; code: string }>(
-      'select id, code from public.skus where merchant_id = $1',
-      [merchant.merchantId],
-    );
-    const emailOf = new Map(emails.rows.map((r) => [r.id, r.email.toUpperCase()]));
-    const codeOf = new Map(codes.rows.map((r) => [r.id, r.code]));
-    const parsed = Papa.parse<string[]>((await readFile(source, 'utf8')).trimEnd());
-    const [columns = [], ...lines] = parsed.data;
-    const [user, sku] = [columns.indexOf('user_id'), columns.indexOf('sku_id')];
-    columns[user] = 'user_email';
-    columns[sku] = 'sku_code';
-    const expected = new Map<string, { user_id: string; sku_ids: string[] }>();
-    const keyed = lines.map((line) => {
-      const cells = [...line];
-      const [tx = '', userId = '', skuId = ''] = [cells[0], cells[user], cells[sku]];
-      const seen = expected.get(tx) ?? { user_id: userId, sku_ids: [] };
-      seen.sku_ids.push(skuId);
-      expected.set(tx, seen);
-      cells[user] = emailOf.get(userId) ?? '?';
-      cells[sku] = codeOf.get(skuId) ?? '?';
-      return cells;
-    });
-    const path = join(dir, 'keyed.csv');
-    await writeFile(path, `${Papa.unparse([columns, ...keyed])}\n`);
-
-    const { transport, calls } = lossyTransport({});
-    const outcome = await importFile(createImportRpc(transport), streamedInput(path));
-    if (outcome.kind !== 'batch') {
-      throw new Error(
-        `expected a batch, got ${outcome.kind}: ${JSON.stringify(outcome.checked.localReport.errors.slice(0, 2))}`,
-      );
-    }
-    expect(outcome.batch.status).toBe('completed');
-    // Staged while read: one open begin, sealed, nothing discarded or begun again.
-    expect(calls.filter((fn) => fn === 'import_begin_batch')).toHaveLength(1);
-    expect(calls).toContain('import_seal_batch');
-    expect(calls).not.toContain('import_discard_batch');
-    const landed = await db.pool.query<{
-      transaction_number: string;
-      user_id: string;
-      sku_ids: string[];
-    }>(
-      `select p.transaction_number, p.user_id, array_agg(i.sku_id order by i.line_number) as sku_ids
-       from public.purchases p join public.purchase_items i on i.purchase_id = p.id
-       where p.import_batch_id = $1 group by p.transaction_number, p.user_id`,
-      [outcome.batch.id],
-    );
-    expect(landed.rows).toHaveLength(expected.size);
-    for (const row of landed.rows) {
-      expect({ user_id: row.user_id, sku_ids: row.sku_ids }).toEqual(
-        expected.get(row.transaction_number),
-      );
-    }
   });
 
   it('imports a file whose transaction comes back later the usual way, leaving only that batch', async () => {

@@ -14,8 +14,8 @@ import type { ChunkColumns } from '../../../shared/domain/stream-chunks';
  * file); this writer allocates nothing per element.
  *
  * A member or SKU named by a natural key is written as toStagedChunk writes it without resolved
- * keys (id NULL, the key in user_email / sku_code): a file streams before its reference check, and
- * staging resolves the keys (sql/schema/05, stage_chunk).
+ * keys (id NULL, the key in user_email / sku_code); a stream never hands such purchases out (their
+ * ids come from the reference check: shared/domain/stream-chunks.ts), the rule is kept exact.
  */
 
 const COMMA = 44;

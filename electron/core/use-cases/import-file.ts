@@ -60,9 +60,9 @@ export type ImportOutcome =
  * A big file is staged while it is read (issue 14): the parse worker hands out chunks of whole
  * purchases as it goes and they are staged into an open batch, sealed once the file is read and
  * found importable, then committed; a file refused here discards that batch, so nothing stays.
- * Members and SKUs named by natural key are staged as their keys and resolved by staging. Whenever
- * the stream cannot stand for the file (rows of a transaction apart, a chunk the database refused),
- * it is discarded and the file is imported the usual way, from its parsed purchases.
+ * Whenever the stream cannot stand for the file (rows of a transaction apart, members or SKUs by
+ * natural key, a chunk the database refused), it is discarded and the file is imported the usual
+ * way, from its parsed purchases.
  */
 export async function importFile(
   rpc: ImportRpc,
