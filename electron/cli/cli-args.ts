@@ -26,6 +26,7 @@ Commands:
   batch    ID [--errors-limit N] [--errors-offset N] [--errors-csv FILE] [--db URL] [--json]
   recheck  ID [--errors-limit N] [--errors-offset N] [--db URL] [--json]
   retry    ID [--db URL] [--json]
+  cancel   ID [--db URL] [--json]     a pending batch no import will finish: it never imports
 
 Reading the file (never guessed; say it when the file needs it):
   --encoding utf-8 | windows-1252 | iso-8859-1 | utf-16le | utf-16be
@@ -128,6 +129,7 @@ const commandSchemas = {
   }),
   recheck: z.object({ ...common, ...errorPaging, id: uuid }),
   retry: z.object({ ...common, id: uuid }),
+  cancel: z.object({ ...common, id: uuid }),
 } as const;
 
 export type CommandName = keyof typeof commandSchemas;
@@ -141,6 +143,7 @@ const POSITIONAL: Partial<Record<CommandName, 'file' | 'id'>> = {
   batch: 'id',
   recheck: 'id',
   retry: 'id',
+  cancel: 'id',
 };
 
 export function parseCliArgs(argv: readonly string[]): CommandArgs | 'help' {

@@ -5,6 +5,7 @@
 export { openDatabase } from '../core/connection';
 export { migrate } from '../core/db/migrate';
 export {
+  cancelBatch,
   checkFile,
   describeBatch,
   exportBatchErrors,

@@ -144,6 +144,8 @@ async function runCommand(args: CommandArgs, io: CliIo): Promise<number> {
         return await runRecheck(db, args, io);
       case 'retry':
         return await runRetry(db, args, io);
+      case 'cancel':
+        return await runCancel(db, args, io);
     }
   } finally {
     stopEarly();
@@ -444,6 +446,24 @@ async function runRetry(
           : `Fix the data it names below, then run: purchase-import recheck ${batch.id}\n\n`),
     );
     io.stdout(batchDetails(batch));
+  }
+  return ok ? EXIT.ok : EXIT.refused;
+}
+
+async function runCancel(
+  db: OpenDatabase,
+  args: Extract<CommandArgs, { command: 'cancel' }>,
+  io: CliIo,
+): Promise<number> {
+  const { cancelBatch } = await loadEngine();
+  const batch = await cancelBatch(db.rpc, args.id);
+  const ok = batch.status === 'cancelled';
+  if (args.json) {
+    io.stdout(
+      `${JSON.stringify({ ok, batchId: batch.id, status: batch.status, stagedRows: batch.stagedRows })}\n`,
+    );
+  } else {
+    io.stdout(`${describeBatch(batch, 'cancel')}\n`);
   }
   return ok ? EXIT.ok : EXIT.refused;
 }

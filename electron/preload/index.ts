@@ -66,6 +66,7 @@ const api = {
   batchesOverview: (input) => call('batches:overview', input),
   batchesRecheck: (input) => call('batches:recheck', input),
   batchesRetry: (input) => call('batches:retry', input),
+  batchesCancel: (input) => call('batches:cancel', input),
   batchesExportErrors: (input) => call('batches:export-errors', input),
   batchesExportAudit: (input) => call('batches:export-audit', input),
 

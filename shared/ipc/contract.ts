@@ -271,9 +271,12 @@ export const commitResultSchema = z.object({
 });
 export type CommitResult = z.infer<typeof commitResultSchema>;
 
-/** A retried batch, with the outcome in the words the command line uses too (describeBatch). */
-export const retryResultSchema = z.object({ batch: batchDetailSchema, message: z.string() });
-export type RetryResult = z.infer<typeof retryResultSchema>;
+/**
+ * What a History action (retry, cancel) made of a batch, with the outcome in the words the
+ * command line uses too (describeBatch).
+ */
+export const batchActionResultSchema = z.object({ batch: batchDetailSchema, message: z.string() });
+export type BatchActionResult = z.infer<typeof batchActionResultSchema>;
 
 /** A re-check against today's data, by cause: what still fails and which values are resolved. */
 export const recheckViewSchema = recheckResultSchema.extend({ checkedAt: z.string() });
@@ -492,7 +495,9 @@ export const ipcContract = {
     output: errorPageSchema,
   },
   'batches:recheck': { input: z.object({ id }), output: recheckViewSchema },
-  'batches:retry': { input: z.object({ id }), output: retryResultSchema },
+  'batches:retry': { input: z.object({ id }), output: batchActionResultSchema },
+  /** Cancels a pending batch no import will finish (an open one left behind): it never imports. */
+  'batches:cancel': { input: z.object({ id }), output: batchActionResultSchema },
   'batches:export-errors': { input: z.object({ id }), output: fileWriteResultSchema },
   /** The batch's audit trail (what was changed before import), one change per line. */
   'batches:export-audit': { input: z.object({ id }), output: fileWriteResultSchema },

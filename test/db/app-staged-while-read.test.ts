@@ -149,3 +149,31 @@ describe('a file staged while the app reads it', () => {
     expect(logged.filter((line) => line.includes('left in open batch'))).toEqual([]);
   });
 });
+
+describe('an open batch cancelled from History', () => {
+  it("drops what it staged, and the file's Import then lands the file as a new batch", async () => {
+    const open = await openStaged('cancelled-in-history.csv');
+    const { batch, message } = await sessions.cancelBatch(open.id);
+    expect(batch).toMatchObject({ id: open.id, status: 'cancelled', stagedRows: ROWS });
+    expect(message).toBe(
+      `Batch ${open.id} was cancelled before its commit step: nothing was imported.`,
+    );
+    expect(await batchesOf('cancelled-in-history.csv')).toEqual([
+      expect.objectContaining({ id: open.id, status: 'cancelled', staged: 0 }),
+    ]);
+
+    // The file is still open for review: its Import finds the batch cancelled (the seal is
+    // refused) and stages the file again under a new key.
+    const result = await sessions.commit('After the cancel');
+    expect(result.outcome).toBe('completed');
+    const batches = await batchesOf('cancelled-in-history.csv');
+    expect(batches.map((b) => b.status)).toEqual(['cancelled', 'completed']);
+    expect(batches[1]).toMatchObject({ name: 'After the cancel', totalRows: ROWS });
+    expect((await countImported(db.pool, open.id)).items).toBe(0);
+
+    // A settled batch is answered as it is.
+    const done = await sessions.cancelBatch(batches[1]?.id ?? '');
+    expect(done.batch.status).toBe('completed');
+    expect(done.message).toMatch(/^It could not be cancelled any more: Imported /);
+  });
+});

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { checkBundle } from '../../bin/cli-bundle.mjs';
 import { buildCli } from '../../build/build-cli.mjs';
 import type { StagedRow } from '../../shared/db/rpc-contract';
+import { stagedChunkOf } from '../../shared/db/staging';
 import {
   buildRows,
   openTestDb,
@@ -447,6 +448,50 @@ describe('purchase-import for people (issue 11)', () => {
     );
     expect(retry.stdout).toContain('Nothing was imported.');
     expect(retry.stdout).toContain(`purchase-import recheck ${batchId}`);
+  });
+
+  it('cancels a batch left open, and says so when a batch had settled before', async () => {
+    // Begun without totals and given one chunk, as an import staging while it reads leaves it.
+    const rows = buildRows(own, { purchases: 2, itemsPerPurchase: 2 });
+    const open = await db.rpc.call('import_begin_batch', {
+      p_merchant_id: own.merchantId,
+      p_idempotency_key: randomBytes(8).toString('hex'),
+      p_name: 'left open',
+      p_file_name: 'left-open.csv',
+      p_file_sha256: null,
+      p_total_rows: null,
+      p_chunk_count: null,
+    });
+    await db.rpc.call('import_stage_chunk', {
+      p_batch_id: open.id,
+      p_chunk_no: 0,
+      p_rows: stagedChunkOf(rows),
+    });
+    const cancelled = await cli(['cancel', open.id, '--db', url, '--json']);
+    expect(cancelled.code).toBe(0);
+    expect(json(cancelled)).toEqual({
+      ok: true,
+      batchId: open.id,
+      status: 'cancelled',
+      stagedRows: 4,
+    });
+    const staged = await db.pool.query(
+      'select count(*)::int as n from public.bulk_import_staged_rows where batch_id = $1',
+      [open.id],
+    );
+    expect(staged.rows).toEqual([{ n: 0 }]);
+
+    const file = await writeCsv(
+      'cancel-too-late.csv',
+      buildRows(own, { purchases: 1, itemsPerPurchase: 1 }),
+    );
+    const done = await cli(['import', file, '--merchant', own.merchantId, '--db', url, '--json']);
+    const doneId = String(json(done)['batchId']);
+    const late = await cli(['cancel', doneId, '--db', url]);
+    expect(late.code).toBe(1);
+    expect(late.stdout).toBe(
+      `It could not be cancelled any more: Imported 1 purchase (1 item) as batch ${doneId}.\n`,
+    );
   });
 });
 

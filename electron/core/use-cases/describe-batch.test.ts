@@ -29,6 +29,17 @@ describe('describeBatch', () => {
     );
   });
 
+  it('says a cancel, or that the batch had settled before it could be cancelled', () => {
+    const cancelled = batchDetail({ status: 'cancelled', importedPurchases: 0, importedItems: 0 });
+    expect(describeBatch(cancelled, 'cancel')).toBe(
+      `Batch ${cancelled.id} was cancelled before its commit step: nothing was imported.`,
+    );
+    const done = batchDetail({ importedPurchases: 2, importedItems: 3 });
+    expect(describeBatch(done, 'cancel')).toBe(
+      `It could not be cancelled any more: Imported 2 purchases (3 items) as batch ${done.id}.`,
+    );
+  });
+
   it('has a sentence for a batch that is cancelled or still under way', () => {
     const cancelled = batchDetail({ status: 'cancelled', importedPurchases: 0 });
     expect(describeBatch(cancelled)).toBe(

@@ -4,8 +4,8 @@ import type { BatchSummary } from '../../../shared/db/rpc-contract';
 // command line's first line. Each door adds its own next step (History in the app, a command in
 // the terminal) after this sentence.
 
-/** An import's first commit, or a retry of a batch that failed. */
-export type BatchAttempt = 'import' | 'retry';
+/** An import's first commit, a retry of a batch that failed, or a cancel of a pending one. */
+export type BatchAttempt = 'import' | 'retry' | 'cancel';
 
 // Made on first use: the first Intl formatter of a process starts ICU, which the command line's
 // start (it imports this module) must not wait for (see electron/cli/cli-format.ts).
@@ -25,6 +25,10 @@ function plural(value: number, one: string, many = `${one}s`): string {
 
 /** The outcome of a batch in one sentence (its summary, shown before any detail). */
 export function describeBatch(batch: BatchSummary, attempt: BatchAttempt = 'import'): string {
+  // The database never cancels a settled batch: it answers it as it is.
+  if (attempt === 'cancel' && batch.status !== 'cancelled') {
+    return `It could not be cancelled any more: ${describeBatch(batch)}`;
+  }
   const name = batch.name ? ` "${batch.name}"` : '';
   switch (batch.status) {
     case 'completed': {

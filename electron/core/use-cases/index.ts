@@ -18,6 +18,7 @@ export {
   type ImportFileInput,
   type ImportOutcome,
 } from './import-file';
+export { cancelBatch } from './cancel-batch';
 export { recheckBatch } from './recheck-batch';
 export { retryBatch } from './retry-batch';
 export {

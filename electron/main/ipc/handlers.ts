@@ -141,6 +141,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     'batches:overview': ({ days }) => sessions.batchOverview(days),
     'batches:recheck': ({ id }) => sessions.recheckBatch(id),
     'batches:retry': ({ id }) => sessions.retryBatch(id),
+    'batches:cancel': ({ id }) => sessions.cancelBatch(id),
     'batches:export-errors': async ({ id }) => {
       const batch = await sessions.getBatch(id);
       const path = await dialogs.saveCsv({

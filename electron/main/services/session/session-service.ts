@@ -34,11 +34,12 @@ import type {
   OpenResult,
   PickOption,
   RecheckView,
-  RetryResult,
+  BatchActionResult,
   SessionView,
 } from '../../../../shared/ipc/contract';
 import {
   batchOverview,
+  cancelBatch,
   checkReferences,
   commitPurchases,
   commitStreamed,
@@ -812,7 +813,7 @@ export function createSessionService(deps: SessionServiceDeps) {
       return { ...result, checkedAt: new Date().toISOString() };
     },
 
-    async retryBatch(id: string): Promise<RetryResult> {
+    async retryBatch(id: string): Promise<BatchActionResult> {
       const { rpc, state } = deps.connection.active();
       if (!state.permissions.retry)
         throw new Error('Only support staff and admins can retry a batch.');
@@ -823,6 +824,19 @@ export function createSessionService(deps: SessionServiceDeps) {
         deps.notify(batch.status === 'completed' ? 'Retry completed' : 'Retry failed', message);
       }
       return { batch, message };
+    },
+
+    /**
+     * Cancels a pending batch from History (one left open by a crash, or stopped part way). Those
+     * who may import may cancel, as in the database. Should it be the batch this app staged while
+     * its admin reviews a file, that file's Import finds it cancelled and imports the usual way.
+     */
+    async cancelBatch(id: string): Promise<BatchActionResult> {
+      const { rpc, state } = deps.connection.active();
+      if (!state.permissions.import)
+        throw new Error('Only operators and admins can cancel an import.');
+      const batch = await cancelBatch(rpc, id);
+      return { batch, message: describeBatch(batch, 'cancel') };
     },
 
     /** One line per change, in the order they were made; the original file on the first line. */

@@ -48,7 +48,7 @@ interface HistoryState {
   overviewDays: number;
   /** The row errors on show in the detail, a page at a time. */
   errorsView: ErrorsView | null;
-  acting: 'recheck' | 'retry' | 'export' | null;
+  acting: 'recheck' | 'retry' | 'cancel' | 'export' | null;
   opened(): Promise<void>;
   statusChanged(status: BatchStatus | null): Promise<void>;
   searchChanged(search: string): void;
@@ -57,6 +57,7 @@ interface HistoryState {
   batchSelected(id: string): Promise<void>;
   recheckRequested(): Promise<void>;
   retryRequested(): Promise<void>;
+  cancelRequested(): Promise<void>;
   errorsExported(): Promise<void>;
   auditExported(): Promise<void>;
   errorFilterChosen(filter: ErrorFilter): Promise<void>;
@@ -84,7 +85,7 @@ export const useHistoryStore = create<HistoryState>()((set, get) => {
     }
   };
   const act = async (
-    kind: 'recheck' | 'retry' | 'export',
+    kind: 'recheck' | 'retry' | 'cancel' | 'export',
     work: () => Promise<void>,
   ): Promise<void> => {
     set({ acting: kind });
@@ -221,6 +222,16 @@ export const useHistoryStore = create<HistoryState>()((set, get) => {
         const { batch: detail, message } = await api().batchesRetry({ id });
         set({ detail, recheck: null });
         notify(detail.status === 'completed' ? 'success' : 'error', message);
+        await load();
+      });
+    },
+    cancelRequested: async () => {
+      const id = get().selectedId;
+      if (!id) return;
+      await act('cancel', async () => {
+        const { batch: detail, message } = await api().batchesCancel({ id });
+        set({ detail, recheck: null });
+        notify(detail.status === 'cancelled' ? 'success' : 'info', message);
         await load();
       });
     },

@@ -13,6 +13,7 @@ export function BatchDetailPanel(): React.JSX.Element {
   const acting = useHistoryStore((s) => s.acting);
   const recheckRequested = useHistoryStore((s) => s.recheckRequested);
   const retryRequested = useHistoryStore((s) => s.retryRequested);
+  const cancelRequested = useHistoryStore((s) => s.cancelRequested);
   const errorsExported = useHistoryStore((s) => s.errorsExported);
   const auditExported = useHistoryStore((s) => s.auditExported);
   const errorsView = useHistoryStore((s) => s.errorsView);
@@ -20,6 +21,7 @@ export function BatchDetailPanel(): React.JSX.Element {
   const errorsPaged = useHistoryStore((s) => s.errorsPaged);
   const canRecheck = usePermission('recheck');
   const canRetry = usePermission('retry');
+  const canCancel = usePermission('import');
 
   if (!selectedId || !detail) {
     return (
@@ -72,7 +74,7 @@ export function BatchDetailPanel(): React.JSX.Element {
           {formatCount(detail.stagedRows)} rows of this file were sent while it was read, and
           nothing is imported. If the file is still open for review in the app, its Import there
           finishes this batch. Otherwise the import stopped part way: this batch can never be
-          committed, so import the file again.
+          committed, so cancel it and import the file again.
         </div>
       )}
       <dl className="facts facts--grid">
@@ -138,6 +140,26 @@ export function BatchDetailPanel(): React.JSX.Element {
             onClick={() => void retryRequested()}
           >
             {acting === 'retry' ? 'Retrying…' : 'Retry import'}
+          </button>
+        )}
+        {/* A pending batch no import will finish (left open by a crash, or stopped part way):
+            those who may import may cancel it, as the database allows. */}
+        {canCancel && detail.status === 'pending' && (
+          <button
+            type="button"
+            className="button button--danger"
+            disabled={acting !== null}
+            onClick={() => {
+              if (
+                window.confirm(
+                  `Cancel this import? Its ${plural(detail.stagedRows, 'staged row')} ${detail.stagedRows === 1 ? 'is' : 'are'} dropped and it never imports. A file still open for review imports as a new batch.`,
+                )
+              ) {
+                void cancelRequested();
+              }
+            }}
+          >
+            {acting === 'cancel' ? 'Cancelling…' : 'Cancel this import'}
           </button>
         )}
         {/* Only batches with row errors have something to export (issue 11, problem 9). */}
