@@ -6,9 +6,9 @@ import type {
   BatchSummary,
   RemoteRowError,
 } from '../../../../shared/db/rpc-contract';
-import type { RecheckView } from '../../../../shared/ipc/contract';
+import type { BatchActionResult, RecheckView } from '../../../../shared/ipc/contract';
 import { api, errorMessage } from '../../lib/api';
-import { notify } from '../../lib/toasts';
+import { notify, type Toast } from '../../lib/toasts';
 
 export const HISTORY_PAGE = 20;
 /** Row errors per page in the batch detail. */
@@ -96,6 +96,22 @@ export const useHistoryStore = create<HistoryState>()((set, get) => {
     } finally {
       set({ acting: null });
     }
+  };
+  /** Retry or cancel of the chosen batch: its new state shown, the outcome in main's words (the
+   *  sentence the command line prints too), the list reloaded. */
+  const batchAction = async (
+    kind: 'retry' | 'cancel',
+    call: (id: string) => Promise<BatchActionResult>,
+    level: (detail: BatchDetail) => Toast['kind'],
+  ): Promise<void> => {
+    const id = get().selectedId;
+    if (!id) return;
+    await act(kind, async () => {
+      const { batch: detail, message } = await call(id);
+      set({ detail, recheck: null });
+      notify(level(detail), message);
+      await load();
+    });
   };
   const loadOverview = async (): Promise<void> => {
     try {
@@ -214,27 +230,18 @@ export const useHistoryStore = create<HistoryState>()((set, get) => {
         );
       });
     },
-    retryRequested: async () => {
-      const id = get().selectedId;
-      if (!id) return;
-      await act('retry', async () => {
-        // The outcome in main's words, the same sentence the command line prints.
-        const { batch: detail, message } = await api().batchesRetry({ id });
-        set({ detail, recheck: null });
-        notify(detail.status === 'completed' ? 'success' : 'error', message);
-        await load();
-      });
-    },
-    cancelRequested: async () => {
-      const id = get().selectedId;
-      if (!id) return;
-      await act('cancel', async () => {
-        const { batch: detail, message } = await api().batchesCancel({ id });
-        set({ detail, recheck: null });
-        notify(detail.status === 'cancelled' ? 'success' : 'info', message);
-        await load();
-      });
-    },
+    retryRequested: () =>
+      batchAction(
+        'retry',
+        (id) => api().batchesRetry({ id }),
+        (detail) => (detail.status === 'completed' ? 'success' : 'error'),
+      ),
+    cancelRequested: () =>
+      batchAction(
+        'cancel',
+        (id) => api().batchesCancel({ id }),
+        (detail) => (detail.status === 'cancelled' ? 'success' : 'info'),
+      ),
     errorsExported: async () => {
       const id = get().selectedId;
       if (!id) return;
