@@ -91,8 +91,7 @@ export class StreamedStaging {
    */
   async flush(): Promise<void> {
     this.resume();
-    if (this.begun) await this.begun.catch(() => undefined);
-    await this.quiet();
+    await this.settled();
     if (this.failure !== null) throw this.failure;
   }
 
@@ -125,6 +124,11 @@ export class StreamedStaging {
   async stop(): Promise<void> {
     this.stopped = true;
     this.queue.length = 0;
+    await this.settled();
+  }
+
+  /** Once the begin (if any) has answered and no chunk call is in flight. */
+  private async settled(): Promise<void> {
     if (this.begun) await this.begun.catch(() => undefined);
     await this.quiet();
   }

@@ -114,8 +114,7 @@ export async function importFile(
         ...(hooks.signal ? { signal: hooks.signal } : {}),
       },
     ).finally(whileCommitting.clear);
-    if (landed.kind === 'batch') return { ...landed, checked: verdict() };
-    if (landed.kind === 'cancelled') return { ...landed, checked: verdict() };
+    if (landed.kind !== 'fell-back') return { ...landed, checked: verdict() };
     // A batch the discard could not remove keeps its key: the usual path begins another.
     if (!landed.discarded && input.idempotencyKey === undefined) idempotencyKey = randomUUID();
   }

@@ -115,6 +115,14 @@ export function createSessionService(deps: SessionServiceDeps) {
   let sessionFile: FileRef | null = null;
   let committing: AbortController | null = null;
 
+  /** Lets the open file go, with any rows staged for it; resolves once those are discarded. */
+  const dropSession = (): Promise<void> => {
+    const s = session;
+    session = null;
+    sessionFile = null;
+    return s?.releaseStaged() ?? Promise.resolve();
+  };
+
   // Names of SKUs and members already looked up, per merchant (ids are scoped per merchant).
   const labelCaches = new Map<string, Map<string, PickOption | null>>();
   // Names of the members and SKUs natural keys resolved to, per merchant, by key.
@@ -290,9 +298,7 @@ export function createSessionService(deps: SessionServiceDeps) {
       // read, so two 1M-row files are never held at once. Re-reading the same file with other
       // settings keeps it until the new reading succeeds.
       if (!keepCurrent && session) {
-        void session.releaseStaged();
-        session = null;
-        sessionFile = null;
+        void dropSession();
         releaseMemorySoon();
       }
       opening?.abort();
@@ -740,11 +746,8 @@ export function createSessionService(deps: SessionServiceDeps) {
      */
     async shutdown(): Promise<void> {
       opening?.abort();
-      const s = session;
-      session = null;
-      sessionFile = null;
       await Promise.race([
-        s?.releaseStaged(),
+        dropSession(),
         new Promise<void>((resolve) => setTimeout(resolve, SHUTDOWN_DISCARD_MS).unref()),
       ]);
     },
@@ -758,9 +761,7 @@ export function createSessionService(deps: SessionServiceDeps) {
     close(): boolean {
       const had = session !== null;
       opening?.abort();
-      void session?.releaseStaged();
-      session = null;
-      sessionFile = null;
+      void dropSession();
       if (had) releaseMemorySoon();
       return had;
     },
